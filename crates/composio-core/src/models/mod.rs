@@ -1,0 +1,20 @@
+//! serde models of every request and response of the sessions-and-authentication API.
+//!
+//! Unknown JSON fields are accepted everywhere; response models keep them in an `extra` map
+//! so nothing the server sent is lost.
+
+mod connected_account;
+mod page;
+mod session;
+mod toolkits;
+mod tools;
+pub mod watch;
+
+pub use connected_account::*;
+pub use page::*;
+pub use session::*;
+pub use toolkits::*;
+pub use tools::*;
+
+/// Extra JSON fields kept as they were sent.
+pub type Extra = serde_json::Map<String, serde_json::Value>;
