@@ -1,0 +1,1 @@
+//! composio-server (in progress)
