@@ -171,8 +171,11 @@ impl CallbackResult {
 /// assert!(validate_callback_url("/relative").is_err());
 /// ```
 pub fn validate_callback_url(url: &str) -> Result<Url, Error> {
-    let parsed = Url::parse(url)
-        .map_err(|e| Error::InvalidInput(format!("callback URL `{url}` is not a valid absolute URL: {e}")))?;
+    let parsed = Url::parse(url).map_err(|e| {
+        Error::InvalidInput(format!(
+            "callback URL `{url}` is not a valid absolute URL: {e}"
+        ))
+    })?;
     match parsed.scheme() {
         "http" | "https" if parsed.host().is_some() => Ok(parsed),
         "http" | "https" => Err(Error::InvalidInput(format!(

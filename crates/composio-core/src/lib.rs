@@ -24,7 +24,9 @@ pub mod status;
 pub mod transport;
 
 pub use callback::{CallbackResult, CallbackStatus};
-pub use error::{ApiError, ApiErrorKind, Error, ErrorKind, Result, TransportError, TransportErrorKind};
+pub use error::{
+    ApiError, ApiErrorKind, Error, ErrorKind, Result, TransportError, TransportErrorKind,
+};
 pub use ids::{AuthConfigId, ConnectedAccountId, InvalidId, SessionId, ToolkitSlug, UserId};
 pub use options::{ManageConnections, SessionOptions, ToolkitFilter};
 pub use status::ConnectionStatus;

@@ -86,7 +86,9 @@ impl<'de> Deserialize<'de> for ManageConnections {
         impl<'de> Visitor<'de> for V {
             type Value = ManageConnections;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a boolean or an object {enable, callback_url, enable_wait_for_connections}")
+                f.write_str(
+                    "a boolean or an object {enable, callback_url, enable_wait_for_connections}",
+                )
             }
             fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
                 Ok(ManageConnections::new(v))
@@ -216,8 +218,13 @@ impl SessionOptions {
     }
 
     /// Use auth config `auth_config_id` for `toolkit`.
-    pub fn auth_config(mut self, toolkit: impl Into<String>, auth_config_id: impl Into<String>) -> Self {
-        self.auth_configs.insert(toolkit.into(), auth_config_id.into());
+    pub fn auth_config(
+        mut self,
+        toolkit: impl Into<String>,
+        auth_config_id: impl Into<String>,
+    ) -> Self {
+        self.auth_configs
+            .insert(toolkit.into(), auth_config_id.into());
         self
     }
 
@@ -255,9 +262,10 @@ mod tests {
     fn manage_connections_accepts_bool_and_object() {
         let m: ManageConnections = serde_json::from_str("false").unwrap();
         assert!(!m.enable);
-        let m: ManageConnections =
-            serde_json::from_str(r#"{"callback_url":"https://x.y/cb","enable_wait_for_connections":true,"other":1}"#)
-                .unwrap();
+        let m: ManageConnections = serde_json::from_str(
+            r#"{"callback_url":"https://x.y/cb","enable_wait_for_connections":true,"other":1}"#,
+        )
+        .unwrap();
         assert!(m.enable, "enable defaults to true");
         assert_eq!(m.callback_url.as_deref(), Some("https://x.y/cb"));
         assert_eq!(m.wait_for_connections, Some(true));

@@ -37,10 +37,12 @@ impl Query {
         if !self.out.is_empty() {
             self.out.push('&');
         }
-        self.out.extend(utf8_percent_encode(name, QUERY).map(|s| s.to_owned()));
+        self.out
+            .extend(utf8_percent_encode(name, QUERY).map(|s| s.to_owned()));
         self.out.push('=');
         let value = value.to_string();
-        self.out.extend(utf8_percent_encode(&value, QUERY).map(|s| s.to_owned()));
+        self.out
+            .extend(utf8_percent_encode(&value, QUERY).map(|s| s.to_owned()));
     }
 
     /// Appends `name=value` when `value` is `Some`.
@@ -55,7 +57,11 @@ impl Query {
         if values.is_empty() {
             return;
         }
-        let joined = values.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(",");
+        let joined = values
+            .iter()
+            .map(AsRef::as_ref)
+            .collect::<Vec<_>>()
+            .join(",");
         self.push(name, joined);
     }
 

@@ -49,8 +49,10 @@ pub trait Transport: Send + Sync + fmt::Debug {
     ///
     /// The request's extensions may carry a [`RequestTimeout`] (the deadline for this attempt)
     /// and an [`Idempotency`] marker.
-    async fn send(&self, request: http::Request<Bytes>)
-        -> Result<http::Response<Bytes>, TransportError>;
+    async fn send(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> Result<http::Response<Bytes>, TransportError>;
 
     /// Sends `request` and returns the response head as soon as it arrives, with the body as
     /// a stream of chunks. Used for long-lived server-push responses; a [`RequestTimeout`]

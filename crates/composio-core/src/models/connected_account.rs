@@ -220,7 +220,10 @@ impl ConnectedAccountsQuery {
         q.push_opt("cursor", self.cursor.as_deref());
         q.push_opt("limit", self.limit);
         q.push_opt("order_by", self.order_by.map(OrderBy::as_str));
-        q.push_opt("order_direction", self.order_direction.map(OrderDirection::as_str));
+        q.push_opt(
+            "order_direction",
+            self.order_direction.map(OrderDirection::as_str),
+        );
         q.finish()
     }
 }
@@ -298,7 +301,10 @@ mod tests {
  "state": {"authScheme": "OAUTH2", "val": {"status": "ACTIVE"}}, "data": {}, "params": {}}"#;
         let a: ConnectedAccount = serde_json::from_str(json).unwrap();
         assert_eq!(a.status, ConnectionStatus::Active);
-        assert_eq!(a.auth_config.as_ref().unwrap().auth_scheme.as_deref(), Some("OAUTH2"));
+        assert_eq!(
+            a.auth_config.as_ref().unwrap().auth_scheme.as_deref(),
+            Some("OAUTH2")
+        );
         assert!(a.extra.contains_key("state"));
         let back = serde_json::to_value(&a).unwrap();
         assert_eq!(back["state"]["val"]["status"], "ACTIVE");

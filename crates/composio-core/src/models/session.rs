@@ -324,7 +324,10 @@ mod tests {
                 ManageConnections::with_callback_url("https://app.example.com/chat")
                     .wait_for_connections(false),
             )
-            .tool_filter("gmail", ToolFilter::Disable(vec!["GMAIL_DELETE_MESSAGE".into()]))
+            .tool_filter(
+                "gmail",
+                ToolFilter::Disable(vec!["GMAIL_DELETE_MESSAGE".into()]),
+            )
             .tags(["readOnlyHint"]);
         let body = serde_json::to_value(CreateSessionRequest::new("user_123", &opts)).unwrap();
         assert_eq!(
@@ -349,7 +352,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.connected_accounts["github"], vec!["ca_1".to_owned()]);
-        assert!(r.manage_connections.enable, "omitted manage_connections means enabled");
+        assert!(
+            r.manage_connections.enable,
+            "omitted manage_connections means enabled"
+        );
     }
 
     #[test]
