@@ -1,0 +1,370 @@
+//! [`Session`]: a tool-router session of one user.
+
+use std::fmt;
+use std::time::Duration;
+
+use composio_core::callback::validate_callback_url;
+use composio_core::models::{
+    ConnectedAccount, DeleteSessionResponse, ExecuteMetaRequest, ExecuteRequest, ExecuteResponse,
+    LinkRequest, LinkResponse, Page, SessionConfig, SessionResponse, SessionToolkit, Tool,
+    ToolkitsQuery,
+};
+use composio_core::query::{encode_path_segment, Query};
+use composio_core::{Error, Result, SessionId, ToolkitSlug};
+use futures_util::Stream;
+
+use crate::client::{ApiVersion, Composio};
+use crate::connection_request::ConnectionRequest;
+use crate::pagination::paginate;
+use crate::request::Call;
+
+/// Page size used by [`Session::tools`] (as the official clients do).
+const TOOLS_PAGE_SIZE: u32 = 500;
+
+/// A tool-router session: the toolkits, tools and connections of one user, and the MCP
+/// endpoint an agent uses.
+///
+/// Created with [`Composio::create`] or loaded with [`Composio::use_session`].
+///
+/// ```no_run
+/// # async fn run(composio: composio::Composio) -> composio::Result<()> {
+/// use composio::{SessionOptions, ToolkitsQuery};
+/// let session = composio.create("user_123", SessionOptions::new()).await?;
+/// for toolkit in session.toolkits(ToolkitsQuery::new()).await?.items {
+///     let id = toolkit
+///         .connection()
+///         .and_then(|c| c.connected_account)
+///         .map(|a| a.id)
+///         .unwrap_or_else(|| "Not connected".into());
+///     println!("{}: {id}", toolkit.name);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Session {
+    client: Composio,
+    id: SessionId,
+    data: SessionResponse,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("id", &self.id)
+            .field("user_id", &self.data.config.user_id)
+            .field("mcp_url", &self.data.mcp.url)
+            .field("tool_router_tools", &self.data.tool_router_tools)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The MCP endpoint of a session, with the headers an MCP client must send.
+///
+/// ```no_run
+/// # async fn run(session: composio::Session) {
+/// let mcp = session.mcp();
+/// println!("{} ({})", mcp.url(), mcp.kind());
+/// for (name, value) in mcp.headers() {
+///     // configure your MCP client with these headers
+/// #   let _ = (name, value);
+/// }
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct SessionMcp<'a> {
+    session: &'a Session,
+}
+
+impl fmt::Debug for SessionMcp<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionMcp")
+            .field("url", &self.url())
+            .field("kind", &self.kind())
+            .field("headers", &[("x-api-key", "<redacted>")])
+            .finish()
+    }
+}
+
+impl<'a> SessionMcp<'a> {
+    /// `<origin>/tool_router/<session_id>/mcp`.
+    pub fn url(&self) -> &'a str {
+        &self.session.data.mcp.url
+    }
+
+    /// The MCP transport type: `http` (Streamable HTTP).
+    pub fn kind(&self) -> &'a str {
+        &self.session.data.mcp.kind
+    }
+
+    /// The headers MCP clients must send: `x-api-key` with your API key.
+    ///
+    /// This returns the secret key: do not log it.
+    pub fn headers(&self) -> Vec<(&'static str, String)> {
+        vec![("x-api-key", self.session.client.api().api_key.clone())]
+    }
+}
+
+impl Session {
+    pub(crate) fn new(client: Composio, data: SessionResponse) -> Result<Self> {
+        let id = SessionId::new(data.session_id.clone()).map_err(|e| Error::Decode {
+            status: 200,
+            message: format!("the session response has an invalid session_id: {e}"),
+            request_id: None,
+        })?;
+        Ok(Self { client, id, data })
+    }
+
+    /// The session id (`trs_…`).
+    pub fn id(&self) -> &SessionId {
+        &self.id
+    }
+
+    /// The user this session belongs to.
+    pub fn user_id(&self) -> &str {
+        &self.data.config.user_id
+    }
+
+    /// The MCP endpoint of this session.
+    pub fn mcp(&self) -> SessionMcp<'_> {
+        SessionMcp { session: self }
+    }
+
+    /// The configuration the server echoed.
+    pub fn config(&self) -> &SessionConfig {
+        &self.data.config
+    }
+
+    /// The meta tools of the session (`COMPOSIO_SEARCH_TOOLS`, …).
+    pub fn tool_router_tools(&self) -> &[String] {
+        &self.data.tool_router_tools
+    }
+
+    /// The whole response the session was created or loaded from.
+    pub fn raw(&self) -> &SessionResponse {
+        &self.data
+    }
+
+    /// The client this session was made with.
+    pub fn client(&self) -> &Composio {
+        &self.client
+    }
+
+    fn path(&self, rest: &str) -> String {
+        format!(
+            "/tool_router/session/{}{rest}",
+            encode_path_segment(self.id.as_str())
+        )
+    }
+
+    /// Creates a Connect Link for `toolkit` (`POST {P}/tool_router/session/{id}/link`).
+    ///
+    /// Send the user to [`ConnectionRequest::redirect_url`], then
+    /// [`wait_for_connection`](ConnectionRequest::wait_for_connection). When `callback_url`
+    /// is given (it must be `http` or `https`), the user lands there afterwards with
+    /// `status` and `connected_account_id` appended; otherwise the session's
+    /// manage_connections callback applies.
+    ///
+    /// ```no_run
+    /// # async fn run(session: composio::Session) -> composio::Result<()> {
+    /// let request = session
+    ///     .authorize("gmail", Some("https://your-app.com/callback?user_id=user_123&source=onboarding"))
+    ///     .await?;
+    /// println!("{}", request.redirect_url());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Troubleshooting
+    /// HTTP 400 means the toolkit is unknown or needs no authentication; 404 that the session
+    /// or toolkit does not exist.
+    pub async fn authorize(
+        &self,
+        toolkit: &str,
+        callback_url: Option<&str>,
+    ) -> Result<ConnectionRequest> {
+        let toolkit = ToolkitSlug::new(toolkit)?;
+        if let Some(cb) = callback_url {
+            validate_callback_url(cb)?;
+        }
+        let body = LinkRequest::new(toolkit.as_str(), callback_url.map(str::to_owned));
+        let call = Call::post(self.path("/link"))
+            .json(&body)?
+            .with_idempotency_key();
+        let link: LinkResponse = self.client.api().send(call).await?;
+        ConnectionRequest::from_link(
+            self.client.clone(),
+            &link.connected_account_id,
+            link.redirect_url,
+            link.link_token,
+            None,
+        )
+    }
+
+    /// One page of the session's toolkits with the user's connections
+    /// (`GET {P}/tool_router/session/{id}/toolkits`).
+    ///
+    /// ```no_run
+    /// # async fn run(session: composio::Session) -> composio::Result<()> {
+    /// use composio::ToolkitsQuery;
+    /// let page = session.toolkits(ToolkitsQuery::new().toolkits(["gmail", "github"])).await?;
+    /// let connected: Vec<_> = page.items.iter().filter(|t| t.is_connected()).map(|t| &t.slug).collect();
+    /// # Ok(()) }
+    /// ```
+    pub async fn toolkits(&self, query: ToolkitsQuery) -> Result<Page<SessionToolkit>> {
+        let call = Call::get(self.path("/toolkits")).query(query.to_query_string());
+        self.client.api().send(call).await
+    }
+
+    /// All the session's toolkits, following `next_cursor` page by page.
+    ///
+    /// ```no_run
+    /// # async fn run(session: composio::Session) -> composio::Result<()> {
+    /// use futures_util::TryStreamExt;
+    /// use composio::ToolkitsQuery;
+    /// let all: Vec<_> = session.toolkits_stream(ToolkitsQuery::new()).try_collect().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn toolkits_stream(
+        &self,
+        query: ToolkitsQuery,
+    ) -> impl Stream<Item = Result<SessionToolkit>> + Send + 'static {
+        let session = self.clone();
+        paginate(query.cursor.clone(), move |cursor| {
+            let session = session.clone();
+            let mut query = query.clone();
+            query.cursor = cursor;
+            async move { session.toolkits(query).await }
+        })
+    }
+
+    /// All tools of the session (`GET {P}/tool_router/session/{id}/tools?limit=500`, following
+    /// `next_cursor`).
+    ///
+    /// ```no_run
+    /// # async fn run(session: composio::Session) -> composio::Result<()> {
+    /// for tool in session.tools().await? {
+    ///     println!("{}: {}", tool.slug, tool.description);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn tools(&self) -> Result<Vec<Tool>> {
+        use futures_util::TryStreamExt;
+        let session = self.clone();
+        paginate(None, move |cursor| {
+            let session = session.clone();
+            async move {
+                let mut q = Query::new();
+                q.push("limit", TOOLS_PAGE_SIZE);
+                q.push_opt("cursor", cursor);
+                let call = Call::get(session.path("/tools")).query(q.finish());
+                session.client.api().send::<Page<Tool>>(call).await
+            }
+        })
+        .try_collect()
+        .await
+    }
+
+    /// Executes a tool or meta tool in this session. v3.1 calls `…/execute` with
+    /// `{tool_slug, arguments}`, v3 calls `…/execute_meta` with `{slug, arguments}`.
+    ///
+    /// Never retried once it may have reached the server (executing twice could act twice).
+    ///
+    /// ```no_run
+    /// # async fn run(session: composio::Session) -> composio::Result<()> {
+    /// let out = session
+    ///     .execute("COMPOSIO_MANAGE_CONNECTIONS", serde_json::json!({"toolkits": ["gmail"]}))
+    ///     .await?;
+    /// if !out.successful {
+    ///     eprintln!("failed: {:?}", out.error);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn execute(
+        &self,
+        tool_slug: &str,
+        arguments: serde_json::Value,
+    ) -> Result<ExecuteResponse> {
+        if tool_slug.trim().is_empty() {
+            return Err(Error::InvalidInput(
+                "tool slug must not be empty".to_owned(),
+            ));
+        }
+        let call = match self.client.api_version() {
+            ApiVersion::V3 => Call::post(self.path("/execute_meta"))
+                .json(&ExecuteMetaRequest::new(tool_slug, arguments))?,
+            _ => Call::post(self.path("/execute"))
+                .json(&ExecuteRequest::new(tool_slug, arguments))?,
+        };
+        self.client.api().send(call.non_idempotent()).await
+    }
+
+    /// Deletes the session (`DELETE {P}/tool_router/session/{id}`, v3.1).
+    ///
+    /// ```no_run
+    /// # async fn run(session: composio::Session) -> composio::Result<()> {
+    /// session.delete().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn delete(&self) -> Result<()> {
+        let _: DeleteSessionResponse = self.client.api().send(Call::delete(self.path(""))).await?;
+        Ok(())
+    }
+
+    /// Makes sure the user has an `ACTIVE` account for `toolkit`: returns it at once when
+    /// there is one; otherwise creates a Connect Link, hands it to `on_link` (show or send
+    /// the link to the user there), and waits up to `timeout` for the user to finish.
+    ///
+    /// This is the "putting it all together" pattern of the docs, for one toolkit.
+    ///
+    /// ```no_run
+    /// # async fn run(composio: composio::Composio) -> composio::Result<()> {
+    /// use std::time::Duration;
+    /// use composio::SessionOptions;
+    /// let session = composio.create("user_123", SessionOptions::new().manage_connections(false)).await?;
+    /// for slug in ["gmail", "github"] {
+    ///     let account = session
+    ///         .ensure_connected(slug, Duration::from_secs(300), |request| {
+    ///             println!("Connect {slug}: {}", request.redirect_url());
+    ///         })
+    ///         .await?;
+    ///     println!("{slug} connected: {}", account.id);
+    /// }
+    /// println!("All toolkits connected! MCP URL: {}", session.mcp().url());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Troubleshooting
+    /// `Error::InvalidInput` when the toolkit needs no authentication; the errors of
+    /// [`ConnectionRequest::wait_for_connection`] when the user does not finish in time or
+    /// the connection fails.
+    pub async fn ensure_connected<F>(
+        &self,
+        toolkit: &str,
+        timeout: Duration,
+        on_link: F,
+    ) -> Result<ConnectedAccount>
+    where
+        F: FnOnce(&ConnectionRequest),
+    {
+        let slug = ToolkitSlug::new(toolkit)?;
+        let page = self
+            .toolkits(ToolkitsQuery::new().toolkits([slug.as_str()]))
+            .await?;
+        if let Some(item) = page.items.iter().find(|t| t.slug == slug.as_str()) {
+            if item.is_no_auth {
+                return Err(Error::InvalidInput(format!(
+                    "toolkit `{slug}` needs no authentication"
+                )));
+            }
+            if let Some(account) = item
+                .connection()
+                .filter(|c| c.is_active)
+                .and_then(|c| c.connected_account)
+            {
+                return self.client.connected_accounts().get(&account.id).await;
+            }
+        }
+        let request = self.authorize(slug.as_str(), None).await?;
+        on_link(&request);
+        request.wait_for_connection(timeout).await
+    }
+}
