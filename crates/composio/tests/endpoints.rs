@@ -25,7 +25,10 @@ async fn catch_all(server: &MockServer) {
 fn sdk_headers() -> impl Fn(wiremock::MockBuilder) -> wiremock::MockBuilder {
     |m| {
         m.and(header("x-api-key", KEY))
-            .and(header("user-agent", concat!("composio-rs/", env!("CARGO_PKG_VERSION"))))
+            .and(header(
+                "user-agent",
+                concat!("composio-rs/", env!("CARGO_PKG_VERSION")),
+            ))
             .and(header("x-source", "RUST_SDK"))
             .and(header("x-sdk-version", env!("CARGO_PKG_VERSION")))
             .and(header("accept", "application/json"))
@@ -42,8 +45,12 @@ async fn create_session_flow_body_headers_and_decoding() {
     sdk_headers()(Mock::given(method("POST")).and(path("/api/v3.1/tool_router/session")))
         .and(header("content-type", "application/json"))
         .and(header_exists("idempotency-key"))
-        .and(body_json(json!({"user_id": "user_123", "manage_connections": {"enable": false}})))
-        .respond_with(ResponseTemplate::new(201).set_body_json(session_json("trs_LX9uJKBinWWr", false)))
+        .and(body_json(
+            json!({"user_id": "user_123", "manage_connections": {"enable": false}}),
+        ))
+        .respond_with(
+            ResponseTemplate::new(201).set_body_json(session_json("trs_LX9uJKBinWWr", false)),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -64,7 +71,14 @@ async fn create_session_flow_body_headers_and_decoding() {
     assert_eq!(session.mcp().headers(), vec![("x-api-key", KEY.to_owned())]);
     assert!(!format!("{:?}", session.mcp()).contains(KEY));
     assert_eq!(session.tool_router_tools().len(), 3);
-    assert!(!session.config().manage_connections.as_ref().unwrap().enabled);
+    assert!(
+        !session
+            .config()
+            .manage_connections
+            .as_ref()
+            .unwrap()
+            .enabled
+    );
     assert!(session.raw().extra.contains_key("brand_new_field"));
     let key = requests(&server).await[0]
         .headers
@@ -123,12 +137,16 @@ async fn invalid_input_is_rejected_before_sending() {
     let server = MockServer::start().await;
     catch_all(&server).await;
     let composio = wire_client(&server.uri());
-    let e = composio.create(" ", SessionOptions::new()).await.unwrap_err();
+    let e = composio
+        .create(" ", SessionOptions::new())
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), composio::ErrorKind::InvalidInput);
     let e = composio
         .create(
             "u",
-            SessionOptions::new().manage_connections(ManageConnections::with_callback_url("javascript:x")),
+            SessionOptions::new()
+                .manage_connections(ManageConnections::with_callback_url("javascript:x")),
         )
         .await
         .unwrap_err();
@@ -159,13 +177,17 @@ async fn session_on(server: &MockServer, version: ApiVersion) -> composio::Sessi
 async fn authorize_with_and_without_callback() {
     let server = MockServer::start().await;
     let session = session_on(&server, ApiVersion::V3_1).await;
-    sdk_headers()(Mock::given(method("POST")).and(path("/api/v3.1/tool_router/session/trs_1/link")))
-        .and(header_exists("idempotency-key"))
-        .and(body_json(json!({"toolkit": "gmail", "callback_url": "https://example.com/cb"})))
-        .respond_with(ResponseTemplate::new(201).set_body_json(link_json("ca_N3wAcc0unt01")))
-        .expect(1)
-        .mount(&server)
-        .await;
+    sdk_headers()(
+        Mock::given(method("POST")).and(path("/api/v3.1/tool_router/session/trs_1/link")),
+    )
+    .and(header_exists("idempotency-key"))
+    .and(body_json(
+        json!({"toolkit": "gmail", "callback_url": "https://example.com/cb"}),
+    ))
+    .respond_with(ResponseTemplate::new(201).set_body_json(link_json("ca_N3wAcc0unt01")))
+    .expect(1)
+    .mount(&server)
+    .await;
     Mock::given(method("POST"))
         .and(path("/api/v3.1/tool_router/session/trs_1/link"))
         .and(body_json(json!({"toolkit": "github"})))
@@ -181,14 +203,20 @@ async fn authorize_with_and_without_callback() {
         .unwrap();
     assert_eq!(r.id().as_str(), "ca_N3wAcc0unt01");
     assert_eq!(r.status(), &ConnectionStatus::Initiated);
-    assert_eq!(r.redirect_url(), "https://connect.composio.dev/link/lk_ca_N3wAcc0unt01");
+    assert_eq!(
+        r.redirect_url(),
+        "https://connect.composio.dev/link/lk_ca_N3wAcc0unt01"
+    );
     assert_eq!(r.link_token(), Some("lk_9f2c1a"));
     let r = session.authorize("github", None).await.unwrap();
     assert_eq!(r.id().as_str(), "ca_2");
     // Only the session GET and two links: authorize makes no extra call.
     assert_eq!(requests(&server).await.len(), 3);
 
-    let e = session.authorize("gmail", Some("ftp://x/cb")).await.unwrap_err();
+    let e = session
+        .authorize("gmail", Some("ftp://x/cb"))
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), composio::ErrorKind::InvalidInput);
     assert_eq!(requests(&server).await.len(), 3);
 }
@@ -242,9 +270,16 @@ async fn toolkits_query_encoding_and_pages() {
         all.iter().map(|t| t.slug.as_str()).collect::<Vec<_>>(),
         ["gmail", "hackernews"]
     );
-    assert!(all[1].connection().is_none(), "no-auth toolkits have no connection");
+    assert!(
+        all[1].connection().is_none(),
+        "no-auth toolkits have no connection"
+    );
     let last = requests(&server).await.pop().unwrap();
-    assert!(last.url.query().unwrap().contains("cursor=c%2F2"), "{:?}", last.url.query());
+    assert!(
+        last.url.query().unwrap().contains("cursor=c%2F2"),
+        "{:?}",
+        last.url.query()
+    );
 }
 
 #[tokio::test]
@@ -260,22 +295,29 @@ async fn tools_follow_cursors_with_limit_500() {
         .and(path("/api/v3.1/tool_router/session/trs_1/tools"))
         .and(query_param("limit", "500"))
         .and(query_param("cursor", "n2"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
-            json!({"items": [tool("B")], "next_cursor": null, "total_pages": 2}),
-        ))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                json!({"items": [tool("B")], "next_cursor": null, "total_pages": 2}),
+            ),
+        )
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/api/v3.1/tool_router/session/trs_1/tools"))
         .and(query_param("limit", "500"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
-            json!({"items": [tool("A")], "next_cursor": "n2", "total_pages": 2}),
-        ))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                json!({"items": [tool("A")], "next_cursor": "n2", "total_pages": 2}),
+            ),
+        )
         .mount(&server)
         .await;
     catch_all(&server).await;
     let tools = session.tools().await.unwrap();
-    assert_eq!(tools.iter().map(|t| t.slug.as_str()).collect::<Vec<_>>(), ["A", "B"]);
+    assert_eq!(
+        tools.iter().map(|t| t.slug.as_str()).collect::<Vec<_>>(),
+        ["A", "B"]
+    );
     assert!(tools[0].no_auth);
     assert!(tools[0].extra.contains_key("human_description"));
     let reqs = requests(&server).await;
@@ -343,7 +385,8 @@ async fn delete_session() {
         .and(path("/api/v3.1/tool_router/session/trs_1"))
         .and(header("x-api-key", KEY))
         .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"session_id": "trs_1", "deleted": true})),
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"session_id": "trs_1", "deleted": true})),
         )
         .expect(1)
         .mount(&server)
@@ -356,7 +399,11 @@ async fn connected_accounts_endpoints() {
     let server = MockServer::start().await;
     let ca = "/api/v3.1/connected_accounts";
     sdk_headers()(Mock::given(method("GET")).and(path(format!("{ca}/ca_1"))))
-        .respond_with(ResponseTemplate::new(200).set_body_json(account_json("ca_1", "SUSPENDED", None)))
+        .respond_with(ResponseTemplate::new(200).set_body_json(account_json(
+            "ca_1",
+            "SUSPENDED",
+            None,
+        )))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -377,11 +424,15 @@ async fn connected_accounts_endpoints() {
         .await;
     sdk_headers()(Mock::given(method("POST")).and(path(format!("{ca}/link"))))
         .and(header_exists("idempotency-key"))
-        .and(body_json(json!({"auth_config_id": "ac_1", "user_id": "user_123",
-                              "callback_url": "https://your-app.com/callback?user_id=user_123"})))
-        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"link_token": "lk_1",
+        .and(body_json(
+            json!({"auth_config_id": "ac_1", "user_id": "user_123",
+                              "callback_url": "https://your-app.com/callback?user_id=user_123"}),
+        ))
+        .respond_with(
+            ResponseTemplate::new(201).set_body_json(json!({"link_token": "lk_1",
             "redirect_url": "https://connect.composio.dev/link/lk_1",
-            "expires_at": "2026-01-10T12:10:00.000Z", "connected_account_id": "ca_9"})))
+            "expires_at": "2026-01-10T12:10:00.000Z", "connected_account_id": "ca_9"})),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -422,10 +473,17 @@ async fn connected_accounts_endpoints() {
         Some("toolkit_slugs=gmail%2Cgithub&statuses=ACTIVE%2CINITIATED&user_ids=user_123&order_by=created_at&order_direction=asc")
     );
     let all: Vec<_> = accounts.list_stream(q).try_collect().await.unwrap();
-    assert_eq!(all.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), ["ca_1", "ca_2"]);
+    assert_eq!(
+        all.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(),
+        ["ca_1", "ca_2"]
+    );
 
     let r = accounts
-        .link("ac_1", "user_123", Some("https://your-app.com/callback?user_id=user_123"))
+        .link(
+            "ac_1",
+            "user_123",
+            Some("https://your-app.com/callback?user_id=user_123"),
+        )
         .await
         .unwrap();
     assert_eq!(r.id().as_str(), "ca_9");
@@ -442,7 +500,9 @@ async fn ids_are_percent_encoded_in_paths() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/v3.1/connected_accounts/ca%2F..%2Fx"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(account_json("ca/../x", "ACTIVE", None)))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(account_json("ca/../x", "ACTIVE", None)),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -462,21 +522,27 @@ async fn ensure_connected_returns_an_active_account_without_a_link() {
     Mock::given(method("GET"))
         .and(path("/api/v3.1/tool_router/session/trs_1/toolkits"))
         .and(query_param("toolkits", "gmail"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"items": [{"name": "Gmail",
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"items": [{"name": "Gmail",
             "slug": "gmail", "is_no_auth": false, "meta": {},
-            "connected_account": {"id": "ca_1", "status": "ACTIVE"}}], "next_cursor": null})))
+            "connected_account": {"id": "ca_1", "status": "ACTIVE"}}], "next_cursor": null})),
+        )
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/api/v3.1/connected_accounts/ca_1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(account_json("ca_1", "ACTIVE", None)))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(account_json("ca_1", "ACTIVE", None)),
+        )
         .expect(1)
         .mount(&server)
         .await;
     catch_all(&server).await;
     let mut linked = false;
     let account = session
-        .ensure_connected("gmail", std::time::Duration::from_secs(5), |_| linked = true)
+        .ensure_connected("gmail", std::time::Duration::from_secs(5), |_| {
+            linked = true
+        })
         .await
         .unwrap();
     assert_eq!(account.id, "ca_1");
@@ -489,8 +555,10 @@ async fn ensure_connected_links_and_waits_when_not_connected() {
     let session = session_on(&server, ApiVersion::V3_1).await;
     Mock::given(method("GET"))
         .and(path("/api/v3.1/tool_router/session/trs_1/toolkits"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"items": [{"name": "Gmail",
-            "slug": "gmail", "is_no_auth": false, "meta": {}, "connected_account": null}]})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"items": [{"name": "Gmail",
+            "slug": "gmail", "is_no_auth": false, "meta": {}, "connected_account": null}]})),
+        )
         .mount(&server)
         .await;
     Mock::given(method("POST"))
@@ -502,7 +570,9 @@ async fn ensure_connected_links_and_waits_when_not_connected() {
         .await;
     Mock::given(method("GET"))
         .and(path("/api/v3.1/connected_accounts/ca_7"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(account_json("ca_7", "ACTIVE", None)))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(account_json("ca_7", "ACTIVE", None)),
+        )
         .mount(&server)
         .await;
     catch_all(&server).await;
@@ -514,5 +584,8 @@ async fn ensure_connected_links_and_waits_when_not_connected() {
         .await
         .unwrap();
     assert_eq!(account.id, "ca_7");
-    assert_eq!(shown.as_deref(), Some("https://connect.composio.dev/link/lk_ca_7"));
+    assert_eq!(
+        shown.as_deref(),
+        Some("https://connect.composio.dev/link/lk_ca_7")
+    );
 }

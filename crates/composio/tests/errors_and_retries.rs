@@ -65,7 +65,11 @@ async fn every_status_maps_to_its_kind_with_the_envelope() {
         assert_eq!(api.slug.as_deref(), Some("Toolkit_NotFound"));
         assert_eq!(api.message, "Toolkit 'gmial' not found");
         assert_eq!(api.suggested_fix.as_deref(), Some("Fix it."));
-        assert_eq!(e.request_id(), Some("hdr-req"), "the header's request id wins");
+        assert_eq!(
+            e.request_id(),
+            Some("hdr-req"),
+            "the header's request id wins"
+        );
         assert_eq!(api.retry_after, Some(Duration::from_millis(250)));
         assert_eq!(mock.requests().len(), 1);
     }
@@ -99,7 +103,10 @@ async fn garbage_error_bodies_still_give_api_errors() {
 async fn undecodable_success_is_a_decode_error() {
     let mock = Arc::new(MockTransport::new());
     mock.push_response(raw(200, &[("x-request-id", "r-1")], b"{\"session_id\": 5}"));
-    let e = no_retry_client(&mock).use_session("trs_1").await.unwrap_err();
+    let e = no_retry_client(&mock)
+        .use_session("trs_1")
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::Decode { status: 200, .. }), "{e:?}");
     assert_eq!(e.request_id(), Some("r-1"));
 }
@@ -108,11 +115,17 @@ async fn undecodable_success_is_a_decode_error() {
 async fn transport_errors_keep_their_class() {
     let mock = Arc::new(MockTransport::new());
     mock.push_error(TransportError::connect("refused"));
-    let e = no_retry_client(&mock).use_session("trs_1").await.unwrap_err();
+    let e = no_retry_client(&mock)
+        .use_session("trs_1")
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Connect);
     let mock = Arc::new(MockTransport::new());
     mock.push_error(TransportError::timeout("slow"));
-    let e = no_retry_client(&mock).use_session("trs_1").await.unwrap_err();
+    let e = no_retry_client(&mock)
+        .use_session("trs_1")
+        .await
+        .unwrap_err();
     assert!(e.is_timeout());
 }
 
@@ -129,11 +142,17 @@ async fn create_retries_503_twice_with_the_same_idempotency_key() {
     assert_eq!(session.id().as_str(), "trs_1");
     let reqs = mock.requests();
     assert_eq!(reqs.len(), 3);
-    let keys: Vec<_> = reqs.iter().map(|r| r.header("idempotency-key").unwrap().to_owned()).collect();
+    let keys: Vec<_> = reqs
+        .iter()
+        .map(|r| r.header("idempotency-key").unwrap().to_owned())
+        .collect();
     assert_eq!(keys[0], keys[1]);
     assert_eq!(keys[1], keys[2]);
     for r in &reqs {
-        assert_eq!(r.json(), json!({"user_id": "user_123", "manage_connections": {"enable": false}}));
+        assert_eq!(
+            r.json(),
+            json!({"user_id": "user_123", "manage_connections": {"enable": false}})
+        );
     }
 }
 
@@ -158,7 +177,9 @@ async fn link_retry_after_is_honoured() {
     mock.push_json(200, session_json("trs_1", true));
     let mut limited =
         composio_http::test_util::json_response(429, &error_json(429, "slow down", "RateLimited"));
-    limited.headers_mut().insert("retry-after", "7".parse().unwrap());
+    limited
+        .headers_mut()
+        .insert("retry-after", "7".parse().unwrap());
     mock.push_response(limited);
     mock.push_json(201, link_json("ca_1"));
     let session = mock_client(&mock).use_session("trs_1").await.unwrap();
@@ -170,7 +191,10 @@ async fn link_retry_after_is_honoured() {
     assert!(waited < Duration::from_secs(8), "{waited:?}");
     let reqs = mock.requests();
     assert_eq!(reqs.len(), 3);
-    assert_eq!(reqs[1].header("idempotency-key"), reqs[2].header("idempotency-key"));
+    assert_eq!(
+        reqs[1].header("idempotency-key"),
+        reqs[2].header("idempotency-key")
+    );
     assert!(reqs[1].header("idempotency-key").is_some());
 }
 
@@ -209,14 +233,24 @@ async fn every_request_carries_the_sdk_headers_and_timeout() {
         .unwrap();
     client.connected_accounts().get("ca_1").await.unwrap();
     let r = &mock.requests()[0];
-    assert_eq!(r.uri.to_string(), "http://localhost:9/api/v3.1/connected_accounts/ca_1");
+    assert_eq!(
+        r.uri.to_string(),
+        "http://localhost:9/api/v3.1/connected_accounts/ca_1"
+    );
     assert_eq!(r.header("x-api-key"), Some(KEY));
     assert_eq!(r.header("x-source"), Some("PYTHON_SDK_RS"));
-    assert_eq!(r.header("user-agent"), Some(concat!("composio-rs/", env!("CARGO_PKG_VERSION"))));
+    assert_eq!(
+        r.header("user-agent"),
+        Some(concat!("composio-rs/", env!("CARGO_PKG_VERSION")))
+    );
     assert_eq!(r.header("x-sdk-version"), Some(env!("CARGO_PKG_VERSION")));
     assert_eq!(r.header("accept"), Some("application/json"));
     assert_eq!(r.header("content-type"), None, "no body, no content type");
-    assert_eq!(r.header("idempotency-key"), None, "GETs carry no idempotency key");
+    assert_eq!(
+        r.header("idempotency-key"),
+        None,
+        "GETs carry no idempotency key"
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -24,7 +24,9 @@ async fn request(mock: &Arc<MockTransport>) -> (Composio, ConnectionRequest) {
 fn polls(mock: &MockTransport) -> usize {
     mock.requests()
         .iter()
-        .filter(|r| r.method == http::Method::GET && r.path() == "/api/v3.1/connected_accounts/ca_1")
+        .filter(|r| {
+            r.method == http::Method::GET && r.path() == "/api/v3.1/connected_accounts/ca_1"
+        })
         .count()
 }
 
@@ -36,7 +38,10 @@ async fn initiated_then_active_polls_every_second() {
     mock.push_json(200, account_json("ca_1", "INITIATED", None));
     mock.push_json(200, account_json("ca_1", "ACTIVE", None));
     let start = Instant::now();
-    let account = r.wait_for_connection(Duration::from_secs(60)).await.unwrap();
+    let account = r
+        .wait_for_connection(Duration::from_secs(60))
+        .await
+        .unwrap();
     assert_eq!(account.id, "ca_1");
     assert_eq!(account.status, ConnectionStatus::Active);
     assert_eq!(polls(&mock), 3);
@@ -47,10 +52,18 @@ async fn initiated_then_active_polls_every_second() {
 async fn pending_statuses_keep_waiting() {
     let mock = Arc::new(MockTransport::new());
     let (_c, r) = request(&mock).await;
-    for s in ["INITIALIZING", "INITIATED", "INACTIVE", "SOMETHING_NEW", "ACTIVE"] {
+    for s in [
+        "INITIALIZING",
+        "INITIATED",
+        "INACTIVE",
+        "SOMETHING_NEW",
+        "ACTIVE",
+    ] {
         mock.push_json(200, account_json("ca_1", s, None));
     }
-    r.wait_for_connection(Duration::from_secs(60)).await.unwrap();
+    r.wait_for_connection(Duration::from_secs(60))
+        .await
+        .unwrap();
     assert_eq!(polls(&mock), 5);
 }
 
@@ -58,7 +71,10 @@ async fn pending_statuses_keep_waiting() {
 async fn terminal_statuses_fail_at_once_with_status_and_reason() {
     for (status, reason) in [
         ("FAILED", "User denied access"),
-        ("EXPIRED", "Connection initiation did not complete within 10 minutes"),
+        (
+            "EXPIRED",
+            "Connection initiation did not complete within 10 minutes",
+        ),
         ("REVOKED", "Revoked by the provider"),
     ] {
         let mock = Arc::new(MockTransport::new());
@@ -66,7 +82,10 @@ async fn terminal_statuses_fail_at_once_with_status_and_reason() {
         mock.push_json(200, account_json("ca_1", "INITIATED", None));
         mock.push_json(200, account_json("ca_1", status, Some(reason)));
         mock.push_json(200, account_json("ca_1", "ACTIVE", None));
-        let e = r.wait_for_connection(Duration::from_secs(60)).await.unwrap_err();
+        let e = r
+            .wait_for_connection(Duration::from_secs(60))
+            .await
+            .unwrap_err();
         match &e {
             Error::ConnectionRequestFailed {
                 id,
@@ -89,7 +108,10 @@ async fn timeout_names_the_id() {
     let (_c, r) = request(&mock).await;
     mock.set_fallback(|_| Ok(json_response(200, &account_json("ca_1", "INITIATED", None))));
     let start = Instant::now();
-    let e = r.wait_for_connection(Duration::from_secs(5)).await.unwrap_err();
+    let e = r
+        .wait_for_connection(Duration::from_secs(5))
+        .await
+        .unwrap_err();
     assert_eq!(start.elapsed(), Duration::from_secs(5));
     match &e {
         Error::ConnectionRequestTimeout { id, timeout } => {
@@ -108,9 +130,22 @@ async fn timeout_names_the_id() {
 async fn not_found_ends_the_wait() {
     let mock = Arc::new(MockTransport::new());
     let (_c, r) = request(&mock).await;
-    mock.push_json(404, error_json(404, "Connected account not found", "ConnectedAccount_NotFound"));
-    let e = r.wait_for_connection(Duration::from_secs(60)).await.unwrap_err();
-    assert!(matches!(&e, Error::ConnectedAccountNotFound { id } if id.as_str() == "ca_1"), "{e:?}");
+    mock.push_json(
+        404,
+        error_json(
+            404,
+            "Connected account not found",
+            "ConnectedAccount_NotFound",
+        ),
+    );
+    let e = r
+        .wait_for_connection(Duration::from_secs(60))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::ConnectedAccountNotFound { id } if id.as_str() == "ca_1"),
+        "{e:?}"
+    );
     assert_eq!(e.kind(), ErrorKind::ConnectedAccountNotFound);
 }
 
@@ -133,7 +168,11 @@ async fn transient_errors_keep_waiting_but_auth_errors_end_it() {
         .wait_for_connection("ca_1", Duration::from_secs(60))
         .await
         .unwrap();
-    assert_eq!(start.elapsed(), Duration::from_secs(1), "two 500 ms intervals");
+    assert_eq!(
+        start.elapsed(),
+        Duration::from_secs(1),
+        "two 500 ms intervals"
+    );
 
     mock.push_json(401, error_json(401, "bad key", "Unauthorized"));
     let e = client
@@ -161,12 +200,19 @@ async fn waits_are_independent_futures() {
     let client = mock_client(&mock);
     mock.set_fallback(|req| {
         let id = req.path().rsplit('/').next().unwrap_or_default().to_owned();
-        let status = if id == "ca_fast" { "ACTIVE" } else { "INITIATED" };
+        let status = if id == "ca_fast" {
+            "ACTIVE"
+        } else {
+            "INITIATED"
+        };
         Ok(json_response(200, &account_json(&id, status, None)))
     });
     let fast = client.wait_for_connection("ca_fast", Duration::from_secs(10));
     let slow = client.wait_for_connection("ca_slow", Duration::from_secs(3));
     let (fast, slow) = tokio::join!(fast, slow);
     assert_eq!(fast.unwrap().id, "ca_fast");
-    assert_eq!(slow.unwrap_err().kind(), ErrorKind::ConnectionRequestTimeout);
+    assert_eq!(
+        slow.unwrap_err().kind(),
+        ErrorKind::ConnectionRequestTimeout
+    );
 }
