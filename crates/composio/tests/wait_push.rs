@@ -461,3 +461,43 @@ async fn the_header_seen_while_polling_switches_to_push() {
     assert_eq!(wait.await.unwrap().unwrap().id, "ca_1");
     assert_eq!(server.count("GET", "/connected_accounts/ca_1"), 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn ten_thousand_waits_need_a_handful_of_requests() {
+    let server = PushServer::new(true, 200);
+    let client = client(&server);
+    prime(&client, &server).await;
+    let n = 10_000;
+    let mut waits = Vec::with_capacity(n);
+    for i in 0..n {
+        let c = client.clone();
+        waits.push(tokio::spawn(async move {
+            c.wait_for_connection(&format!("ca_{i}"), Duration::from_secs(600))
+                .await
+        }));
+    }
+    until("stream opened", || server.streams() == 1).await;
+    server.sse(0, &ready("w1"));
+    until("all ids watched", || server.added_ids().len() == n).await;
+    // One open plus batches of at most 1000 ids: no per-wait request.
+    let sync_requests = server.count("POST", "/ids");
+    assert!(sync_requests <= 10, "{sync_requests}");
+    assert!(server
+        .requests()
+        .iter()
+        .filter(|(_, p, _)| p.ends_with("/ids"))
+        .all(|(_, _, b)| ids_of(b).len() <= 1000));
+    let mut text = String::new();
+    for i in 0..n {
+        text.push_str(&format!(
+            "event: account\ndata: {}\n\n",
+            account_json(&format!("ca_{i}"), "ACTIVE", None)
+        ));
+    }
+    server.sse(0, &text);
+    for (i, w) in waits.into_iter().enumerate() {
+        assert_eq!(w.await.unwrap().unwrap().id, format!("ca_{i}"));
+    }
+    assert_eq!(server.streams(), 1);
+    assert_eq!(server.count("GET", ""), 1, "only the priming GET");
+}

@@ -1,0 +1,28 @@
+//! `Composio::from_env` (one test in its own binary: it changes the process environment).
+
+use composio::{Composio, Error};
+
+#[test]
+fn from_env_reads_key_and_base_url() {
+    std::env::remove_var("COMPOSIO_API_KEY");
+    std::env::remove_var("COMPOSIO_BASE_URL");
+    match Composio::from_env() {
+        Err(Error::Configuration(msg)) => assert!(msg.contains("COMPOSIO_API_KEY"), "{msg}"),
+        other => panic!("{other:?}"),
+    }
+    std::env::set_var("COMPOSIO_API_KEY", "  ");
+    assert!(matches!(Composio::from_env(), Err(Error::Configuration(_))));
+
+    std::env::set_var("COMPOSIO_API_KEY", "env-secret");
+    let c = Composio::from_env().unwrap();
+    assert_eq!(c.base_url(), composio::DEFAULT_BASE_URL);
+    assert!(!format!("{c:?}").contains("env-secret"));
+
+    std::env::set_var("COMPOSIO_BASE_URL", "http://127.0.0.1:8080/");
+    let c = Composio::from_env().unwrap();
+    assert_eq!(c.base_url(), "http://127.0.0.1:8080");
+
+    std::env::set_var("COMPOSIO_BASE_URL", "http://composio.example.com");
+    assert!(matches!(Composio::from_env(), Err(Error::Configuration(_))));
+    std::env::remove_var("COMPOSIO_BASE_URL");
+}
