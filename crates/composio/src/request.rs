@@ -311,6 +311,8 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         .and_then(|v| v.parse::<f64>().ok())
         .filter(|s| s.is_finite() && *s >= 0.0)
         .map(Duration::from_secs_f64)
+        // An HTTP date (within the range the retry layer honours).
+        .or_else(|| composio_http::retry::retry_after(headers, std::time::SystemTime::now()))
 }
 
 /// Maps a non-2xx response to an [`ApiError`]; bodies that are not the §10 envelope still

@@ -31,6 +31,8 @@ struct State {
 struct PushServer {
     advertise: bool,
     watch_status: u16,
+    /// Streams send `ready` and end at once.
+    flaky: bool,
     state: Mutex<State>,
 }
 
@@ -39,6 +41,16 @@ impl PushServer {
         Arc::new(Self {
             advertise,
             watch_status,
+            flaky: false,
+            state: Mutex::default(),
+        })
+    }
+
+    fn flaky() -> Arc<Self> {
+        Arc::new(Self {
+            advertise: true,
+            watch_status: 200,
+            flaky: true,
             state: Mutex::default(),
         })
     }
@@ -166,7 +178,14 @@ impl Transport for PushServer {
             return Ok(r.map(|b| Box::pin(futures_util::stream::iter([Ok(b)])) as ByteStream));
         }
         let (tx, rx) = mpsc::unbounded_channel::<Chunk>();
-        st.streams.push(tx);
+        if self.flaky {
+            let _ = tx.send(Ok(Bytes::from(ready("w-flaky"))));
+            let (dead, _) = mpsc::unbounded_channel();
+            st.streams.push(dead);
+            drop(tx);
+        } else {
+            st.streams.push(tx);
+        }
         let stream =
             futures_util::stream::unfold(
                 rx,
@@ -500,4 +519,29 @@ async fn ten_thousand_waits_need_a_handful_of_requests() {
     }
     assert_eq!(server.streams(), 1);
     assert_eq!(server.count("GET", ""), 1, "only the priming GET");
+}
+
+#[tokio::test(start_paused = true)]
+async fn streams_that_keep_breaking_fall_back_to_polling() {
+    let server = PushServer::flaky();
+    let client = client(&server);
+    prime(&client, &server).await;
+    server.set_account("ca_1", "INITIATED");
+    let c = client.clone();
+    let wait = tokio::spawn(async move {
+        c.wait_for_connection("ca_1", Duration::from_secs(600))
+            .await
+    });
+    until("fell back to polling", || {
+        server.count("GET", "/connected_accounts/ca_1") >= 1
+    })
+    .await;
+    assert_eq!(
+        server.streams(),
+        3,
+        "three short-lived streams, then polling"
+    );
+    server.set_account("ca_1", "ACTIVE");
+    assert_eq!(wait.await.unwrap().unwrap().id, "ca_1");
+    assert_eq!(server.streams(), 3);
 }

@@ -42,6 +42,8 @@ const COOLDOWN: Duration = Duration::from_secs(30);
 const IDLE: Duration = Duration::from_secs(30);
 /// A stream silent for this long (no event, no keep-alive) is considered dead.
 const SILENCE: Duration = Duration::from_secs(90);
+/// A stream that lived this long was healthy (shorter ones count as failures).
+const HEALTHY: Duration = Duration::from_secs(10);
 /// First reconnect delay; doubles up to [`MAX_BACKOFF`].
 const BASE_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
@@ -206,33 +208,42 @@ async fn run(shared: Arc<Shared>) {
         if !wait_for_work(&shared).await {
             return;
         }
-        match connect(&shared).await {
+        let outcome = match connect(&shared).await {
             Ok((watch_id, stream, parser, synced)) => {
-                failures = 0;
-                backoff = BASE_BACKOFF;
+                let started = Instant::now();
                 match session(&shared, &watch_id, stream, parser, synced).await {
                     Ended::Stop => return,
-                    Ended::Reconnect => {}
+                    // A stream that lived a while was healthy: start over. One that broke
+                    // at once (or whose id updates fail) counts as a failure.
+                    Ended::Reconnect if started.elapsed() >= HEALTHY => {
+                        failures = 0;
+                        backoff = BASE_BACKOFF;
+                        Ok(())
+                    }
+                    Ended::Reconnect => Err(None),
                 }
             }
             Err(e) => {
-                let permanent = matches!(e.status(), Some(404 | 405 | 501));
-                failures += 1;
-                tracing::debug!(error = %e, failures, "could not open the watch stream");
-                if permanent || failures >= MAX_FAILURES {
-                    let mut state = lock(&shared.state);
-                    state.disabled = Some(if permanent {
-                        None
-                    } else {
-                        Some(Instant::now() + COOLDOWN)
-                    });
-                    state.fall_back_all();
-                    state.task_running = false;
-                    tracing::info!(
-                        "server push wait unavailable; waiting for connections by polling"
-                    );
-                    return;
-                }
+                tracing::debug!(error = %e, "could not open the watch stream");
+                Err(Some(e))
+            }
+        };
+        if let Err(e) = outcome {
+            let permanent = e
+                .as_ref()
+                .is_some_and(|e| matches!(e.status(), Some(404 | 405 | 501)));
+            failures += 1;
+            if permanent || failures >= MAX_FAILURES {
+                let mut state = lock(&shared.state);
+                state.disabled = Some(if permanent {
+                    None
+                } else {
+                    Some(Instant::now() + COOLDOWN)
+                });
+                state.fall_back_all();
+                state.task_running = false;
+                tracing::info!("server push wait unavailable; waiting for connections by polling");
+                return;
             }
         }
         sleep(jittered(backoff)).await;
