@@ -1,0 +1,295 @@
+//! Sessions: create, get, delete, link, toolkits, tools (spec §3–§6).
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+use axum::Extension;
+use composio_core::models::{
+    CreateSessionRequest, DeleteSessionResponse, LinkRequest, LinkResponse, ManageConnectionsConfig,
+    SessionConfig, SessionResponse, SessionToolkit, ToolkitFilterEcho,
+};
+use composio_core::ToolkitFilter;
+use serde_json::{json, Value};
+
+use super::{idempotent, json_response, page_json, parse_cursor, parse_limit, query_map, ApiJson, Project};
+use crate::catalog::ToolkitDef;
+use crate::error::{ApiError, ApiResult};
+use crate::state::{model, SharedState};
+use crate::store::SessionRow;
+use crate::util::{format_ts, now_ms, random_id, split_list};
+
+/// 404 for an unknown toolkit, suggesting the closest slug.
+pub(crate) fn unknown_toolkit(state: &SharedState, slug: &str) -> ApiError {
+    let err = ApiError::not_found("Toolkit_NotFound", format!("Toolkit '{slug}' not found"));
+    match state.catalog.closest(slug) {
+        Some(c) => err.fix(format!("Did you mean '{c}'? Check the toolkit slug.")),
+        None => err.fix("Check the toolkit slug."),
+    }
+}
+
+pub(crate) fn toolkit<'a>(state: &'a SharedState, slug: &str) -> ApiResult<&'a ToolkitDef> {
+    state.catalog.get(slug).ok_or_else(|| unknown_toolkit(state, slug))
+}
+
+/// The stored session, or 404.
+pub(crate) async fn load(state: &SharedState, project: &str, id: &str) -> ApiResult<(SessionRow, SessionConfig)> {
+    let row = state.store.get_session(project, id).await?.ok_or_else(|| {
+        ApiError::not_found("ToolRouterSession_NotFound", format!("Session '{id}' not found"))
+            .fix("Create a session first; sessions belong to the project of the API key.")
+    })?;
+    let config: SessionConfig =
+        serde_json::from_str(&row.config).map_err(|e| ApiError::internal(&e))?;
+    Ok((row, config))
+}
+
+/// The meta tools a session offers.
+pub(crate) fn router_tools(config: &SessionConfig) -> Vec<&'static str> {
+    let mut tools = vec!["COMPOSIO_SEARCH_TOOLS", "COMPOSIO_MULTI_EXECUTE_TOOL"];
+    if let Some(mc) = config.manage_connections.as_ref().filter(|m| m.enabled) {
+        tools.push("COMPOSIO_MANAGE_CONNECTIONS");
+        if mc.enable_wait_for_connections {
+            tools.push("COMPOSIO_WAIT_FOR_CONNECTIONS");
+        }
+    }
+    tools
+}
+
+fn session_response(state: &SharedState, id: &str, config: &SessionConfig) -> ApiResult<Value> {
+    let resp: SessionResponse = model(json!({
+        "session_id": id,
+        "mcp": {"type": "http", "url": format!("{}/tool_router/{id}/mcp", state.public_url)},
+        "tool_router_tools": router_tools(config),
+        "config": config,
+        "config_version": 1,
+    }))?;
+    serde_json::to_value(resp).map_err(|e| ApiError::internal(&e))
+}
+
+/// Whether a toolkit is allowed by the session's filter.
+pub(crate) fn toolkit_allowed(config: &SessionConfig, slug: &str) -> bool {
+    match &config.toolkits {
+        Some(ToolkitFilterEcho::Enabled(v)) => v.iter().any(|s| s.eq_ignore_ascii_case(slug)),
+        Some(ToolkitFilterEcho::Disabled(v)) => !v.iter().any(|s| s.eq_ignore_ascii_case(slug)),
+        _ => true,
+    }
+}
+
+pub(super) async fn create(
+    State(state): State<SharedState>,
+    Extension(Project(project)): Extension<Project>,
+    headers: HeaderMap,
+    ApiJson(raw): ApiJson<Value>,
+) -> ApiResult<Response> {
+    if let Some(t) = raw.get("toolkits").and_then(Value::as_object) {
+        if t.contains_key("enabled") || t.contains_key("disabled") {
+            return Err(ApiError::bad_request(
+                "`toolkits` takes `enable` or `disable`; `enabled`/`disabled` are response fields",
+            )
+            .fix("Send {\"toolkits\": {\"enable\": [...]}}."));
+        }
+        if t.contains_key("enable") && t.contains_key("disable") {
+            return Err(ApiError::bad_request("`toolkits` takes `enable` or `disable`, not both"));
+        }
+    }
+    let req: CreateSessionRequest = serde_json::from_value(raw)
+        .map_err(|e| ApiError::bad_request(format!("Invalid request body: {e}")))?;
+    if req.user_id.trim().is_empty() {
+        return Err(ApiError::bad_request("`user_id` must not be empty"));
+    }
+    let slugs: Vec<String> = match &req.toolkits {
+        Some(ToolkitFilter::Enable(v)) | Some(ToolkitFilter::Disable(v)) => v.clone(),
+        _ => Vec::new(),
+    };
+    for s in &slugs {
+        toolkit(&state, s)?;
+    }
+    if let Some(cb) = &req.manage_connections.callback_url {
+        state.check_callback(&project, cb)?;
+    }
+    let mut config = json!({
+        "user_id": req.user_id,
+        "auth_configs": req.auth_configs,
+        "connected_accounts": req.connected_accounts,
+        "manage_connections": ManageConnectionsConfig::from(&req.manage_connections),
+        "preload": {"tools": []},
+    });
+    if let Some(f) = req.toolkits.clone() {
+        config["toolkits"] = serde_json::to_value(ToolkitFilterEcho::from(f)).unwrap_or_default();
+    }
+    if let Some(tags) = &req.tags {
+        let v = serde_json::to_value(tags).unwrap_or_default();
+        config["tags"] = json!({
+            "enabled": v.get("enable").cloned().unwrap_or(json!([])),
+            "disabled": v.get("disable").cloned().unwrap_or(json!([])),
+        });
+    }
+    if !req.tools.is_empty() {
+        config["tools"] = serde_json::to_value(&req.tools).unwrap_or_default();
+    }
+    let config: SessionConfig = model(config)?;
+    idempotent(&state, &project, &headers, "POST session", async {
+        let id = random_id("trs_", 12);
+        let row = SessionRow {
+            id: id.clone(),
+            project_id: project.clone(),
+            user_id: req.user_id.clone(),
+            config: serde_json::to_string(&config).map_err(|e| ApiError::internal(&e))?,
+            created_at: now_ms(),
+        };
+        state.store.insert_session(&row).await?;
+        tracing::info!(session_id = %id, "session created");
+        Ok((StatusCode::CREATED, session_response(&state, &id, &config)?))
+    })
+    .await
+}
+
+pub(super) async fn get_one(
+    State(state): State<SharedState>,
+    Extension(Project(project)): Extension<Project>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let (row, config) = load(&state, &project, &id).await?;
+    Ok(json_response(StatusCode::OK, &session_response(&state, &row.id, &config)?))
+}
+
+pub(super) async fn delete(
+    State(state): State<SharedState>,
+    Extension(Project(project)): Extension<Project>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    load(&state, &project, &id).await?;
+    state.store.delete_session(&project, &id).await?;
+    Ok(json_response(StatusCode::OK, &DeleteSessionResponse::new(id)))
+}
+
+pub(super) async fn link(
+    State(state): State<SharedState>,
+    Extension(Project(project)): Extension<Project>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<LinkRequest>,
+) -> ApiResult<Response> {
+    let (row, config) = load(&state, &project, &id).await?;
+    let tk = toolkit(&state, &req.toolkit)?;
+    if !toolkit_allowed(&config, &tk.slug) {
+        return Err(ApiError::bad_request(format!(
+            "Toolkit '{}' is not enabled in this session",
+            tk.slug
+        )));
+    }
+    let callback = req
+        .callback_url
+        .clone()
+        .or_else(|| config.manage_connections.as_ref().and_then(|m| m.callback_url.clone()));
+    let scope = format!("POST link {id}");
+    idempotent(&state, &project, &headers, &scope, async {
+        let (link, account) =
+            crate::flow::create_link(&state, &project, &row.user_id, tk, callback).await?;
+        let resp = LinkResponse::new(&link.token, crate::flow::link_url(&state, &link.token), &account.id);
+        Ok((StatusCode::CREATED, serde_json::to_value(resp).unwrap_or_default()))
+    })
+    .await
+}
+
+/// The session toolkit item of `tk` for the session's user.
+pub(crate) async fn toolkit_item(
+    state: &SharedState,
+    project: &str,
+    config: &SessionConfig,
+    tk: &ToolkitDef,
+) -> ApiResult<SessionToolkit> {
+    let mut account = None;
+    if !tk.is_no_auth() {
+        if let Some(ids) = config.connected_accounts.get(&tk.slug) {
+            account = state.store.get_accounts(project, ids).await?.into_iter().next();
+        }
+        if account.is_none() {
+            account = state.store.best_account(project, &config.user_id, &tk.slug).await?;
+        }
+    }
+    let connected = account.map(|a| {
+        json!({
+            "id": a.id, "user_id": a.user_id, "status": a.status,
+            "created_at": format_ts(a.created_at),
+            "auth_config": {"id": a.auth_config_id, "auth_scheme": a.auth_scheme,
+                            "is_composio_managed": state.is_managed(&a.toolkit)},
+        })
+    });
+    let schemes: Vec<&str> = if tk.is_no_auth() { vec![] } else { vec![tk.auth_scheme.as_str()] };
+    model(json!({
+        "name": tk.name, "slug": tk.slug, "enabled": true, "is_no_auth": tk.is_no_auth(),
+        "composio_managed_auth_schemes": schemes,
+        "meta": {"logo": tk.logo_url(), "description": tk.description},
+        "connected_account": connected,
+    }))
+}
+
+pub(super) async fn toolkits(
+    State(state): State<SharedState>,
+    Extension(Project(project)): Extension<Project>,
+    Path(id): Path<String>,
+    uri: Uri,
+) -> ApiResult<Response> {
+    let (_, config) = load(&state, &project, &id).await?;
+    let q = query_map(&uri);
+    let limit = parse_limit(&q, 50, 1000)?;
+    let offset = parse_cursor(&q)?;
+    let only = split_list(q.get("toolkits").map(String::as_str));
+    let search = q.get("search").map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
+    let is_connected = match q.get("is_connected").map(String::as_str) {
+        None | Some("") => None,
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some(other) => {
+            return Err(ApiError::bad_request(format!("`is_connected` must be true or false, got `{other}`")))
+        }
+    };
+    let mut items = Vec::new();
+    for tk in state.catalog.iter() {
+        if !toolkit_allowed(&config, &tk.slug)
+            || (!only.is_empty() && !only.iter().any(|s| s.eq_ignore_ascii_case(&tk.slug)))
+        {
+            continue;
+        }
+        if let Some(s) = &search {
+            let hay = format!("{} {} {}", tk.slug, tk.name, tk.description).to_lowercase();
+            if !hay.contains(s.as_str()) {
+                continue;
+            }
+        }
+        let item = toolkit_item(&state, &project, &config, tk).await?;
+        if let Some(want) = is_connected {
+            if item.is_connected() != want {
+                continue;
+            }
+        }
+        items.push(item);
+    }
+    let total = items.len() as u64;
+    let page: Vec<_> = items
+        .into_iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .collect();
+    Ok(json_response(StatusCode::OK, &page_json(page, offset, limit, total)))
+}
+
+pub(super) async fn tools(
+    State(state): State<SharedState>,
+    Extension(Project(project)): Extension<Project>,
+    Path(id): Path<String>,
+    uri: Uri,
+) -> ApiResult<Response> {
+    let (_, config) = load(&state, &project, &id).await?;
+    let q = query_map(&uri);
+    let limit = parse_limit(&q, 500, 1000)?;
+    let offset = parse_cursor(&q)?;
+    let all = super::meta_tools::definitions(&config)?;
+    let total = all.len() as u64;
+    let page: Vec<_> = all
+        .into_iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .collect();
+    Ok(json_response(StatusCode::OK, &page_json(page, offset, limit, total)))
+}

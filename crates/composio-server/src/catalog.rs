@@ -1,0 +1,264 @@
+//! The toolkit catalog: a built-in TOML file plus toolkits from the server's config file.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// The built-in catalog (`src/catalog.toml`).
+pub const BUILTIN_CATALOG: &str = include_str!("catalog.toml");
+
+/// How a toolkit authenticates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub enum AuthScheme {
+    /// OAuth 2.0 authorization code (with PKCE when the provider supports it).
+    #[serde(rename = "OAUTH2")]
+    OAuth2,
+    /// Fields (an API key) typed into the Connect Link page.
+    #[serde(rename = "API_KEY")]
+    ApiKey,
+    /// No authentication.
+    #[serde(rename = "NO_AUTH")]
+    NoAuth,
+}
+
+impl AuthScheme {
+    /// The wire spelling (`OAUTH2`, `API_KEY`, `NO_AUTH`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OAuth2 => "OAUTH2",
+            Self::ApiKey => "API_KEY",
+            Self::NoAuth => "NO_AUTH",
+        }
+    }
+}
+
+/// A field collected by the Connect Link page of an API-key toolkit.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct FieldDef {
+    /// Form field name (`api_key`).
+    pub name: String,
+    /// Label shown to the user.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Whether the value is secret (stored encrypted, shown as a password field).
+    #[serde(default = "yes")]
+    pub secret: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// One toolkit of the catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct ToolkitDef {
+    /// Slug (`gmail`).
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// Short description.
+    #[serde(default)]
+    pub description: String,
+    /// Logo URL (defaults to `https://logos.composio.dev/api/<slug>`).
+    #[serde(default)]
+    pub logo: Option<String>,
+    /// How it authenticates.
+    pub auth_scheme: AuthScheme,
+    /// OAuth authorize endpoint.
+    #[serde(default)]
+    pub authorize_url: Option<String>,
+    /// OAuth token endpoint.
+    #[serde(default)]
+    pub token_url: Option<String>,
+    /// Endpoint returning the user's identity (Bearer token).
+    #[serde(default)]
+    pub userinfo_url: Option<String>,
+    /// Default scopes.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Whether the provider supports PKCE (S256).
+    #[serde(default)]
+    pub pkce: bool,
+    /// Extra parameters of the authorize URL.
+    #[serde(default)]
+    pub authorize_params: BTreeMap<String, String>,
+    /// Fields of API-key toolkits.
+    #[serde(default)]
+    pub fields: Vec<FieldDef>,
+}
+
+impl ToolkitDef {
+    /// The logo URL.
+    pub fn logo_url(&self) -> String {
+        self.logo
+            .clone()
+            .unwrap_or_else(|| format!("https://logos.composio.dev/api/{}", self.slug))
+    }
+
+    /// Whether the toolkit needs no authentication.
+    pub fn is_no_auth(&self) -> bool {
+        self.auth_scheme == AuthScheme::NoAuth
+    }
+}
+
+/// Errors loading a catalog.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// The TOML is invalid.
+    #[error("invalid toolkit catalog: {0}")]
+    Parse(#[from] toml::de::Error),
+    /// A toolkit is incomplete.
+    #[error("toolkit `{slug}`: {problem}")]
+    Invalid {
+        /// The toolkit.
+        slug: String,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+#[derive(Deserialize)]
+struct CatalogFile {
+    #[serde(default)]
+    toolkits: Vec<ToolkitDef>,
+}
+
+/// The toolkits a server offers, ordered by slug.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    toolkits: BTreeMap<String, ToolkitDef>,
+}
+
+impl Catalog {
+    /// The built-in catalog.
+    pub fn builtin() -> Result<Self, CatalogError> {
+        Self::parse(BUILTIN_CATALOG)
+    }
+
+    /// Parses a catalog TOML document (`[[toolkits]]` entries).
+    pub fn parse(toml_text: &str) -> Result<Self, CatalogError> {
+        let file: CatalogFile = toml::from_str(toml_text)?;
+        let mut c = Self::default();
+        c.extend(file.toolkits)?;
+        Ok(c)
+    }
+
+    /// Adds toolkits, replacing those with the same slug.
+    pub fn extend(&mut self, toolkits: Vec<ToolkitDef>) -> Result<(), CatalogError> {
+        for t in toolkits {
+            validate(&t)?;
+            self.toolkits.insert(t.slug.clone(), t);
+        }
+        Ok(())
+    }
+
+    /// The toolkit with this slug (case-insensitive).
+    pub fn get(&self, slug: &str) -> Option<&ToolkitDef> {
+        self.toolkits
+            .get(slug)
+            .or_else(|| self.toolkits.get(&slug.to_ascii_lowercase()))
+    }
+
+    /// All toolkits, ordered by slug.
+    pub fn iter(&self) -> impl Iterator<Item = &ToolkitDef> {
+        self.toolkits.values()
+    }
+
+    /// The slug closest to `slug` (for "did you mean" suggestions).
+    pub fn closest(&self, slug: &str) -> Option<&str> {
+        let slug = slug.to_ascii_lowercase();
+        self.toolkits
+            .keys()
+            .map(|k| (levenshtein(&slug, k), k))
+            .filter(|(d, k)| *d <= (k.len() / 2).max(2))
+            .min()
+            .map(|(_, k)| k.as_str())
+    }
+}
+
+fn validate(t: &ToolkitDef) -> Result<(), CatalogError> {
+    let bad = |problem: &str| CatalogError::Invalid {
+        slug: t.slug.clone(),
+        problem: problem.to_owned(),
+    };
+    if t.slug.is_empty() || !t.slug.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(bad("slug must be non-empty ASCII letters, digits or `_`"));
+    }
+    match t.auth_scheme {
+        AuthScheme::OAuth2 => {
+            for (name, url) in [("authorize_url", &t.authorize_url), ("token_url", &t.token_url)] {
+                let Some(u) = url else {
+                    return Err(bad(&format!("OAUTH2 toolkits need `{name}`")));
+                };
+                if url::Url::parse(u).is_err() {
+                    return Err(bad(&format!("`{name}` is not a valid URL")));
+                }
+            }
+        }
+        AuthScheme::ApiKey if t.fields.is_empty() => {
+            return Err(bad("API_KEY toolkits need at least one field"));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_catalog_parses_with_all_kinds() {
+        let c = Catalog::builtin().unwrap();
+        let gmail = c.get("gmail").unwrap();
+        assert_eq!(gmail.auth_scheme, AuthScheme::OAuth2);
+        assert_eq!(
+            gmail.authorize_url.as_deref(),
+            Some("https://accounts.google.com/o/oauth2/v2/auth")
+        );
+        assert!(gmail.pkce);
+        for slug in ["googlecalendar", "github", "slack", "notion", "linear"] {
+            assert_eq!(c.get(slug).unwrap().auth_scheme, AuthScheme::OAuth2, "{slug}");
+        }
+        assert_eq!(c.get("serpapi").unwrap().fields[0].name, "api_key");
+        assert!(c.get("hackernews").unwrap().is_no_auth());
+        assert_eq!(c.closest("gmial"), Some("gmail"));
+        assert_eq!(c.closest("zzzzzzzzzzzz"), None);
+    }
+
+    #[test]
+    fn user_toolkits_extend_and_validate() {
+        let mut c = Catalog::builtin().unwrap();
+        let extra = Catalog::parse(
+            r#"[[toolkits]]
+slug = "acme"
+name = "Acme"
+auth_scheme = "OAUTH2"
+authorize_url = "https://acme.test/authorize"
+token_url = "https://acme.test/token"
+"#,
+        )
+        .unwrap();
+        c.extend(extra.iter().cloned().collect()).unwrap();
+        assert_eq!(c.get("acme").unwrap().name, "Acme");
+        let err = Catalog::parse("[[toolkits]]\nslug = \"x\"\nname = \"X\"\nauth_scheme = \"OAUTH2\"\n");
+        assert!(err.is_err());
+    }
+}

@@ -1,0 +1,360 @@
+//! Server configuration: built in code ([`Config::default`] is ready for tests), read from a
+//! TOML file ([`Config::from_toml_str`]) and from the environment ([`Config::apply_env`]).
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::catalog::ToolkitDef;
+use crate::crypto::{generate_api_key, Secret};
+
+/// A project: an isolated set of sessions and connected accounts, reached with its API keys.
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct ProjectConfig {
+    /// Project name (unique).
+    pub name: String,
+    /// API keys of the project (stored hashed).
+    #[serde(default)]
+    pub api_keys: Vec<Secret>,
+    /// When non-empty, callback URLs must have one of these origins (`https://app.example.com`).
+    #[serde(default)]
+    pub callback_origins: Vec<String>,
+}
+
+impl ProjectConfig {
+    /// A project with one API key.
+    pub fn new(name: impl Into<String>, api_key: impl Into<Secret>) -> Self {
+        Self {
+            name: name.into(),
+            api_keys: vec![api_key.into()],
+            callback_origins: Vec::new(),
+        }
+    }
+
+    /// Restricts callback URLs to these origins.
+    pub fn callback_origins<I, S>(mut self, origins: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.callback_origins = origins.into_iter().map(Into::into).collect();
+        self
+    }
+}
+
+/// OAuth client credentials of a toolkit.
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct OAuthApp {
+    /// Client id.
+    pub client_id: String,
+    /// Client secret.
+    #[serde(default)]
+    pub client_secret: Option<Secret>,
+}
+
+impl OAuthApp {
+    /// Client credentials.
+    pub fn new(client_id: impl Into<String>, client_secret: Option<Secret>) -> Self {
+        Self {
+            client_id: client_id.into(),
+            client_secret,
+        }
+    }
+}
+
+/// Everything `composio_server::spawn` needs.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// Address to bind (default `127.0.0.1`).
+    pub bind: IpAddr,
+    /// Port (0 picks a free one).
+    pub port: u16,
+    /// Origin users and providers reach the server at (redirect, MCP and OAuth callback URLs).
+    /// Defaults to `http://<bind>:<port>`.
+    pub public_url: Option<String>,
+    /// Directory of the SQLite database and the generated encryption key; `None` keeps
+    /// everything in memory.
+    pub data_dir: Option<PathBuf>,
+    /// Base64 of the 32-byte AES key for credentials (else read/generated in `data_dir`).
+    pub encryption_key: Option<Secret>,
+    /// Whether OAuth toolkits without client credentials use the built-in sandbox provider.
+    pub sandbox: bool,
+    /// Projects and their API keys.
+    pub projects: Vec<ProjectConfig>,
+    /// OAuth client credentials per toolkit slug.
+    pub oauth_apps: BTreeMap<String, OAuthApp>,
+    /// Toolkits added to (or replacing) the built-in catalog.
+    pub extra_toolkits: Vec<ToolkitDef>,
+    /// How long a Connect Link (and its `INITIATED` account) stays valid.
+    pub link_expiry: Duration,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// Lifetime of access tokens issued by the sandbox provider.
+    pub sandbox_token_ttl: Duration,
+    /// How long an `Idempotency-Key` is remembered.
+    pub idempotency_ttl: Duration,
+}
+
+impl Default for Config {
+    /// For tests and embedding: `127.0.0.1:0`, in-memory SQLite, sandbox on, one project
+    /// `default` with a random API key (see `ServerHandle::api_key`).
+    fn default() -> Self {
+        Self {
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            public_url: None,
+            data_dir: None,
+            encryption_key: None,
+            sandbox: true,
+            projects: vec![ProjectConfig::new("default", generate_api_key())],
+            oauth_apps: BTreeMap::new(),
+            extra_toolkits: Vec::new(),
+            link_expiry: Duration::from_secs(600),
+            max_body_bytes: 1024 * 1024,
+            sandbox_token_ttl: Duration::from_secs(3600),
+            idempotency_ttl: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+/// Errors reading a configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The TOML is invalid.
+    #[error("invalid config: {0}")]
+    Parse(#[from] toml::de::Error),
+    /// A value is invalid.
+    #[error("invalid config: {0}")]
+    Invalid(String),
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    bind: Option<IpAddr>,
+    port: Option<u16>,
+    public_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    encryption_key: Option<Secret>,
+    sandbox: Option<bool>,
+    link_expiry_secs: Option<u64>,
+    max_body_bytes: Option<usize>,
+    #[serde(default)]
+    projects: Vec<ProjectConfig>,
+    #[serde(default)]
+    oauth: BTreeMap<String, OAuthApp>,
+    #[serde(default)]
+    toolkits: Vec<ToolkitDef>,
+}
+
+impl Config {
+    /// A default config with no projects (add them with [`Config::project`]).
+    pub fn empty() -> Self {
+        Self {
+            projects: Vec::new(),
+            ..Self::default()
+        }
+    }
+
+    /// Parses a TOML config file's text on top of [`Config::empty`] with the sandbox off.
+    ///
+    /// ```
+    /// let c = composio_server::Config::from_toml_str(r#"
+    /// port = 8080
+    /// link_expiry_secs = 300
+    /// [[projects]]
+    /// name = "acme"
+    /// api_keys = ["csk_example"]
+    /// callback_origins = ["https://app.example.com"]
+    /// [oauth.github]
+    /// client_id = "Iv1.abc"
+    /// client_secret = "shh"
+    /// "#).unwrap();
+    /// assert_eq!(c.port, 8080);
+    /// assert_eq!(c.projects[0].name, "acme");
+    /// ```
+    pub fn from_toml_str(text: &str) -> Result<Self, ConfigError> {
+        let f: FileConfig = toml::from_str(text)?;
+        let mut c = Self::empty();
+        c.sandbox = false;
+        if let Some(v) = f.bind {
+            c.bind = v;
+        }
+        if let Some(v) = f.port {
+            c.port = v;
+        }
+        c.public_url = f.public_url;
+        c.data_dir = f.data_dir;
+        c.encryption_key = f.encryption_key;
+        if let Some(v) = f.sandbox {
+            c.sandbox = v;
+        }
+        if let Some(v) = f.link_expiry_secs {
+            if v == 0 {
+                return Err(ConfigError::Invalid("link_expiry_secs must be > 0".into()));
+            }
+            c.link_expiry = Duration::from_secs(v);
+        }
+        if let Some(v) = f.max_body_bytes {
+            c.max_body_bytes = v;
+        }
+        c.projects = f.projects;
+        c.oauth_apps = f.oauth;
+        c.extra_toolkits = f.toolkits;
+        Ok(c)
+    }
+
+    /// Reads a TOML config file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_toml_str(&text)
+    }
+
+    /// Applies `COMPOSIO_SERVER_API_KEY` (added to the first project, created as `default`
+    /// when there is none), `COMPOSIO_SERVER_ENCRYPTION_KEY`, and
+    /// `COMPOSIO_SERVER_<TOOLKIT>_CLIENT_ID` / `_CLIENT_SECRET` for every known toolkit.
+    pub fn apply_env(&mut self, toolkit_slugs: &[String]) {
+        if let Ok(key) = std::env::var("COMPOSIO_SERVER_API_KEY") {
+            if !key.trim().is_empty() {
+                match self.projects.first_mut() {
+                    Some(p) => p.api_keys.push(Secret::new(key.trim())),
+                    None => self.projects.push(ProjectConfig::new("default", key.trim())),
+                }
+            }
+        }
+        if let Ok(key) = std::env::var("COMPOSIO_SERVER_ENCRYPTION_KEY") {
+            if !key.trim().is_empty() {
+                self.encryption_key = Some(Secret::new(key.trim()));
+            }
+        }
+        for slug in toolkit_slugs {
+            let up = slug.to_ascii_uppercase();
+            if let Ok(id) = std::env::var(format!("COMPOSIO_SERVER_{up}_CLIENT_ID")) {
+                let secret = std::env::var(format!("COMPOSIO_SERVER_{up}_CLIENT_SECRET"))
+                    .ok()
+                    .map(Secret::new);
+                self.oauth_apps.insert(slug.clone(), OAuthApp::new(id, secret));
+            }
+        }
+    }
+
+    /// Adds a project.
+    pub fn project(mut self, project: ProjectConfig) -> Self {
+        self.projects.push(project);
+        self
+    }
+
+    /// Adds an API key to the first project (creating `default` when there is none).
+    pub fn api_key(mut self, key: impl Into<Secret>) -> Self {
+        match self.projects.first_mut() {
+            Some(p) => p.api_keys.push(key.into()),
+            None => self.projects.push(ProjectConfig::new("default", key)),
+        }
+        self
+    }
+
+    /// Sets the port.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Sets the data directory (file database instead of memory).
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// Sets the public URL.
+    pub fn public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_url = Some(url.into());
+        self
+    }
+
+    /// Turns the sandbox provider on or off.
+    pub fn sandbox(mut self, on: bool) -> Self {
+        self.sandbox = on;
+        self
+    }
+
+    /// Sets how long Connect Links stay valid.
+    pub fn link_expiry(mut self, expiry: Duration) -> Self {
+        self.link_expiry = expiry;
+        self
+    }
+
+    /// Sets the encryption key (base64 of 32 bytes).
+    pub fn encryption_key(mut self, key: impl Into<Secret>) -> Self {
+        self.encryption_key = Some(key.into());
+        self
+    }
+
+    /// Sets OAuth client credentials for a toolkit.
+    pub fn oauth_app(mut self, toolkit: impl Into<String>, app: OAuthApp) -> Self {
+        self.oauth_apps.insert(toolkit.into(), app);
+        self
+    }
+
+    /// Sets the largest accepted request body.
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
+    /// Sets the lifetime of sandbox access tokens.
+    pub fn sandbox_token_ttl(mut self, ttl: Duration) -> Self {
+        self.sandbox_token_ttl = ttl;
+        self
+    }
+}
+
+/// Human wording of a duration for status reasons ("10 minutes", "2 seconds").
+pub fn describe_duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    if secs == 0 {
+        plural(u64::try_from(d.as_millis()).unwrap_or(u64::MAX), "millisecond")
+    } else if secs % 3600 == 0 {
+        plural(secs / 3600, "hour")
+    } else if secs % 60 == 0 {
+        plural(secs / 60, "minute")
+    } else {
+        plural(secs, "second")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn describes_durations() {
+        assert_eq!(describe_duration(Duration::from_secs(600)), "10 minutes");
+        assert_eq!(describe_duration(Duration::from_secs(1)), "1 second");
+        assert_eq!(describe_duration(Duration::from_millis(300)), "300 milliseconds");
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_errors() {
+        assert!(Config::from_toml_str("prot = 1").is_err());
+        let c = Config::from_toml_str("sandbox = true").unwrap();
+        assert!(c.sandbox && c.projects.is_empty());
+    }
+}

@@ -1,0 +1,123 @@
+//! The error envelope of spec §10, produced for every non-2xx API response.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use composio_core::error::{ErrorBody, ErrorEnvelope};
+
+use crate::store::StoreError;
+
+tokio::task_local! {
+    /// The request id of the request being handled (set by the request-id middleware).
+    pub(crate) static REQUEST_ID: String;
+}
+
+/// The current request's id, when called inside a request.
+pub(crate) fn current_request_id() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+/// An API error: status, slug, message and an optional suggested fix.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Error slug (`Toolkit_NotFound`).
+    pub slug: &'static str,
+    /// Message.
+    pub message: String,
+    /// Suggested fix.
+    pub suggested_fix: Option<String>,
+    /// Seconds for `retry-after` (429/503).
+    pub retry_after: Option<u64>,
+}
+
+impl ApiError {
+    /// An error.
+    pub fn new(status: StatusCode, slug: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            slug,
+            message: message.into(),
+            suggested_fix: None,
+            retry_after: None,
+        }
+    }
+
+    /// Adds a suggested fix.
+    pub fn fix(mut self, fix: impl Into<String>) -> Self {
+        self.suggested_fix = Some(fix.into());
+        self
+    }
+
+    /// 400.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "Request_BadRequest", message)
+    }
+
+    /// 401.
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "Auth_Unauthorized", message)
+            .fix("Send a valid API key in the `x-api-key` header.")
+    }
+
+    /// 404 with a slug.
+    pub fn not_found(slug: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, slug, message)
+    }
+
+    /// 500 (the cause is logged, not sent).
+    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal_ServerError",
+            "Internal server error",
+        )
+    }
+
+    /// The envelope.
+    pub fn envelope(&self) -> ErrorEnvelope {
+        ErrorEnvelope {
+            error: ErrorBody {
+                message: self.message.clone(),
+                code: 1000 + i64::from(self.status.as_u16()),
+                slug: self.slug.to_owned(),
+                status: self.status.as_u16(),
+                request_id: current_request_id(),
+                suggested_fix: self.suggested_fix.clone(),
+                errors: Vec::new(),
+            },
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        Self::internal(&e)
+    }
+}
+
+impl From<crate::crypto::CryptoError> for ApiError {
+    fn from(e: crate::crypto::CryptoError) -> Self {
+        Self::internal(&e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::to_vec(&self.envelope()).unwrap_or_default();
+        let mut resp = (self.status, body).into_response();
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        if let Some(secs) = self.retry_after {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        resp
+    }
+}
+
+/// Result of API handlers.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,282 @@
+//! Starting and stopping the server.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::catalog::{Catalog, CatalogError};
+use crate::config::Config;
+use crate::crypto::{hash_api_key, Cipher, CryptoError, Secret};
+use crate::sandbox::SandboxState;
+use crate::state::{AppState, SharedState};
+use crate::store::{SqliteStore, Store, StoreError};
+
+/// Errors starting the server.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServerError {
+    /// Binding or file access failed.
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The encryption key is invalid.
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    /// The toolkit catalog is invalid.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    /// The configuration is invalid.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// The HTTP client could not be built.
+    #[error("HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+}
+
+/// A running server; dropping it does not stop it, call [`ServerHandle::shutdown`].
+#[derive(Debug)]
+pub struct ServerHandle {
+    url: String,
+    public_url: String,
+    api_keys: Vec<String>,
+    shutdown_tx: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    pub(crate) state: SharedState,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("public_url", &self.public_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServerHandle {
+    /// The server's origin, e.g. `http://127.0.0.1:41234` (use it as the SDK's base URL).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The public URL used in redirect, OAuth and MCP URLs (defaults to [`Self::url`]).
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    /// The first API key given in the config (for tests and demos).
+    pub fn api_key(&self) -> Option<&str> {
+        self.api_keys.first().map(String::as_str)
+    }
+
+    /// All API keys given in the config, in project order.
+    pub fn api_keys(&self) -> &[String] {
+        &self.api_keys
+    }
+
+    /// The access token of a connected account (any project), refreshed with its refresh
+    /// token when expired; see [`crate::credentials`].
+    pub async fn access_token(
+        &self,
+        account_id: &str,
+    ) -> Result<Secret, crate::credentials::CredentialError> {
+        crate::credentials::access_token(&self.state, account_id).await
+    }
+
+    /// Makes every access token the sandbox issued so far expire now (to test refreshing).
+    pub fn sandbox_expire_access_tokens(&self) {
+        self.state.sandbox.expire_access_tokens();
+    }
+
+    /// Makes the sandbox reject every refresh token issued so far.
+    pub fn sandbox_revoke_refresh_tokens(&self) {
+        self.state.sandbox.revoke_refresh_tokens();
+    }
+
+    /// Stops accepting requests, ends watch streams, waits for in-flight requests (up to
+    /// 10 s) and closes the database.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown_tx.send(true);
+        for task in self.tasks.drain(..) {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(10), task).await.is_err() {
+                abort.abort();
+            }
+        }
+        tracing::info!("server stopped");
+    }
+}
+
+fn load_or_create_key(dir: &Path) -> Result<Cipher, ServerError> {
+    let path = dir.join("encryption.key");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Cipher::from_base64(&text)?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = Cipher::generate_key_base64();
+            write_private(&path, &key)?;
+            tracing::info!(path = %path.display(), "generated a new encryption key");
+            Ok(Cipher::from_base64(&key)?)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)?;
+        f.write_all(text.as_bytes())
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::write(path, text)
+    }
+}
+
+/// Opens the store of a config (file DB in `data_dir`, else memory).
+pub(crate) async fn open_store(config: &Config) -> Result<Arc<dyn Store>, ServerError> {
+    Ok(match &config.data_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)?;
+            Arc::new(SqliteStore::open(&dir.join("composio.db")).await?)
+        }
+        None => Arc::new(SqliteStore::memory().await?),
+    })
+}
+
+/// Starts a server and returns once it accepts connections.
+pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
+    let mut catalog = Catalog::builtin()?;
+    catalog.extend(config.extra_toolkits.clone())?;
+    let store = open_store(&config).await?;
+    let cipher = match (&config.encryption_key, &config.data_dir) {
+        (Some(k), _) => Cipher::from_base64(k.expose())?,
+        (None, Some(dir)) => load_or_create_key(dir)?,
+        (None, None) => Cipher::from_base64(&Cipher::generate_key_base64())?,
+    };
+    let mut origins = HashMap::new();
+    let mut api_keys = Vec::new();
+    for p in &config.projects {
+        let id = store.ensure_project(&p.name).await?;
+        for k in &p.api_keys {
+            store.add_api_key(&id, &hash_api_key(k.expose())).await?;
+            api_keys.push(k.expose().to_owned());
+        }
+        origins.insert(id, p.callback_origins.clone());
+    }
+    let keys = store.api_keys().await?;
+    if keys.is_empty() {
+        tracing::warn!("no API keys registered: every API request will be rejected");
+    }
+
+    let listener = tokio::net::TcpListener::bind(SocketAddr::new(config.bind, config.port)).await?;
+    let addr = listener.local_addr()?;
+    let url = format!("http://{addr}");
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| url.clone())
+        .trim_end_matches('/')
+        .to_owned();
+    if url::Url::parse(&public_url).is_err() {
+        return Err(ServerError::Config(format!("public_url `{public_url}` is not a URL")));
+    }
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .user_agent(concat!("composio-server/", env!("CARGO_PKG_VERSION")))
+        .build()?;
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let state: SharedState = Arc::new(AppState {
+        store,
+        cipher,
+        catalog,
+        sandbox: SandboxState::new(config.sandbox_token_ttl),
+        config,
+        public_url: public_url.clone(),
+        keys,
+        origins,
+        hub: Default::default(),
+        http,
+        shutdown: shutdown_rx.clone(),
+    });
+
+    let app = crate::api::router(state.clone());
+    let mut rx = shutdown_rx.clone();
+    let server = tokio::spawn(async move {
+        let result = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = rx.wait_for(|stop| *stop).await;
+            })
+            .await;
+        if let Err(e) = result {
+            tracing::error!(error = %e, "server error");
+        }
+    });
+    let sweeper = tokio::spawn(crate::sweeper::run(state.clone(), shutdown_rx));
+    tracing::info!(%url, %public_url, sandbox = state.config.sandbox, "composio-server listening");
+    Ok(ServerHandle {
+        url,
+        public_url,
+        api_keys,
+        shutdown_tx,
+        tasks: vec![server, sweeper],
+        state,
+    })
+}
+
+/// Runs a server until Ctrl-C (or SIGTERM), then shuts it down gracefully.
+pub async fn run_until_signal(config: Config) -> Result<(), ServerError> {
+    let handle = spawn(config).await?;
+    wait_for_signal().await;
+    tracing::info!("shutting down");
+    handle.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Creates an API key for `project` in the config's database and returns it (only its
+/// SHA-256 hash is stored, so it cannot be shown again).
+pub async fn keys_create(config: &Config, project: &str) -> Result<String, ServerError> {
+    if config.data_dir.is_none() {
+        return Err(ServerError::Config("keys create needs a data directory".into()));
+    }
+    let store = open_store(config).await?;
+    let id = store.ensure_project(project).await?;
+    let key = crate::crypto::generate_api_key();
+    store.add_api_key(&id, &hash_api_key(&key)).await?;
+    Ok(key)
+}

@@ -1,0 +1,120 @@
+//! Shared server state and the operations several modules use.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use composio_core::models::ConnectedAccount;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+use tokio::sync::watch;
+
+use crate::catalog::{Catalog, ToolkitDef};
+use crate::config::Config;
+use crate::crypto::Cipher;
+use crate::error::{ApiError, ApiResult};
+use crate::hub::Hub;
+use crate::sandbox::SandboxState;
+use crate::store::{AccountRow, Store};
+use crate::util::format_ts;
+
+/// Everything request handlers share.
+pub(crate) struct AppState {
+    pub store: Arc<dyn Store>,
+    pub cipher: Cipher,
+    pub catalog: Catalog,
+    pub config: Config,
+    /// Public origin without a trailing slash.
+    pub public_url: String,
+    /// `(sha256(key), project id)`.
+    pub keys: Vec<(Vec<u8>, String)>,
+    /// Allowed callback origins per project id (empty: any).
+    pub origins: HashMap<String, Vec<String>>,
+    pub hub: Hub,
+    /// HTTP client for providers (redirects disabled).
+    pub http: reqwest::Client,
+    pub sandbox: SandboxState,
+    /// Flips to `true` on shutdown (ends watch streams).
+    pub shutdown: watch::Receiver<bool>,
+}
+
+pub(crate) type SharedState = Arc<AppState>;
+
+/// Builds a shared wire model from JSON, so the server's output always parses as the SDK's
+/// model (composio-core's models are `#[non_exhaustive]`).
+pub(crate) fn model<T: DeserializeOwned>(value: serde_json::Value) -> ApiResult<T> {
+    serde_json::from_value(value).map_err(|e| ApiError::internal(&e))
+}
+
+impl AppState {
+    /// The auth config id of a toolkit in a project (stable, derived).
+    pub fn auth_config_id(&self, project_id: &str, toolkit: &str) -> String {
+        crate::crypto::derived_id("ac_", &[project_id, toolkit])
+    }
+
+    /// The toolkit whose auth config id in `project_id` is `id`.
+    pub fn toolkit_for_auth_config(&self, project_id: &str, id: &str) -> Option<&ToolkitDef> {
+        self.catalog
+            .iter()
+            .find(|t| self.auth_config_id(project_id, &t.slug) == id)
+    }
+
+    /// Whether the toolkit's OAuth app is the built-in sandbox (no client configured).
+    pub fn uses_sandbox(&self, toolkit: &str) -> bool {
+        self.config.sandbox && !self.config.oauth_apps.contains_key(toolkit)
+    }
+
+    /// Whether the auth config is managed by the server (sandbox or server-wide app).
+    pub fn is_managed(&self, _toolkit: &str) -> bool {
+        true
+    }
+
+    /// The wire model of an account (never with credentials).
+    pub fn account_model(&self, a: &AccountRow) -> ApiResult<ConnectedAccount> {
+        let info: serde_json::Value = a
+            .info
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or_else(|| json!({}));
+        model(json!({
+            "id": a.id,
+            "user_id": a.user_id,
+            "status": a.status,
+            "status_reason": a.status_reason,
+            "is_disabled": a.is_disabled,
+            "toolkit": {"slug": a.toolkit},
+            "auth_config": {
+                "id": a.auth_config_id,
+                "auth_scheme": a.auth_scheme,
+                "is_composio_managed": self.is_managed(&a.toolkit),
+                "is_disabled": false
+            },
+            "created_at": format_ts(a.created_at),
+            "updated_at": format_ts(a.updated_at),
+            "state": {"authScheme": a.auth_scheme, "val": {"status": a.status}},
+            "data": info,
+            "params": {},
+        }))
+    }
+
+    /// Records a status change for watchers.
+    pub fn changed(&self, account_id: &str) {
+        self.hub.notify(account_id);
+    }
+
+    /// Validates a callback URL: http(s) and, when configured, an allowed origin.
+    pub fn check_callback(&self, project_id: &str, url: &str) -> ApiResult<()> {
+        let parsed = composio_core::callback::validate_callback_url(url).map_err(|e| {
+            ApiError::bad_request(e.to_string()).fix("Use an absolute http:// or https:// URL.")
+        })?;
+        if let Some(allowed) = self.origins.get(project_id).filter(|o| !o.is_empty()) {
+            let origin = parsed.origin().ascii_serialization();
+            if !allowed.iter().any(|o| o.trim_end_matches('/') == origin) {
+                return Err(ApiError::bad_request(format!(
+                    "callback URL origin `{origin}` is not allowed for this project"
+                ))
+                .fix("Add the origin to the project's callback_origins."));
+            }
+        }
+        Ok(())
+    }
+}
