@@ -37,6 +37,7 @@
 //! `composio-server` that advertises its push wait, all waits of a client share one
 //! server-push stream instead.
 
+mod builder;
 mod client;
 mod connected_accounts;
 mod connection_request;
@@ -45,7 +46,8 @@ mod request;
 mod session;
 mod wait;
 
-pub use client::{ApiVersion, Composio, ComposioBuilder};
+pub use builder::ComposioBuilder;
+pub use client::{ApiVersion, Composio};
 pub use connected_accounts::ConnectedAccounts;
 pub use connection_request::ConnectionRequest;
 pub use session::{Session, SessionMcp};
