@@ -1,0 +1,93 @@
+//! Shared helpers of the integration tests (raw HTTP with reqwest).
+#![allow(dead_code, missing_docs)]
+
+use composio_server::{Config, ServerHandle};
+use serde_json::{json, Value};
+
+pub struct Api {
+    pub server: ServerHandle,
+    pub http: reqwest::Client,
+    pub key: String,
+    pub prefix: String,
+}
+
+impl Api {
+    pub async fn start(config: Config) -> Self {
+        let server = composio_server::spawn(config).await.expect("server starts");
+        let key = server.api_key().expect("a key").to_owned();
+        let prefix = format!("{}/api/v3.1", server.url());
+        Self {
+            server,
+            http: reqwest::Client::new(),
+            key,
+            prefix,
+        }
+    }
+
+    pub async fn default() -> Self {
+        Self::start(Config::default()).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.prefix)
+    }
+
+    pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut req = self.http.request(method, self.url(path)).header("x-api-key", &self.key);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.call(reqwest::Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    pub async fn session(&self, body: Value) -> String {
+        let (status, v) = self.post("/tool_router/session", body).await;
+        assert_eq!(status, 201, "{v}");
+        v["session_id"].as_str().expect("session_id").to_owned()
+    }
+
+    /// Creates a session for `user` and a link for `toolkit`; returns (account id, redirect url).
+    pub async fn link(&self, user: &str, toolkit: &str, callback: Option<&str>) -> (String, String) {
+        let sid = self.session(json!({"user_id": user, "manage_connections": {"enable": false}})).await;
+        let mut body = json!({"toolkit": toolkit});
+        if let Some(cb) = callback {
+            body["callback_url"] = json!(cb);
+        }
+        let (status, v) = self.post(&format!("/tool_router/session/{sid}/link"), body).await;
+        assert_eq!(status, 201, "{v}");
+        (
+            v["connected_account_id"].as_str().expect("id").to_owned(),
+            v["redirect_url"].as_str().expect("url").to_owned(),
+        )
+    }
+
+    pub async fn account(&self, id: &str) -> Value {
+        let (status, v) = self.get(&format!("/connected_accounts/{id}")).await;
+        assert_eq!(status, 200, "{v}");
+        v
+    }
+}
+
+/// Asserts the spec §10 envelope and returns its `error` object.
+pub fn assert_envelope(status: u16, v: &Value, expected: u16) -> Value {
+    assert_eq!(status, expected, "{v}");
+    let e = &v["error"];
+    assert!(e["message"].is_string(), "{v}");
+    assert_eq!(e["status"], json!(expected), "{v}");
+    assert!(e["code"].is_i64(), "{v}");
+    assert!(e["slug"].is_string(), "{v}");
+    assert!(e["request_id"].is_string(), "{v}");
+    assert!(e["errors"].is_array(), "{v}");
+    e.clone()
+}
