@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs the official Composio SDKs (PyPI `composio`, npm `@composio/core@0.17.0`), unmodified,
+# against composio-server on 127.0.0.1. Installs them itself into target/compat.
+# Usage: tests/compat/run.sh [python|node|all]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+which=${1:-all}
+work="$root/target/compat"
+mkdir -p "$work"
+
+cargo build --quiet -p composio-cli
+cli="$root/target/debug/composio"
+
+key="csk_compat_$(date +%s)_$RANDOM"
+port_file="$work/port"
+data="$work/data"
+rm -rf "$data" && mkdir -p "$data"
+COMPOSIO_SERVER_API_KEY="$key" "$cli" --data-dir "$data" serve --sandbox --port 0 >"$work/server.log" 2>&1 &
+server_pid=$!
+trap 'kill $server_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  url=$(grep -o 'listening on http://[0-9.:]*' "$work/server.log" | head -1 | sed 's/listening on //') || true
+  [ -n "${url:-}" ] && break
+  sleep 0.1
+done
+[ -n "${url:-}" ] || { echo "composio-server did not start:"; cat "$work/server.log"; exit 1; }
+echo "composio-server at $url"
+
+export COMPOSIO_API_KEY="$key" COMPOSIO_BASE_URL="$url" COMPOSIO_CLI="$cli"
+export COMPOSIO_DISABLE_TELEMETRY=true DO_NOT_TRACK=1
+
+if [ "$which" = python ] || [ "$which" = all ]; then
+  if [ ! -x "$work/venv/bin/python" ]; then
+    python3 -m venv "$work/venv"
+  fi
+  "$work/venv/bin/pip" install --quiet --disable-pip-version-check composio
+  "$work/venv/bin/python" tests/compat/official_python.py
+fi
+if [ "$which" = node ] || [ "$which" = all ]; then
+  cp tests/compat/package.json "$work/package.json"
+  cp tests/compat/official_node.mjs "$work/official_node.mjs"
+  (cd "$work" && npm install --silent --no-audit --no-fund >/dev/null 2>&1 && node official_node.mjs)
+fi
