@@ -184,12 +184,20 @@ fn validate(t: &ToolkitDef) -> Result<(), CatalogError> {
         slug: t.slug.clone(),
         problem: problem.to_owned(),
     };
-    if t.slug.is_empty() || !t.slug.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+    if t.slug.is_empty()
+        || !t
+            .slug
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
         return Err(bad("slug must be non-empty ASCII letters, digits or `_`"));
     }
     match t.auth_scheme {
         AuthScheme::OAuth2 => {
-            for (name, url) in [("authorize_url", &t.authorize_url), ("token_url", &t.token_url)] {
+            for (name, url) in [
+                ("authorize_url", &t.authorize_url),
+                ("token_url", &t.token_url),
+            ] {
                 let Some(u) = url else {
                     return Err(bad(&format!("OAUTH2 toolkits need `{name}`")));
                 };
@@ -235,7 +243,11 @@ mod tests {
         );
         assert!(gmail.pkce);
         for slug in ["googlecalendar", "github", "slack", "notion", "linear"] {
-            assert_eq!(c.get(slug).unwrap().auth_scheme, AuthScheme::OAuth2, "{slug}");
+            assert_eq!(
+                c.get(slug).unwrap().auth_scheme,
+                AuthScheme::OAuth2,
+                "{slug}"
+            );
         }
         assert_eq!(c.get("serpapi").unwrap().fields[0].name, "api_key");
         assert!(c.get("hackernews").unwrap().is_no_auth());
@@ -258,7 +270,8 @@ token_url = "https://acme.test/token"
         .unwrap();
         c.extend(extra.iter().cloned().collect()).unwrap();
         assert_eq!(c.get("acme").unwrap().name, "Acme");
-        let err = Catalog::parse("[[toolkits]]\nslug = \"x\"\nname = \"X\"\nauth_scheme = \"OAUTH2\"\n");
+        let err =
+            Catalog::parse("[[toolkits]]\nslug = \"x\"\nname = \"X\"\nauth_scheme = \"OAUTH2\"\n");
         assert!(err.is_err());
     }
 }

@@ -235,7 +235,9 @@ impl Config {
             if !key.trim().is_empty() {
                 match self.projects.first_mut() {
                     Some(p) => p.api_keys.push(Secret::new(key.trim())),
-                    None => self.projects.push(ProjectConfig::new("default", key.trim())),
+                    None => self
+                        .projects
+                        .push(ProjectConfig::new("default", key.trim())),
                 }
             }
         }
@@ -250,7 +252,8 @@ impl Config {
                 let secret = std::env::var(format!("COMPOSIO_SERVER_{up}_CLIENT_SECRET"))
                     .ok()
                     .map(Secret::new);
-                self.oauth_apps.insert(slug.clone(), OAuthApp::new(id, secret));
+                self.oauth_apps
+                    .insert(slug.clone(), OAuthApp::new(id, secret));
             }
         }
     }
@@ -330,7 +333,10 @@ pub fn describe_duration(d: Duration) -> String {
     let secs = d.as_secs();
     let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
     if secs == 0 {
-        plural(u64::try_from(d.as_millis()).unwrap_or(u64::MAX), "millisecond")
+        plural(
+            u64::try_from(d.as_millis()).unwrap_or(u64::MAX),
+            "millisecond",
+        )
     } else if secs % 3600 == 0 {
         plural(secs / 3600, "hour")
     } else if secs % 60 == 0 {
@@ -348,7 +354,10 @@ mod tests {
     fn describes_durations() {
         assert_eq!(describe_duration(Duration::from_secs(600)), "10 minutes");
         assert_eq!(describe_duration(Duration::from_secs(1)), "1 second");
-        assert_eq!(describe_duration(Duration::from_millis(300)), "300 milliseconds");
+        assert_eq!(
+            describe_duration(Duration::from_millis(300)),
+            "300 milliseconds"
+        );
     }
 
     #[test]

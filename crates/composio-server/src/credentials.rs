@@ -39,9 +39,16 @@ pub enum CredentialError {
     Internal(String),
 }
 
-async fn save(state: &AppState, id: &str, creds: &StoredCredentials) -> Result<(), CredentialError> {
+async fn save(
+    state: &AppState,
+    id: &str,
+    creds: &StoredCredentials,
+) -> Result<(), CredentialError> {
     let json = serde_json::to_vec(creds).map_err(|e| CredentialError::Internal(e.to_string()))?;
-    let sealed = state.cipher.encrypt(&json).map_err(|e| CredentialError::Internal(e.to_string()))?;
+    let sealed = state
+        .cipher
+        .encrypt(&json)
+        .map_err(|e| CredentialError::Internal(e.to_string()))?;
     state
         .store
         .set_credentials(id, &sealed)
@@ -50,7 +57,10 @@ async fn save(state: &AppState, id: &str, creds: &StoredCredentials) -> Result<(
 }
 
 /// The access token (or API key) of an `ACTIVE` account, refreshed when needed.
-pub(crate) async fn access_token(state: &AppState, account_id: &str) -> Result<Secret, CredentialError> {
+pub(crate) async fn access_token(
+    state: &AppState,
+    account_id: &str,
+) -> Result<Secret, CredentialError> {
     let account = state
         .store
         .get_account_any(account_id)
@@ -60,7 +70,10 @@ pub(crate) async fn access_token(state: &AppState, account_id: &str) -> Result<S
     if account.status != "ACTIVE" {
         return Err(CredentialError::NotActive(account.status));
     }
-    let sealed = account.credentials.as_deref().ok_or(CredentialError::Missing)?;
+    let sealed = account
+        .credentials
+        .as_deref()
+        .ok_or(CredentialError::Missing)?;
     let plain = state
         .cipher
         .decrypt(sealed)
@@ -72,7 +85,7 @@ pub(crate) async fn access_token(state: &AppState, account_id: &str) -> Result<S
     }
     let fresh = creds
         .expires_at
-        .is_none_or(|exp| exp > now_ms() + REFRESH_MARGIN_MS);
+        .map_or(true, |exp| exp > now_ms() + REFRESH_MARGIN_MS);
     if let (Some(token), true) = (&creds.access_token, fresh) {
         return Ok(Secret::new(token.clone()));
     }
@@ -98,7 +111,11 @@ pub(crate) async fn access_token(state: &AppState, account_id: &str) -> Result<S
             creds.refresh_failures += 1;
             save(state, account_id, &creds).await?;
             let expired = creds.refresh_failures >= MAX_REFRESH_FAILURES;
-            tracing::warn!(account_id, failures = creds.refresh_failures, "token refresh failed");
+            tracing::warn!(
+                account_id,
+                failures = creds.refresh_failures,
+                "token refresh failed"
+            );
             if expired {
                 let why = format!(
                     "Refreshing the credentials failed {} times: {reason}",

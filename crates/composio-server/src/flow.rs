@@ -47,14 +47,20 @@ pub(crate) async fn create_link(
     }
     if tk.auth_scheme == AuthScheme::OAuth2 && oauth::provider(state, tk).is_none() {
         let up = tk.slug.to_ascii_uppercase();
-        return Err(ApiError::bad_request(format!("No OAuth app is configured for toolkit '{}'", tk.slug))
-            .fix(format!("Set COMPOSIO_SERVER_{up}_CLIENT_ID and _CLIENT_SECRET, or run with --sandbox.")));
+        return Err(ApiError::bad_request(format!(
+            "No OAuth app is configured for toolkit '{}'",
+            tk.slug
+        ))
+        .fix(format!(
+            "Set COMPOSIO_SERVER_{up}_CLIENT_ID and _CLIENT_SECRET, or run with --sandbox."
+        )));
     }
     if let Some(cb) = &callback_url {
         state.check_callback(project, cb)?;
     }
     let now = now_ms();
-    let expires_at = now + i64::try_from(state.config.link_expiry.as_millis()).unwrap_or(i64::MAX / 2);
+    let expires_at =
+        now + i64::try_from(state.config.link_expiry.as_millis()).unwrap_or(i64::MAX / 2);
     let account = AccountRow {
         id: random_id("ca_", 12),
         project_id: project.to_owned(),
@@ -89,11 +95,21 @@ pub(crate) async fn create_link(
 
 fn internal_page(e: &dyn std::fmt::Display) -> Response {
     tracing::error!(error = %e, "link flow failed");
-    pages::message(StatusCode::INTERNAL_SERVER_ERROR, "failed", "Something went wrong", "Please try again later.")
+    pages::message(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "failed",
+        "Something went wrong",
+        "Please try again later.",
+    )
 }
 
 fn not_found_page() -> Response {
-    pages::message(StatusCode::NOT_FOUND, "not_found", "Link not found", "This Connect Link does not exist. Ask the app for a new one.")
+    pages::message(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "Link not found",
+        "This Connect Link does not exist. Ask the app for a new one.",
+    )
 }
 
 fn used_page() -> Response {
@@ -101,11 +117,19 @@ fn used_page() -> Response {
 }
 
 fn expired_page() -> Response {
-    pages::message(StatusCode::GONE, "expired", "Link expired", "This Connect Link has expired. Ask the app for a new one.")
+    pages::message(
+        StatusCode::GONE,
+        "expired",
+        "Link expired",
+        "This Connect Link has expired. Ask the app for a new one.",
+    )
 }
 
 /// A usable link with its account and toolkit, or the page explaining why not.
-async fn usable<'a>(state: &'a SharedState, token: &str) -> Result<(LinkRow, AccountRow, &'a ToolkitDef), Response> {
+async fn usable<'a>(
+    state: &'a SharedState,
+    token: &str,
+) -> Result<(LinkRow, AccountRow, &'a ToolkitDef), Response> {
     let link = match state.store.get_link(token).await {
         Ok(Some(l)) => l,
         Ok(None) => return Err(not_found_page()),
@@ -114,7 +138,11 @@ async fn usable<'a>(state: &'a SharedState, token: &str) -> Result<(LinkRow, Acc
     if link.used {
         return Err(used_page());
     }
-    let account = match state.store.get_account(&link.project_id, &link.account_id).await {
+    let account = match state
+        .store
+        .get_account(&link.project_id, &link.account_id)
+        .await
+    {
         Ok(Some(a)) => a,
         Ok(None) => return Err(not_found_page()),
         Err(e) => return Err(internal_page(&e)),
@@ -142,7 +170,11 @@ async fn show(State(state): State<SharedState>, Path(token): Path<String>) -> Re
     }
 }
 
-async fn submit(State(state): State<SharedState>, Path(token): Path<String>, body: Bytes) -> Response {
+async fn submit(
+    State(state): State<SharedState>,
+    Path(token): Path<String>,
+    body: Bytes,
+) -> Response {
     let (link, account, tk) = match usable(&state, &token).await {
         Ok(x) => x,
         Err(page) => return page,
@@ -150,10 +182,15 @@ async fn submit(State(state): State<SharedState>, Path(token): Path<String>, bod
     match tk.auth_scheme {
         AuthScheme::OAuth2 => start_oauth(&state, &link, &account, tk).await,
         AuthScheme::ApiKey => {
-            let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
+            let form: HashMap<String, String> =
+                url::form_urlencoded::parse(&body).into_owned().collect();
             let mut creds = StoredCredentials::default();
             for f in &tk.fields {
-                match form.get(&f.name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+                match form
+                    .get(&f.name)
+                    .map(|v| v.trim())
+                    .filter(|v| !v.is_empty())
+                {
                     Some(v) => {
                         creds.fields.insert(f.name.clone(), v.to_owned());
                     }
@@ -175,29 +212,54 @@ async fn submit(State(state): State<SharedState>, Path(token): Path<String>, bod
     }
 }
 
-async fn start_oauth(state: &SharedState, link: &LinkRow, account: &AccountRow, tk: &ToolkitDef) -> Response {
+async fn start_oauth(
+    state: &SharedState,
+    link: &LinkRow,
+    account: &AccountRow,
+    tk: &ToolkitDef,
+) -> Response {
     let Some(provider) = oauth::provider(state, tk) else {
         let _ = state.store.use_link(&link.token).await;
-        let r = fail(state, &account.id, "No OAuth app is configured for this toolkit").await;
+        let r = fail(
+            state,
+            &account.id,
+            "No OAuth app is configured for this toolkit",
+        )
+        .await;
         return finish(state, link, &account.id, r);
     };
     let state_param = random_string(40);
-    let (url, verifier) = match oauth::authorize_url(state, &provider, tk, &state_param, &account.user_id) {
-        Ok(x) => x,
-        Err(e) => return internal_page(&e),
-    };
-    let sealed = match state.cipher.encrypt(verifier.unwrap_or_default().as_bytes()) {
+    let (url, verifier) =
+        match oauth::authorize_url(state, &provider, tk, &state_param, &account.user_id) {
+            Ok(x) => x,
+            Err(e) => return internal_page(&e),
+        };
+    let sealed = match state
+        .cipher
+        .encrypt(verifier.unwrap_or_default().as_bytes())
+    {
         Ok(s) => s,
         Err(e) => return internal_page(&e),
     };
-    if let Err(e) = state.store.start_link(&link.token, &state_param, &sealed).await {
+    if let Err(e) = state
+        .store
+        .start_link(&link.token, &state_param, &sealed)
+        .await
+    {
         return internal_page(&e);
     }
     redirect(&url)
 }
 
 fn redirect(url: &str) -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, url.to_owned()), (header::CACHE_CONTROL, "no-store".to_owned())]).into_response()
+    (
+        StatusCode::SEE_OTHER,
+        [
+            (header::LOCATION, url.to_owned()),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+    )
+        .into_response()
 }
 
 /// Stores credentials and sets `ACTIVE`.
@@ -210,7 +272,11 @@ async fn activate(
     let json = serde_json::to_vec(creds).map_err(|e| e.to_string())?;
     let sealed = state.cipher.encrypt(&json).map_err(|e| e.to_string())?;
     let info = info.map(|v| v.to_string());
-    match state.store.activate_account(&account.id, &sealed, info.as_deref()).await {
+    match state
+        .store
+        .activate_account(&account.id, &sealed, info.as_deref())
+        .await
+    {
         Ok(_) => {
             tracing::info!(account_id = %account.id, "connected account active");
             state.changed(&account.id);
@@ -226,7 +292,11 @@ async fn activate(
 /// Sets `FAILED` with a reason; returns the reason as the error.
 async fn fail(state: &SharedState, account_id: &str, reason: &str) -> Result<(), String> {
     tracing::info!(account_id = %account_id, reason, "connection failed");
-    if let Err(e) = state.store.transition_account(account_id, "INITIATED", "FAILED", Some(reason)).await {
+    if let Err(e) = state
+        .store
+        .transition_account(account_id, "INITIATED", "FAILED", Some(reason))
+        .await
+    {
         tracing::error!(error = %e, "could not mark account failed");
     }
     state.changed(account_id);
@@ -234,7 +304,12 @@ async fn fail(state: &SharedState, account_id: &str, reason: &str) -> Result<(),
 }
 
 /// Redirects to the callback URL with the result, or shows the result page.
-fn finish(state: &SharedState, link: &LinkRow, account_id: &str, result: Result<(), String>) -> Response {
+fn finish(
+    state: &SharedState,
+    link: &LinkRow,
+    account_id: &str,
+    result: Result<(), String>,
+) -> Response {
     let (status, error) = match &result {
         Ok(()) => (CallbackStatus::Success, None),
         Err(e) => (CallbackStatus::Failed, Some(e.clone())),
@@ -248,20 +323,50 @@ fn finish(state: &SharedState, link: &LinkRow, account_id: &str, result: Result<
     }
     let _ = state;
     match result {
-        Ok(()) => pages::message(StatusCode::OK, "success", "Connected", "Your account is connected. You can close this window and return to the app."),
-        Err(e) if e.contains("denied") => pages::message(StatusCode::OK, "denied", "Access denied", &format!("{e}. You can close this window.")),
-        Err(e) => pages::message(StatusCode::OK, "failed", "Connection failed", &format!("{e}. You can close this window and try again.")),
+        Ok(()) => pages::message(
+            StatusCode::OK,
+            "success",
+            "Connected",
+            "Your account is connected. You can close this window and return to the app.",
+        ),
+        Err(e) if e.contains("denied") => pages::message(
+            StatusCode::OK,
+            "denied",
+            "Access denied",
+            &format!("{e}. You can close this window."),
+        ),
+        Err(e) => pages::message(
+            StatusCode::OK,
+            "failed",
+            "Connection failed",
+            &format!("{e}. You can close this window and try again."),
+        ),
     }
 }
 
 async fn callback(State(state): State<SharedState>, uri: Uri) -> Response {
-    let q: HashMap<String, String> = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).into_owned().collect();
+    let q: HashMap<String, String> =
+        url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
     let Some(state_param) = q.get("state").filter(|s| !s.is_empty()) else {
-        return pages::message(StatusCode::BAD_REQUEST, "failed", "Invalid callback", "The provider's answer has no state parameter.");
+        return pages::message(
+            StatusCode::BAD_REQUEST,
+            "failed",
+            "Invalid callback",
+            "The provider's answer has no state parameter.",
+        );
     };
     let link = match state.store.get_link_by_state(state_param).await {
         Ok(Some(l)) => l,
-        Ok(None) => return pages::message(StatusCode::BAD_REQUEST, "failed", "Unknown authorization", "This authorization does not belong to any Connect Link."),
+        Ok(None) => {
+            return pages::message(
+                StatusCode::BAD_REQUEST,
+                "failed",
+                "Unknown authorization",
+                "This authorization does not belong to any Connect Link.",
+            )
+        }
         Err(e) => return internal_page(&e),
     };
     match state.store.use_link(&link.token).await {
@@ -269,14 +374,23 @@ async fn callback(State(state): State<SharedState>, uri: Uri) -> Response {
         Ok(false) => return used_page(),
         Err(e) => return internal_page(&e),
     }
-    let account = match state.store.get_account(&link.project_id, &link.account_id).await {
+    let account = match state
+        .store
+        .get_account(&link.project_id, &link.account_id)
+        .await
+    {
         Ok(Some(a)) => a,
         Ok(None) => return not_found_page(),
         Err(e) => return internal_page(&e),
     };
     if account.status != "INITIATED" || now_ms() >= link.expires_at {
         crate::sweeper::sweep_once(&state).await;
-        return finish(&state, &link, &account.id, Err("The Connect Link expired".to_owned()));
+        return finish(
+            &state,
+            &link,
+            &account.id,
+            Err("The Connect Link expired".to_owned()),
+        );
     }
     if let Some(err) = q.get("error") {
         let reason = match err.as_str() {
@@ -290,11 +404,25 @@ async fn callback(State(state): State<SharedState>, uri: Uri) -> Response {
         return finish(&state, &link, &account.id, r);
     }
     let Some(code) = q.get("code").filter(|c| !c.is_empty()) else {
-        let r = fail(&state, &account.id, "The provider returned no authorization code").await;
+        let r = fail(
+            &state,
+            &account.id,
+            "The provider returned no authorization code",
+        )
+        .await;
         return finish(&state, &link, &account.id, r);
     };
-    let Some(provider) = state.catalog.get(&account.toolkit).and_then(|tk| oauth::provider(&state, tk)) else {
-        let r = fail(&state, &account.id, "No OAuth app is configured for this toolkit").await;
+    let Some(provider) = state
+        .catalog
+        .get(&account.toolkit)
+        .and_then(|tk| oauth::provider(&state, tk))
+    else {
+        let r = fail(
+            &state,
+            &account.id,
+            "No OAuth app is configured for this toolkit",
+        )
+        .await;
         return finish(&state, &link, &account.id, r);
     };
     let verifier = link

@@ -166,7 +166,10 @@ mod tests {
         hub.notify("ca_9999");
         assert_eq!(rx1.recv().await.unwrap(), "ca_9999");
         assert!(rx2.try_recv().is_err());
-        assert_eq!(hub.remove(&g1.watch_id, "p1", &["ca_9999".into()]), Some(9_999));
+        assert_eq!(
+            hub.remove(&g1.watch_id, "p1", &["ca_9999".into()]),
+            Some(9_999)
+        );
         hub.notify("ca_9999");
         assert!(rx1.try_recv().is_err());
         drop(g1);

@@ -60,7 +60,10 @@ fn main() -> ExitCode {
         )
         .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -104,7 +107,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         .collect::<Vec<_>>();
     config.apply_env(&slugs);
     match cli.command {
-        Some(Command::Keys { command: KeysCommand::Create { project } }) => {
+        Some(Command::Keys {
+            command: KeysCommand::Create { project },
+        }) => {
             let key = composio_server::keys_create(&config, &project).await?;
             println!("{key}");
             eprintln!("Store this key now: it is not shown again (only its hash is kept).");

@@ -130,10 +130,16 @@ pub(crate) fn authorize_url(
     Ok((url.to_string(), verifier))
 }
 
-fn credentials_from(tr: &oauth2::basic::BasicTokenResponse, previous_refresh: Option<String>) -> StoredCredentials {
+fn credentials_from(
+    tr: &oauth2::basic::BasicTokenResponse,
+    previous_refresh: Option<String>,
+) -> StoredCredentials {
     StoredCredentials {
         access_token: Some(tr.access_token().secret().clone()),
-        refresh_token: tr.refresh_token().map(|r| r.secret().clone()).or(previous_refresh),
+        refresh_token: tr
+            .refresh_token()
+            .map(|r| r.secret().clone())
+            .or(previous_refresh),
         expires_at: tr
             .expires_in()
             .map(|d| now_ms() + i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2)),
@@ -146,7 +152,9 @@ fn credentials_from(tr: &oauth2::basic::BasicTokenResponse, previous_refresh: Op
     }
 }
 
-fn describe<E: std::error::Error>(e: &oauth2::RequestTokenError<E, oauth2::basic::BasicErrorResponse>) -> String {
+fn describe<E: std::error::Error>(
+    e: &oauth2::RequestTokenError<E, oauth2::basic::BasicErrorResponse>,
+) -> String {
     match e {
         oauth2::RequestTokenError::ServerResponse(r) => match r.error_description() {
             Some(d) => format!("{}: {d}", r.error()),
@@ -170,7 +178,10 @@ pub(crate) async fn exchange_code(
     if let Some(v) = verifier {
         req = req.set_pkce_verifier(PkceCodeVerifier::new(v));
     }
-    let tr = req.request_async(&state.http).await.map_err(|e| describe(&e))?;
+    let tr = req
+        .request_async(&state.http)
+        .await
+        .map_err(|e| describe(&e))?;
     Ok(credentials_from(&tr, None))
 }
 
@@ -191,9 +202,19 @@ pub(crate) async fn refresh(
 }
 
 /// Reads non-secret identity (email, name) from the provider's userinfo endpoint.
-pub(crate) async fn user_info(state: &AppState, p: &Provider, access_token: &str) -> Option<serde_json::Value> {
+pub(crate) async fn user_info(
+    state: &AppState,
+    p: &Provider,
+    access_token: &str,
+) -> Option<serde_json::Value> {
     let url = p.userinfo_url.as_ref()?;
-    let resp = state.http.get(url).bearer_auth(access_token).send().await.ok()?;
+    let resp = state
+        .http
+        .get(url)
+        .bearer_auth(access_token)
+        .send()
+        .await
+        .ok()?;
     if !resp.status().is_success() {
         return None;
     }

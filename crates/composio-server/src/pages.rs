@@ -51,7 +51,11 @@ pub(crate) fn message(status: StatusCode, result: &str, title: &str, text: &str)
         status,
         title,
         Some(result),
-        &format!("<h1 class=\"{class}\">{}</h1><p>{}</p>", esc(title), esc(text)),
+        &format!(
+            "<h1 class=\"{class}\">{}</h1><p>{}</p>",
+            esc(title),
+            esc(text)
+        ),
     )
 }
 
@@ -78,13 +82,21 @@ pub(crate) fn link_page(tk: &ToolkitDef, user_id: &str, sandbox: bool, action: &
     for f in &tk.fields {
         body.push_str(&field(f));
     }
-    body.push_str("<button type=\"submit\" name=\"action\" value=\"continue\">Continue</button></form>");
+    body.push_str(
+        "<button type=\"submit\" name=\"action\" value=\"continue\">Continue</button></form>",
+    );
     if !tk.fields.is_empty() {
-        body.push_str("<p class=\"muted\">The values are stored encrypted and never shown again.</p>");
+        body.push_str(
+            "<p class=\"muted\">The values are stored encrypted and never shown again.</p>",
+        );
     } else {
         body.push_str(&format!(
             "<p class=\"muted\">You will be sent to {} to approve access.</p>",
-            if sandbox { "the sandbox provider".to_owned() } else { esc(&tk.name) }
+            if sandbox {
+                "the sandbox provider".to_owned()
+            } else {
+                esc(&tk.name)
+            }
         ));
     }
     page(StatusCode::OK, &format!("Connect {}", tk.name), None, &body)
@@ -101,10 +113,21 @@ fn field(f: &FieldDef) -> String {
 }
 
 /// The sandbox provider's consent page: Approve / Deny posting `fields` back.
-pub(crate) fn consent_page(app: &str, login: &str, scopes: &str, fields: &[(&str, &str)]) -> Response {
+pub(crate) fn consent_page(
+    app: &str,
+    login: &str,
+    scopes: &str,
+    fields: &[(&str, &str)],
+) -> Response {
     let hidden: String = fields
         .iter()
-        .map(|(k, v)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", esc(k), esc(v)))
+        .map(|(k, v)| {
+            format!(
+                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+                esc(k),
+                esc(v)
+            )
+        })
         .collect();
     let body = format!(
         "{}<h1>Authorize access</h1><p><strong>{}</strong> wants to access the sandbox account of \

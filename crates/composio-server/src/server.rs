@@ -105,7 +105,10 @@ impl ServerHandle {
         let _ = self.shutdown_tx.send(true);
         for task in self.tasks.drain(..) {
             let abort = task.abort_handle();
-            if tokio::time::timeout(Duration::from_secs(10), task).await.is_err() {
+            if tokio::time::timeout(Duration::from_secs(10), task)
+                .await
+                .is_err()
+            {
                 abort.abort();
             }
         }
@@ -191,7 +194,9 @@ pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
         .trim_end_matches('/')
         .to_owned();
     if url::Url::parse(&public_url).is_err() {
-        return Err(ServerError::Config(format!("public_url `{public_url}` is not a URL")));
+        return Err(ServerError::Config(format!(
+            "public_url `{public_url}` is not a URL"
+        )));
     }
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -272,7 +277,9 @@ async fn wait_for_signal() {
 /// SHA-256 hash is stored, so it cannot be shown again).
 pub async fn keys_create(config: &Config, project: &str) -> Result<String, ServerError> {
     if config.data_dir.is_none() {
-        return Err(ServerError::Config("keys create needs a data directory".into()));
+        return Err(ServerError::Config(
+            "keys create needs a data directory".into(),
+        ));
     }
     let store = open_store(config).await?;
     let id = store.ensure_project(project).await?;

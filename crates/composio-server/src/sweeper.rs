@@ -19,7 +19,11 @@ pub(crate) fn expiry_reason(state: &SharedState) -> String {
 
 /// Expires overdue accounts once; returns how many.
 pub(crate) async fn sweep_once(state: &SharedState) -> usize {
-    match state.store.expire_initiated(now_ms(), &expiry_reason(state)).await {
+    match state
+        .store
+        .expire_initiated(now_ms(), &expiry_reason(state))
+        .await
+    {
         Ok(ids) => {
             for id in &ids {
                 tracing::info!(account_id = %id, "connection initiation expired");
@@ -35,7 +39,8 @@ pub(crate) async fn sweep_once(state: &SharedState) -> usize {
 }
 
 pub(crate) async fn run(state: SharedState, mut shutdown: watch::Receiver<bool>) {
-    let interval = (state.config.link_expiry / 10).clamp(Duration::from_millis(50), Duration::from_secs(5));
+    let interval =
+        (state.config.link_expiry / 10).clamp(Duration::from_millis(50), Duration::from_secs(5));
     let mut last_purge = 0i64;
     loop {
         sweep_once(&state).await;

@@ -14,13 +14,20 @@ use serde_json::json;
 async fn approve_activates_and_redirects_with_success() {
     let api = Api::default().await;
     let (id, redirect) = api
-        .link("user_123", "gmail", Some("https://app.example.com/cb?user_id=user_123&source=onboarding"))
+        .link(
+            "user_123",
+            "gmail",
+            Some("https://app.example.com/cb?user_id=user_123&source=onboarding"),
+        )
         .await;
     assert!(redirect.starts_with(&format!("{}/link/lk_", api.server.url())));
     assert_eq!(api.account(&id).await["status"], "INITIATED");
 
     let callback = Browser::new().unwrap().approve(&redirect).await.unwrap();
-    assert!(callback.starts_with("https://app.example.com/cb?user_id=user_123&source=onboarding&"), "{callback}");
+    assert!(
+        callback.starts_with("https://app.example.com/cb?user_id=user_123&source=onboarding&"),
+        "{callback}"
+    );
     let r = CallbackResult::parse(&callback).unwrap();
     assert_eq!(r.status, CallbackStatus::Success);
     assert_eq!(r.connected_account_id.unwrap().as_str(), id);
@@ -33,7 +40,10 @@ async fn approve_activates_and_redirects_with_success() {
     assert!(a["auth_config"]["id"].as_str().unwrap().starts_with("ac_"));
     assert_eq!(a["data"]["email"], "user_123@sandbox.composio.local");
     let text = a.to_string();
-    assert!(!text.contains("sbx_at_") && !text.contains("sbx_rt_"), "no credentials: {text}");
+    assert!(
+        !text.contains("sbx_at_") && !text.contains("sbx_rt_"),
+        "no credentials: {text}"
+    );
 
     // The stored token works against the sandbox's userinfo endpoint.
     let token = api.server.access_token(&id).await.unwrap();
@@ -54,7 +64,9 @@ async fn approve_activates_and_redirects_with_success() {
 #[tokio::test]
 async fn deny_fails_with_reason_and_error_parameter() {
     let api = Api::default().await;
-    let (id, redirect) = api.link("u1", "github", Some("https://app.example.com/cb")).await;
+    let (id, redirect) = api
+        .link("u1", "github", Some("https://app.example.com/cb"))
+        .await;
     let callback = Browser::new().unwrap().deny(&redirect).await.unwrap();
     let r = CallbackResult::parse(&callback).unwrap();
     assert_eq!(r.status, CallbackStatus::Failed);
@@ -69,7 +81,9 @@ async fn deny_fails_with_reason_and_error_parameter() {
 #[tokio::test]
 async fn used_link_cannot_be_reused() {
     let api = Api::default().await;
-    let (_, redirect) = api.link("u1", "slack", Some("https://app.example.com/cb")).await;
+    let (_, redirect) = api
+        .link("u1", "slack", Some("https://app.example.com/cb"))
+        .await;
     let browser = Browser::new().unwrap();
     browser.approve(&redirect).await.unwrap();
     match browser.approve(&redirect).await {
@@ -79,7 +93,15 @@ async fn used_link_cannot_be_reused() {
         }
         other => panic!("expected the already-used page, got {other:?}"),
     }
-    let page = api.http.get(&redirect).send().await.unwrap().text().await.unwrap();
+    let page = api
+        .http
+        .get(&redirect)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("already been used"));
     api.server.shutdown().await;
 }
@@ -97,14 +119,19 @@ async fn link_without_callback_shows_result_page() {
 #[tokio::test]
 async fn initiated_accounts_expire_with_the_configured_duration() {
     let api = Api::start(Config::default().link_expiry(Duration::from_secs(1))).await;
-    let (id, redirect) = api.link("u1", "gmail", Some("https://app.example.com/cb")).await;
+    let (id, redirect) = api
+        .link("u1", "gmail", Some("https://app.example.com/cb"))
+        .await;
     let mut status = String::new();
     for _ in 0..100 {
         tokio::time::sleep(Duration::from_millis(100)).await;
         let a = api.account(&id).await;
         status = a["status"].as_str().unwrap().to_owned();
         if status == "EXPIRED" {
-            assert_eq!(a["status_reason"], "Connection initiation did not complete within 1 second");
+            assert_eq!(
+                a["status_reason"],
+                "Connection initiation did not complete within 1 second"
+            );
             break;
         }
     }
@@ -119,23 +146,35 @@ async fn initiated_accounts_expire_with_the_configured_duration() {
 #[tokio::test]
 async fn api_key_toolkit_collects_the_key() {
     let api = Api::default().await;
-    let (id, redirect) = api.link("u1", "serpapi", Some("https://app.example.com/cb")).await;
+    let (id, redirect) = api
+        .link("u1", "serpapi", Some("https://app.example.com/cb"))
+        .await;
     let b = Browser::new().unwrap();
-    assert!(matches!(b.approve(&redirect).await, Err(BrowserError::MissingField(f)) if f == "api_key"));
-    let cb = b.submit_fields(&redirect, &[("api_key", "serp-secret-1")]).await.unwrap();
+    assert!(
+        matches!(b.approve(&redirect).await, Err(BrowserError::MissingField(f)) if f == "api_key")
+    );
+    let cb = b
+        .submit_fields(&redirect, &[("api_key", "serp-secret-1")])
+        .await
+        .unwrap();
     assert!(CallbackResult::parse(&cb).unwrap().is_success());
     let a = api.account(&id).await;
     assert_eq!(a["status"], "ACTIVE");
     assert_eq!(a["auth_config"]["auth_scheme"], "API_KEY");
     assert!(!a.to_string().contains("serp-secret-1"));
-    assert_eq!(api.server.access_token(&id).await.unwrap().expose(), "serp-secret-1");
+    assert_eq!(
+        api.server.access_token(&id).await.unwrap().expose(),
+        "serp-secret-1"
+    );
     api.server.shutdown().await;
 }
 
 #[tokio::test]
 async fn tokens_refresh_and_repeated_failures_expire_the_account() {
     let api = Api::start(Config::default().sandbox_token_ttl(Duration::from_secs(1))).await;
-    let (id, redirect) = api.link("u1", "linear", Some("https://app.example.com/cb")).await;
+    let (id, redirect) = api
+        .link("u1", "linear", Some("https://app.example.com/cb"))
+        .await;
     Browser::new().unwrap().approve(&redirect).await.unwrap();
     // A 1 s token is always within the refresh margin, so each use refreshes it.
     let t1 = api.server.access_token(&id).await.unwrap();
@@ -144,15 +183,23 @@ async fn tokens_refresh_and_repeated_failures_expire_the_account() {
     api.server.sandbox_revoke_refresh_tokens();
     for i in 1..=composio_server::credentials::MAX_REFRESH_FAILURES {
         match api.server.access_token(&id).await {
-            Err(composio_server::credentials::CredentialError::RefreshFailed { expired, .. }) => {
-                assert_eq!(expired, i == composio_server::credentials::MAX_REFRESH_FAILURES)
+            Err(composio_server::credentials::CredentialError::RefreshFailed {
+                expired, ..
+            }) => {
+                assert_eq!(
+                    expired,
+                    i == composio_server::credentials::MAX_REFRESH_FAILURES
+                )
             }
             other => panic!("expected a refresh failure, got {other:?}"),
         }
     }
     let a = api.account(&id).await;
     assert_eq!(a["status"], "EXPIRED");
-    assert!(a["status_reason"].as_str().unwrap().contains("Refreshing the credentials failed"));
+    assert!(a["status_reason"]
+        .as_str()
+        .unwrap()
+        .contains("Refreshing the credentials failed"));
     api.server.shutdown().await;
 }
 
@@ -160,7 +207,10 @@ async fn tokens_refresh_and_repeated_failures_expire_the_account() {
 async fn sandbox_token_endpoint_rejects_a_wrong_pkce_verifier() {
     let api = Api::default().await;
     let base = api.server.url().to_owned();
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let verifier = "correct-verifier-0123456789-0123456789-0123456789";
     let challenge = composio_server::crypto::pkce_s256(verifier);
     let redirect_uri = "http://127.0.0.1:9/cb";
@@ -176,7 +226,12 @@ async fn sandbox_token_endpoint_rejects_a_wrong_pkce_verifier() {
         .unwrap();
     assert_eq!(resp.status(), 303);
     let loc = url::Url::parse(resp.headers()["location"].to_str().unwrap()).unwrap();
-    let code = loc.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let code = loc
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
     let token = |code: &str, verifier: &str| {
         http.post(format!("{base}/sandbox/oauth/token"))
             .basic_auth("composio-sandbox", Some("composio-sandbox-secret"))
@@ -187,7 +242,9 @@ async fn sandbox_token_endpoint_rejects_a_wrong_pkce_verifier() {
             ))
             .send()
     };
-    let bad = token(&code, "wrong-verifier-0123456789-0123456789-0123456789").await.unwrap();
+    let bad = token(&code, "wrong-verifier-0123456789-0123456789-0123456789")
+        .await
+        .unwrap();
     assert_eq!(bad.status(), 400);
     let body: serde_json::Value = bad.json().await.unwrap();
     assert_eq!(body["error"], "invalid_grant");

@@ -4,18 +4,25 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use axum::Extension;
-use composio_core::models::{CreateAccountLinkRequest, CreateAccountLinkResponse, UpdateAccountStatusRequest};
+use composio_core::models::{
+    CreateAccountLinkRequest, CreateAccountLinkResponse, UpdateAccountStatusRequest,
+};
 use serde_json::json;
 
-use super::{idempotent, json_response, page_json, parse_cursor, parse_limit, query_map, ApiJson, Project};
+use super::{
+    idempotent, json_response, page_json, parse_cursor, parse_limit, query_map, ApiJson, Project,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{model, SharedState};
 use crate::store::{AccountFilter, AccountRow};
 use crate::util::{format_ts, split_list};
 
 pub(crate) fn account_not_found(id: &str) -> ApiError {
-    ApiError::not_found("ConnectedAccount_NotFound", format!("Connected account '{id}' not found"))
-        .fix("Check the id; accounts belong to the project of the API key.")
+    ApiError::not_found(
+        "ConnectedAccount_NotFound",
+        format!("Connected account '{id}' not found"),
+    )
+    .fix("Check the id; accounts belong to the project of the API key.")
 }
 
 async fn load(state: &SharedState, project: &str, id: &str) -> ApiResult<AccountRow> {
@@ -48,18 +55,30 @@ pub(super) async fn list(
         None | Some("") | Some("created_at") => false,
         Some("updated_at") => true,
         Some(o) => {
-            return Err(ApiError::bad_request(format!("`order_by` must be created_at or updated_at, got `{o}`")))
+            return Err(ApiError::bad_request(format!(
+                "`order_by` must be created_at or updated_at, got `{o}`"
+            )))
         }
     };
     let ascending = match q.get("order_direction").map(|s| s.to_ascii_lowercase()) {
         None => false,
         Some(d) if d.is_empty() || d == "desc" => false,
         Some(d) if d == "asc" => true,
-        Some(d) => return Err(ApiError::bad_request(format!("`order_direction` must be asc or desc, got `{d}`"))),
+        Some(d) => {
+            return Err(ApiError::bad_request(format!(
+                "`order_direction` must be asc or desc, got `{d}`"
+            )))
+        }
     };
     let filter = AccountFilter {
-        toolkits: list("toolkit_slugs").into_iter().map(|s| s.to_ascii_lowercase()).collect(),
-        statuses: list("statuses").into_iter().map(|s| s.to_ascii_uppercase()).collect(),
+        toolkits: list("toolkit_slugs")
+            .into_iter()
+            .map(|s| s.to_ascii_lowercase())
+            .collect(),
+        statuses: list("statuses")
+            .into_iter()
+            .map(|s| s.to_ascii_uppercase())
+            .collect(),
         user_ids: list("user_ids"),
         auth_config_ids: list("auth_config_ids"),
         ids: list("connected_account_ids"),
@@ -73,7 +92,10 @@ pub(super) async fn list(
         .iter()
         .map(|a| state.account_model(a))
         .collect::<ApiResult<Vec<_>>>()?;
-    Ok(json_response(StatusCode::OK, &page_json(items, offset, limit, total)))
+    Ok(json_response(
+        StatusCode::OK,
+        &page_json(items, offset, limit, total),
+    ))
 }
 
 pub(super) async fn link(
@@ -88,20 +110,38 @@ pub(super) async fn link(
     let tk = state
         .toolkit_for_auth_config(&project, &req.auth_config_id)
         .ok_or_else(|| {
-            ApiError::not_found("AuthConfig_NotFound", format!("Auth config '{}' not found", req.auth_config_id))
-                .fix("Use an auth config id of this project (see the session toolkits listing).")
+            ApiError::not_found(
+                "AuthConfig_NotFound",
+                format!("Auth config '{}' not found", req.auth_config_id),
+            )
+            .fix("Use an auth config id of this project (see the session toolkits listing).")
         })?;
-    idempotent(&state, &project, &headers, "POST connected_accounts/link", async {
-        let (link, account) =
-            crate::flow::create_link(&state, &project, &req.user_id, tk, req.callback_url.clone()).await?;
-        let resp: CreateAccountLinkResponse = model(json!({
-            "link_token": link.token,
-            "redirect_url": crate::flow::link_url(&state, &link.token),
-            "expires_at": format_ts(link.expires_at),
-            "connected_account_id": account.id,
-        }))?;
-        Ok((StatusCode::CREATED, serde_json::to_value(resp).unwrap_or_default()))
-    })
+    idempotent(
+        &state,
+        &project,
+        &headers,
+        "POST connected_accounts/link",
+        async {
+            let (link, account) = crate::flow::create_link(
+                &state,
+                &project,
+                &req.user_id,
+                tk,
+                req.callback_url.clone(),
+            )
+            .await?;
+            let resp: CreateAccountLinkResponse = model(json!({
+                "link_token": link.token,
+                "redirect_url": crate::flow::link_url(&state, &link.token),
+                "expires_at": format_ts(link.expires_at),
+                "connected_account_id": account.id,
+            }))?;
+            Ok((
+                StatusCode::CREATED,
+                serde_json::to_value(resp).unwrap_or_default(),
+            ))
+        },
+    )
     .await
 }
 
@@ -115,7 +155,10 @@ pub(super) async fn delete(
     }
     tracing::info!(account_id = %id, "connected account deleted");
     state.changed(&id);
-    Ok(json_response(StatusCode::OK, &json!({"success": true, "id": id, "deleted": true})))
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"success": true, "id": id, "deleted": true}),
+    ))
 }
 
 pub(super) async fn set_status(
@@ -127,10 +170,16 @@ pub(super) async fn set_status(
     let a = load(&state, &project, &id).await?;
     let updated = match (req.enabled, a.status.as_str()) {
         (false, "ACTIVE") | (false, "INACTIVE") => {
-            state.store.set_account_status(&id, "INACTIVE", Some("Disabled"), true).await?
+            state
+                .store
+                .set_account_status(&id, "INACTIVE", Some("Disabled"), true)
+                .await?
         }
         (true, "INACTIVE") | (true, "ACTIVE") => {
-            state.store.set_account_status(&id, "ACTIVE", None, false).await?
+            state
+                .store
+                .set_account_status(&id, "ACTIVE", None, false)
+                .await?
         }
         (_, other) => {
             return Err(ApiError::new(

@@ -8,7 +8,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Extension;
-use composio_core::models::{ExecuteMetaRequest, ExecuteRequest, ExecuteResponse, SessionConfig, Tool};
+use composio_core::models::{
+    ExecuteMetaRequest, ExecuteRequest, ExecuteResponse, SessionConfig, Tool,
+};
 use serde_json::{json, Value};
 
 use super::sessions::{load, router_tools, toolkit_allowed};
@@ -92,7 +94,12 @@ pub(super) async fn execute_meta(
 fn string_list(args: &Value, key: &str) -> Vec<String> {
     args.get(key)
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -106,22 +113,37 @@ async fn run(
     let (row, config) = load(&state, &project, &id).await?;
     let log_id = random_id("log_", 12);
     if !router_tools(&config).contains(&slug.as_str()) {
-        let r = ExecuteResponse::failed(json!({}), format!("Tool '{slug}' is not available in this session"), log_id);
+        let r = ExecuteResponse::failed(
+            json!({}),
+            format!("Tool '{slug}' is not available in this session"),
+            log_id,
+        );
         return Ok(json_response(StatusCode::OK, &r));
     }
     let toolkits = string_list(&args, "toolkits");
     let resp = match slug.as_str() {
         "COMPOSIO_MANAGE_CONNECTIONS" if !toolkits.is_empty() => {
-            let reinit = args.get("reinitiate_all").and_then(Value::as_bool).unwrap_or(false);
-            ExecuteResponse::completed(manage(&state, &project, &row.user_id, &config, &toolkits, reinit).await?, log_id)
+            let reinit = args
+                .get("reinitiate_all")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            ExecuteResponse::completed(
+                manage(&state, &project, &row.user_id, &config, &toolkits, reinit).await?,
+                log_id,
+            )
         }
         "COMPOSIO_WAIT_FOR_CONNECTIONS" if !toolkits.is_empty() => {
             let all = args.get("mode").and_then(Value::as_str) == Some("all");
-            ExecuteResponse::completed(wait(&state, &project, &config, &toolkits, all).await?, log_id)
+            ExecuteResponse::completed(
+                wait(&state, &project, &config, &toolkits, all).await?,
+                log_id,
+            )
         }
-        "COMPOSIO_MANAGE_CONNECTIONS" | "COMPOSIO_WAIT_FOR_CONNECTIONS" => {
-            ExecuteResponse::failed(json!({}), "`toolkits` must be a non-empty array of slugs", log_id)
-        }
+        "COMPOSIO_MANAGE_CONNECTIONS" | "COMPOSIO_WAIT_FOR_CONNECTIONS" => ExecuteResponse::failed(
+            json!({}),
+            "`toolkits` must be a non-empty array of slugs",
+            log_id,
+        ),
         _ => ExecuteResponse::failed(
             json!({"results": []}),
             "This server hosts no executable tools; only connection management is available",
@@ -132,7 +154,10 @@ async fn run(
 }
 
 fn user_info(a: &AccountRow) -> Value {
-    a.info.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or(Value::Null)
+    a.info
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or(Value::Null)
 }
 
 async fn manage(
@@ -143,16 +168,25 @@ async fn manage(
     toolkits: &[String],
     reinit: bool,
 ) -> ApiResult<Value> {
-    let callback = config.manage_connections.as_ref().and_then(|m| m.callback_url.clone());
+    let callback = config
+        .manage_connections
+        .as_ref()
+        .and_then(|m| m.callback_url.clone());
     let mut results = serde_json::Map::new();
     let (mut active, mut initiated, mut failed) = (0, 0, 0);
     for slug in toolkits {
         let base = json!({"toolkit": slug, "has_active_connection": false, "was_reinitiated": false,
             "current_user_info": null, "error_message": null, "connected_account_id": null, "auth_config_id": null});
         let mut r = base;
-        let Some(tk) = state.catalog.get(slug).filter(|t| toolkit_allowed(config, &t.slug)) else {
+        let Some(tk) = state
+            .catalog
+            .get(slug)
+            .filter(|t| toolkit_allowed(config, &t.slug))
+        else {
             r["status"] = json!("failed");
-            r["error_message"] = json!(format!("Toolkit '{slug}' not found or not enabled in this session"));
+            r["error_message"] = json!(format!(
+                "Toolkit '{slug}' not found or not enabled in this session"
+            ));
             failed += 1;
             results.insert(slug.clone(), r);
             continue;
@@ -211,25 +245,38 @@ async fn wait(
     loop {
         let mut accounts: HashMap<String, Option<AccountRow>> = HashMap::new();
         for slug in toolkits {
-            let a = state.store.best_account(project, &config.user_id, slug).await?;
+            let a = state
+                .store
+                .best_account(project, &config.user_id, slug)
+                .await?;
             accounts.insert(slug.clone(), a);
         }
         let ids: Vec<String> = accounts.values().flatten().map(|a| a.id.clone()).collect();
         state.hub.add(&guard.watch_id, project, &ids);
-        let done = |a: &Option<AccountRow>| a.as_ref().is_some_and(|a| a.status == "ACTIVE" || a.status == "FAILED");
-        let finished = if all { accounts.values().all(done) } else { accounts.values().any(done) };
+        let done = |a: &Option<AccountRow>| {
+            a.as_ref()
+                .is_some_and(|a| a.status == "ACTIVE" || a.status == "FAILED")
+        };
+        let finished = if all {
+            accounts.values().all(done)
+        } else {
+            accounts.values().any(done)
+        };
         if finished || tokio::time::Instant::now() >= deadline {
             let mut results = serde_json::Map::new();
             for (slug, a) in &accounts {
-                results.insert(slug.clone(), json!({
-                    "toolkit": slug,
-                    "status": a.as_ref().map_or("NOT_FOUND", |a| a.status.as_str()),
-                    "has_active_connection": a.as_ref().is_some_and(|a| a.status == "ACTIVE"),
-                    "connected_account_id": a.as_ref().map(|a| a.id.clone()),
-                    "auth_config_id": a.as_ref().map(|a| a.auth_config_id.clone()),
-                    "current_user_info": a.as_ref().map(user_info),
-                    "error_message": a.as_ref().and_then(|a| a.status_reason.clone()),
-                }));
+                results.insert(
+                    slug.clone(),
+                    json!({
+                        "toolkit": slug,
+                        "status": a.as_ref().map_or("NOT_FOUND", |a| a.status.as_str()),
+                        "has_active_connection": a.as_ref().is_some_and(|a| a.status == "ACTIVE"),
+                        "connected_account_id": a.as_ref().map(|a| a.id.clone()),
+                        "auth_config_id": a.as_ref().map(|a| a.auth_config_id.clone()),
+                        "current_user_info": a.as_ref().map(user_info),
+                        "error_message": a.as_ref().and_then(|a| a.status_reason.clone()),
+                    }),
+                );
             }
             return Ok(json!({"results": results, "timed_out": !finished}));
         }
@@ -241,7 +288,11 @@ async fn wait(
         .await;
         while rx.try_recv().is_ok() {}
         if *state.shutdown.borrow() {
-            let mut e = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "Server_ShuttingDown", "Server is shutting down");
+            let mut e = ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Server_ShuttingDown",
+                "Server is shutting down",
+            );
             e.retry_after = Some(5);
             return Err(e);
         }

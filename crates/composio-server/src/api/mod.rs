@@ -42,9 +42,15 @@ pub(crate) fn router(state: SharedState) -> Router {
             get(sessions::get_one).delete(sessions::delete),
         )
         .route("/tool_router/session/{id}/link", post(sessions::link))
-        .route("/tool_router/session/{id}/toolkits", get(sessions::toolkits))
+        .route(
+            "/tool_router/session/{id}/toolkits",
+            get(sessions::toolkits),
+        )
         .route("/tool_router/session/{id}/tools", get(sessions::tools))
-        .route("/tool_router/session/{id}/execute", post(meta_tools::execute))
+        .route(
+            "/tool_router/session/{id}/execute",
+            post(meta_tools::execute),
+        )
         .route(
             "/tool_router/session/{id}/execute_meta",
             post(meta_tools::execute_meta),
@@ -60,8 +66,14 @@ pub(crate) fn router(state: SharedState) -> Router {
             "/connected_accounts/{id}",
             get(accounts::get_one).delete(accounts::delete),
         )
-        .route("/connected_accounts/{id}/status", patch(accounts::set_status))
-        .route_layer(middleware::from_fn_with_state(state.clone(), require_api_key))
+        .route(
+            "/connected_accounts/{id}/status",
+            patch(accounts::set_status),
+        )
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            require_api_key,
+        ))
         .route("/openapi.json", get(openapi))
         .fallback(api_not_found);
 
@@ -125,7 +137,14 @@ async fn request_context(req: Request, next: Next) -> Response {
 
 fn new_request_id() -> String {
     let s = random_string(32).to_ascii_lowercase();
-    format!("{}-{}-{}-{}-{}", &s[..8], &s[8..12], &s[12..16], &s[16..20], &s[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &s[..8],
+        &s[8..12],
+        &s[12..16],
+        &s[16..20],
+        &s[20..32]
+    )
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
@@ -190,7 +209,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                     "Request body is too large",
                 )
             } else {
-                ApiError::bad_request(format!("Could not read the request body: {}", e.body_text()))
+                ApiError::bad_request(format!(
+                    "Could not read the request body: {}",
+                    e.body_text()
+                ))
             }
         })?;
         let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -221,7 +243,9 @@ pub(crate) fn parse_limit(q: &HashMap<String, String>, default: u64, max: u64) -
             .ok()
             .filter(|n| *n >= 1)
             .map(|n| n.min(max))
-            .ok_or_else(|| ApiError::bad_request(format!("`limit` must be a positive integer, got `{s}`"))),
+            .ok_or_else(|| {
+                ApiError::bad_request(format!("`limit` must be a positive integer, got `{s}`"))
+            }),
     }
 }
 
@@ -235,7 +259,9 @@ pub(crate) fn parse_cursor(q: &HashMap<String, String>) -> ApiResult<u64> {
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| s.strip_prefix("o:").and_then(|n| n.parse().ok()))
-        .ok_or_else(|| ApiError::bad_request("Invalid `cursor`").fix("Pass back `next_cursor` unchanged."))
+        .ok_or_else(|| {
+            ApiError::bad_request("Invalid `cursor`").fix("Pass back `next_cursor` unchanged.")
+        })
 }
 
 /// Builds `{items, next_cursor, total_pages, current_page, total_items}`.
@@ -246,8 +272,8 @@ pub(crate) fn page_json<T: serde::Serialize>(
     total: u64,
 ) -> serde_json::Value {
     let next = offset + (items.len() as u64);
-    let next_cursor = (next < total && !items.is_empty())
-        .then(|| URL_SAFE_NO_PAD.encode(format!("o:{next}")));
+    let next_cursor =
+        (next < total && !items.is_empty()).then(|| URL_SAFE_NO_PAD.encode(format!("o:{next}")));
     let page = composio_core::models::Page::new(
         items,
         next_cursor,
@@ -296,7 +322,11 @@ where
             .await?
         {
             let status = StatusCode::from_u16(prev.status).unwrap_or(StatusCode::OK);
-            let mut resp = (status, [(header::CONTENT_TYPE, "application/json")], prev.body)
+            let mut resp = (
+                status,
+                [(header::CONTENT_TYPE, "application/json")],
+                prev.body,
+            )
                 .into_response();
             resp.headers_mut()
                 .insert("idempotent-replayed", HeaderValue::from_static("true"));
@@ -309,7 +339,10 @@ where
             status: status.as_u16(),
             body: body.to_string(),
         };
-        state.store.idempotent_put(project, key, &stored, now_ms()).await?;
+        state
+            .store
+            .idempotent_put(project, key, &stored, now_ms())
+            .await?;
     }
     Ok(json_response(status, &body))
 }

@@ -5,13 +5,15 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use axum::Extension;
 use composio_core::models::{
-    CreateSessionRequest, DeleteSessionResponse, LinkRequest, LinkResponse, ManageConnectionsConfig,
-    SessionConfig, SessionResponse, SessionToolkit, ToolkitFilterEcho,
+    CreateSessionRequest, DeleteSessionResponse, LinkRequest, LinkResponse,
+    ManageConnectionsConfig, SessionConfig, SessionResponse, SessionToolkit, ToolkitFilterEcho,
 };
 use composio_core::ToolkitFilter;
 use serde_json::{json, Value};
 
-use super::{idempotent, json_response, page_json, parse_cursor, parse_limit, query_map, ApiJson, Project};
+use super::{
+    idempotent, json_response, page_json, parse_cursor, parse_limit, query_map, ApiJson, Project,
+};
 use crate::catalog::ToolkitDef;
 use crate::error::{ApiError, ApiResult};
 use crate::state::{model, SharedState};
@@ -28,14 +30,24 @@ pub(crate) fn unknown_toolkit(state: &SharedState, slug: &str) -> ApiError {
 }
 
 pub(crate) fn toolkit<'a>(state: &'a SharedState, slug: &str) -> ApiResult<&'a ToolkitDef> {
-    state.catalog.get(slug).ok_or_else(|| unknown_toolkit(state, slug))
+    state
+        .catalog
+        .get(slug)
+        .ok_or_else(|| unknown_toolkit(state, slug))
 }
 
 /// The stored session, or 404.
-pub(crate) async fn load(state: &SharedState, project: &str, id: &str) -> ApiResult<(SessionRow, SessionConfig)> {
+pub(crate) async fn load(
+    state: &SharedState,
+    project: &str,
+    id: &str,
+) -> ApiResult<(SessionRow, SessionConfig)> {
     let row = state.store.get_session(project, id).await?.ok_or_else(|| {
-        ApiError::not_found("ToolRouterSession_NotFound", format!("Session '{id}' not found"))
-            .fix("Create a session first; sessions belong to the project of the API key.")
+        ApiError::not_found(
+            "ToolRouterSession_NotFound",
+            format!("Session '{id}' not found"),
+        )
+        .fix("Create a session first; sessions belong to the project of the API key.")
     })?;
     let config: SessionConfig =
         serde_json::from_str(&row.config).map_err(|e| ApiError::internal(&e))?;
@@ -88,7 +100,9 @@ pub(super) async fn create(
             .fix("Send {\"toolkits\": {\"enable\": [...]}}."));
         }
         if t.contains_key("enable") && t.contains_key("disable") {
-            return Err(ApiError::bad_request("`toolkits` takes `enable` or `disable`, not both"));
+            return Err(ApiError::bad_request(
+                "`toolkits` takes `enable` or `disable`, not both",
+            ));
         }
     }
     let req: CreateSessionRequest = serde_json::from_value(raw)
@@ -149,7 +163,10 @@ pub(super) async fn get_one(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let (row, config) = load(&state, &project, &id).await?;
-    Ok(json_response(StatusCode::OK, &session_response(&state, &row.id, &config)?))
+    Ok(json_response(
+        StatusCode::OK,
+        &session_response(&state, &row.id, &config)?,
+    ))
 }
 
 pub(super) async fn delete(
@@ -159,7 +176,10 @@ pub(super) async fn delete(
 ) -> ApiResult<Response> {
     load(&state, &project, &id).await?;
     state.store.delete_session(&project, &id).await?;
-    Ok(json_response(StatusCode::OK, &DeleteSessionResponse::new(id)))
+    Ok(json_response(
+        StatusCode::OK,
+        &DeleteSessionResponse::new(id),
+    ))
 }
 
 pub(super) async fn link(
@@ -177,16 +197,25 @@ pub(super) async fn link(
             tk.slug
         )));
     }
-    let callback = req
-        .callback_url
-        .clone()
-        .or_else(|| config.manage_connections.as_ref().and_then(|m| m.callback_url.clone()));
+    let callback = req.callback_url.clone().or_else(|| {
+        config
+            .manage_connections
+            .as_ref()
+            .and_then(|m| m.callback_url.clone())
+    });
     let scope = format!("POST link {id}");
     idempotent(&state, &project, &headers, &scope, async {
         let (link, account) =
             crate::flow::create_link(&state, &project, &row.user_id, tk, callback).await?;
-        let resp = LinkResponse::new(&link.token, crate::flow::link_url(&state, &link.token), &account.id);
-        Ok((StatusCode::CREATED, serde_json::to_value(resp).unwrap_or_default()))
+        let resp = LinkResponse::new(
+            &link.token,
+            crate::flow::link_url(&state, &link.token),
+            &account.id,
+        );
+        Ok((
+            StatusCode::CREATED,
+            serde_json::to_value(resp).unwrap_or_default(),
+        ))
     })
     .await
 }
@@ -201,10 +230,18 @@ pub(crate) async fn toolkit_item(
     let mut account = None;
     if !tk.is_no_auth() {
         if let Some(ids) = config.connected_accounts.get(&tk.slug) {
-            account = state.store.get_accounts(project, ids).await?.into_iter().next();
+            account = state
+                .store
+                .get_accounts(project, ids)
+                .await?
+                .into_iter()
+                .next();
         }
         if account.is_none() {
-            account = state.store.best_account(project, &config.user_id, &tk.slug).await?;
+            account = state
+                .store
+                .best_account(project, &config.user_id, &tk.slug)
+                .await?;
         }
     }
     let connected = account.map(|a| {
@@ -215,7 +252,11 @@ pub(crate) async fn toolkit_item(
                             "is_composio_managed": state.is_managed(&a.toolkit)},
         })
     });
-    let schemes: Vec<&str> = if tk.is_no_auth() { vec![] } else { vec![tk.auth_scheme.as_str()] };
+    let schemes: Vec<&str> = if tk.is_no_auth() {
+        vec![]
+    } else {
+        vec![tk.auth_scheme.as_str()]
+    };
     model(json!({
         "name": tk.name, "slug": tk.slug, "enabled": true, "is_no_auth": tk.is_no_auth(),
         "composio_managed_auth_schemes": schemes,
@@ -235,13 +276,18 @@ pub(super) async fn toolkits(
     let limit = parse_limit(&q, 50, 1000)?;
     let offset = parse_cursor(&q)?;
     let only = split_list(q.get("toolkits").map(String::as_str));
-    let search = q.get("search").map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
+    let search = q
+        .get("search")
+        .map(|s| s.trim().to_lowercase())
+        .filter(|s| !s.is_empty());
     let is_connected = match q.get("is_connected").map(String::as_str) {
         None | Some("") => None,
         Some("true") => Some(true),
         Some("false") => Some(false),
         Some(other) => {
-            return Err(ApiError::bad_request(format!("`is_connected` must be true or false, got `{other}`")))
+            return Err(ApiError::bad_request(format!(
+                "`is_connected` must be true or false, got `{other}`"
+            )))
         }
     };
     let mut items = Vec::new();
@@ -271,7 +317,10 @@ pub(super) async fn toolkits(
         .skip(usize::try_from(offset).unwrap_or(usize::MAX))
         .take(usize::try_from(limit).unwrap_or(usize::MAX))
         .collect();
-    Ok(json_response(StatusCode::OK, &page_json(page, offset, limit, total)))
+    Ok(json_response(
+        StatusCode::OK,
+        &page_json(page, offset, limit, total),
+    ))
 }
 
 pub(super) async fn tools(
@@ -291,5 +340,8 @@ pub(super) async fn tools(
         .skip(usize::try_from(offset).unwrap_or(usize::MAX))
         .take(usize::try_from(limit).unwrap_or(usize::MAX))
         .collect();
-    Ok(json_response(StatusCode::OK, &page_json(page, offset, limit, total)))
+    Ok(json_response(
+        StatusCode::OK,
+        &page_json(page, offset, limit, total),
+    ))
 }

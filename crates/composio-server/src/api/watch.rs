@@ -9,7 +9,9 @@ use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use composio_core::models::watch::{events, WatchIdsRequest, WatchIdsResponse, WatchNotFound, WatchReady, WatchRequest};
+use composio_core::models::watch::{
+    events, WatchIdsRequest, WatchIdsResponse, WatchNotFound, WatchReady, WatchRequest,
+};
 use futures_util::stream::{self, Stream};
 use tokio::sync::{mpsc, watch};
 
@@ -65,7 +67,8 @@ impl StreamState {
                     }
                 }
                 for id in ids.iter().filter(|id| !found.contains(*id)) {
-                    self.queue.push_back(event(events::NOT_FOUND, &WatchNotFound::new(id.clone())));
+                    self.queue
+                        .push_back(event(events::NOT_FOUND, &WatchNotFound::new(id.clone())));
                 }
                 true
             }
@@ -121,7 +124,11 @@ pub(super) async fn open(
     };
     let ready = event(events::READY, &WatchReady::new(watch_id));
     Ok(Sse::new(watch_stream(s, ready))
-        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)).text("keep-alive"))
+        .keep_alive(
+            KeepAlive::new()
+                .interval(Duration::from_secs(15))
+                .text("keep-alive"),
+        )
         .into_response())
 }
 
@@ -141,7 +148,10 @@ pub(super) async fn add_ids(
         .hub
         .add(&watch_id, &project, &req.ids)
         .ok_or_else(|| unknown_watch(&watch_id))?;
-    Ok(json_response(StatusCode::OK, &WatchIdsResponse::new(n as u64)))
+    Ok(json_response(
+        StatusCode::OK,
+        &WatchIdsResponse::new(n as u64),
+    ))
 }
 
 pub(super) async fn remove_ids(
@@ -155,5 +165,8 @@ pub(super) async fn remove_ids(
         .hub
         .remove(&watch_id, &project, &req.ids)
         .ok_or_else(|| unknown_watch(&watch_id))?;
-    Ok(json_response(StatusCode::OK, &WatchIdsResponse::new(n as u64)))
+    Ok(json_response(
+        StatusCode::OK,
+        &WatchIdsResponse::new(n as u64),
+    ))
 }

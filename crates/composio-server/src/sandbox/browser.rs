@@ -91,7 +91,8 @@ impl Browser {
 
     /// Completes the flow approving access; returns the final (callback) URL.
     pub async fn approve(&self, redirect_url: &str) -> Result<String, BrowserError> {
-        self.run(redirect_url, Choice::Approve, &HashMap::new()).await
+        self.run(redirect_url, Choice::Approve, &HashMap::new())
+            .await
     }
 
     /// Completes the flow denying access; returns the final (callback) URL.
@@ -105,7 +106,10 @@ impl Browser {
         redirect_url: &str,
         fields: &[(&str, &str)],
     ) -> Result<String, BrowserError> {
-        let map = fields.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let map = fields
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         self.run(redirect_url, Choice::Approve, &map).await
     }
 
@@ -128,7 +132,9 @@ impl Browser {
                     .get(LOCATION)
                     .and_then(|v| v.to_str().ok())
                     .ok_or_else(|| BrowserError::Url("redirect without Location".into()))?;
-                let next = url.join(loc).map_err(|_| BrowserError::Url(loc.to_owned()))?;
+                let next = url
+                    .join(loc)
+                    .map_err(|_| BrowserError::Url(loc.to_owned()))?;
                 if next.origin() != origin {
                     return Ok(next.to_string());
                 }
@@ -180,8 +186,14 @@ impl Browser {
                     pairs.push((n.clone(), v.clone()));
                 }
             }
-            let action = if form.action.is_empty() { url.to_string() } else { form.action.clone() };
-            let target = url.join(&action).map_err(|_| BrowserError::Url(action.clone()))?;
+            let action = if form.action.is_empty() {
+                url.to_string()
+            } else {
+                form.action.clone()
+            };
+            let target = url
+                .join(&action)
+                .map_err(|_| BrowserError::Url(action.clone()))?;
             let encoded = url::form_urlencoded::Serializer::new(String::new())
                 .extend_pairs(pairs.iter())
                 .finish();
@@ -224,7 +236,10 @@ fn attributes(tag: &str) -> HashMap<String, String> {
         while i < chars.len() && !chars[i].is_whitespace() && chars[i] != '=' && chars[i] != '/' {
             i += 1;
         }
-        let name: String = chars[start..i].iter().collect::<String>().to_ascii_lowercase();
+        let name: String = chars[start..i]
+            .iter()
+            .collect::<String>()
+            .to_ascii_lowercase();
         if name.is_empty() {
             i += 1;
             continue;
@@ -263,7 +278,9 @@ fn tags(html: &str) -> Vec<(String, HashMap<String, String>)> {
         let Some(end) = rest.find('>') else { break };
         let inner = &rest[..end];
         rest = &rest[end + 1..];
-        let name_end = inner.find(|c: char| c.is_whitespace()).unwrap_or(inner.len());
+        let name_end = inner
+            .find(|c: char| c.is_whitespace())
+            .unwrap_or(inner.len());
         let name = inner[..name_end].trim_end_matches('/').to_ascii_lowercase();
         out.push((name, attributes(&inner[name_end..])));
     }
@@ -278,7 +295,11 @@ fn parse_forms(html: &str) -> Vec<Form> {
         match name.as_str() {
             "form" => {
                 current = Some(Form {
-                    method: if get("method").is_empty() { "get".into() } else { get("method") },
+                    method: if get("method").is_empty() {
+                        "get".into()
+                    } else {
+                        get("method")
+                    },
                     action: get("action"),
                     ..Form::default()
                 });
@@ -290,7 +311,11 @@ fn parse_forms(html: &str) -> Vec<Form> {
             }
             "input" => {
                 if let Some(f) = current.as_mut() {
-                    let kind = if get("type").is_empty() { "text".into() } else { get("type").to_ascii_lowercase() };
+                    let kind = if get("type").is_empty() {
+                        "text".into()
+                    } else {
+                        get("type").to_ascii_lowercase()
+                    };
                     if !get("name").is_empty() {
                         f.inputs.push((get("name"), get("value"), kind));
                     }
@@ -340,10 +365,16 @@ mod tests {
         assert_eq!(forms.len(), 1);
         assert_eq!(forms[0].method, "post");
         assert_eq!(forms[0].action, "/x?a=1&b=2");
-        assert_eq!(forms[0].inputs[0], ("state".into(), "s\"1".into(), "hidden".into()));
+        assert_eq!(
+            forms[0].inputs[0],
+            ("state".into(), "s\"1".into(), "hidden".into())
+        );
         assert_eq!(forms[0].inputs[1].2, "password");
         assert_eq!(forms[0].buttons.len(), 2);
-        assert_eq!(meta_content(html, "composio-result").as_deref(), Some("used"));
+        assert_eq!(
+            meta_content(html, "composio-result").as_deref(),
+            Some("used")
+        );
         assert_eq!(title(html), "A & B");
     }
 }

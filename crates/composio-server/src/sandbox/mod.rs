@@ -90,8 +90,12 @@ impl SandboxState {
         let refresh = refresh.unwrap_or_else(|| format!("sbx_rt_{}", random_string(32)));
         let ttl = i64::try_from(self.token_ttl.as_millis()).unwrap_or(i64::MAX / 2);
         let mut inner = self.lock();
-        inner.access.insert(access.clone(), (subject.to_owned(), now_ms() + ttl));
-        inner.refresh.insert(refresh.clone(), (subject.to_owned(), scope.to_owned()));
+        inner
+            .access
+            .insert(access.clone(), (subject.to_owned(), now_ms() + ttl));
+        inner
+            .refresh
+            .insert(refresh.clone(), (subject.to_owned(), scope.to_owned()));
         json!({"access_token": access, "token_type": "bearer", "expires_in": self.token_ttl.as_secs().max(1),
                "refresh_token": refresh, "scope": scope})
     }
@@ -101,14 +105,26 @@ impl SandboxState {
 pub fn sandbox_identity(subject: &str) -> (String, String) {
     let local: String = subject
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c.to_ascii_lowercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
         .collect();
-    (format!("{local}@sandbox.composio.local"), format!("Sandbox User {subject}"))
+    (
+        format!("{local}@sandbox.composio.local"),
+        format!("Sandbox User {subject}"),
+    )
 }
 
 pub(crate) fn routes() -> Router<SharedState> {
     Router::new()
-        .route("/sandbox/oauth/authorize", get(authorize_page).post(authorize_decision))
+        .route(
+            "/sandbox/oauth/authorize",
+            get(authorize_page).post(authorize_decision),
+        )
         .route("/sandbox/oauth/token", post(token))
         .route("/sandbox/userinfo", get(userinfo))
 }
@@ -118,11 +134,21 @@ fn form(bytes: &[u8]) -> HashMap<String, String> {
 }
 
 fn disabled() -> Response {
-    pages::message(StatusCode::NOT_FOUND, "not_found", "Sandbox is off", "This server does not run the sandbox provider.")
+    pages::message(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "Sandbox is off",
+        "This server does not run the sandbox provider.",
+    )
 }
 
 fn bad_authorize(text: &str) -> Response {
-    pages::message(StatusCode::BAD_REQUEST, "failed", "Invalid authorization request", text)
+    pages::message(
+        StatusCode::BAD_REQUEST,
+        "failed",
+        "Invalid authorization request",
+        text,
+    )
 }
 
 /// Validates authorize parameters; the error text for a page.
@@ -138,7 +164,9 @@ fn check_authorize(p: &HashMap<String, String>) -> Result<(), &'static str> {
     if !matches!(url.scheme(), "http" | "https") {
         return Err("redirect_uri must be http or https.");
     }
-    if p.contains_key("code_challenge") && p.get("code_challenge_method").map(String::as_str) != Some("S256") {
+    if p.contains_key("code_challenge")
+        && p.get("code_challenge_method").map(String::as_str) != Some("S256")
+    {
         return Err("Only the S256 code_challenge_method is supported.");
     }
     Ok(())
@@ -152,10 +180,30 @@ async fn authorize_page(State(state): State<SharedState>, uri: Uri) -> Response 
     if let Err(e) = check_authorize(&p) {
         return bad_authorize(e);
     }
-    let keys = ["response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method", "login_hint"];
-    let fields: Vec<(&str, &str)> = keys.iter().filter_map(|k| p.get(*k).map(|v| (*k, v.as_str()))).collect();
-    let login = p.get("login_hint").map(String::as_str).unwrap_or("sandbox-user");
-    pages::consent_page("composio-server", login, p.get("scope").map(String::as_str).unwrap_or(""), &fields)
+    let keys = [
+        "response_type",
+        "client_id",
+        "redirect_uri",
+        "scope",
+        "state",
+        "code_challenge",
+        "code_challenge_method",
+        "login_hint",
+    ];
+    let fields: Vec<(&str, &str)> = keys
+        .iter()
+        .filter_map(|k| p.get(*k).map(|v| (*k, v.as_str())))
+        .collect();
+    let login = p
+        .get("login_hint")
+        .map(String::as_str)
+        .unwrap_or("sandbox-user");
+    pages::consent_page(
+        "composio-server",
+        login,
+        p.get("scope").map(String::as_str).unwrap_or(""),
+        &fields,
+    )
 }
 
 fn redirect_with(base: &str, pairs: &[(&str, &str)]) -> Response {
@@ -183,7 +231,14 @@ async fn authorize_decision(State(state): State<SharedState>, body: Bytes) -> Re
     let redirect = p.get("redirect_uri").cloned().unwrap_or_default();
     let st = p.get("state").cloned().unwrap_or_default();
     if p.get("decision").map(String::as_str) != Some("approve") {
-        return redirect_with(&redirect, &[("error", "access_denied"), ("error_description", "The user denied access"), ("state", &st)]);
+        return redirect_with(
+            &redirect,
+            &[
+                ("error", "access_denied"),
+                ("error_description", "The user denied access"),
+                ("state", &st),
+            ],
+        );
     }
     let code = format!("sbx_code_{}", random_string(32));
     state.sandbox.lock().codes.insert(
@@ -191,7 +246,10 @@ async fn authorize_decision(State(state): State<SharedState>, body: Bytes) -> Re
         Grant {
             redirect_uri: redirect.clone(),
             challenge: p.get("code_challenge").cloned(),
-            subject: p.get("login_hint").cloned().unwrap_or_else(|| "sandbox-user".to_owned()),
+            subject: p
+                .get("login_hint")
+                .cloned()
+                .unwrap_or_else(|| "sandbox-user".to_owned()),
             scope: p.get("scope").cloned().unwrap_or_default(),
             expires_at: now_ms() + 60_000,
         },
@@ -200,7 +258,11 @@ async fn authorize_decision(State(state): State<SharedState>, body: Bytes) -> Re
 }
 
 fn token_error(status: StatusCode, error: &str, description: &str) -> Response {
-    (status, Json(json!({"error": error, "error_description": description}))).into_response()
+    (
+        status,
+        Json(json!({"error": error, "error_description": description})),
+    )
+        .into_response()
 }
 
 fn client_ok(headers: &HeaderMap, p: &HashMap<String, String>) -> bool {
@@ -213,8 +275,14 @@ fn client_ok(headers: &HeaderMap, p: &HashMap<String, String>) -> bool {
     let (id, secret) = match &basic {
         Some(pair) => match pair.split_once(':') {
             Some((i, s)) => (
-                url::form_urlencoded::parse(format!("a={i}").as_bytes()).next().map(|x| x.1.into_owned()).unwrap_or_default(),
-                url::form_urlencoded::parse(format!("a={s}").as_bytes()).next().map(|x| x.1.into_owned()).unwrap_or_default(),
+                url::form_urlencoded::parse(format!("a={i}").as_bytes())
+                    .next()
+                    .map(|x| x.1.into_owned())
+                    .unwrap_or_default(),
+                url::form_urlencoded::parse(format!("a={s}").as_bytes())
+                    .next()
+                    .map(|x| x.1.into_owned())
+                    .unwrap_or_default(),
             ),
             None => return false,
         },
@@ -232,24 +300,42 @@ async fn token(State(state): State<SharedState>, headers: HeaderMap, body: Bytes
     }
     let p = form(&body);
     if !client_ok(&headers, &p) {
-        return token_error(StatusCode::UNAUTHORIZED, "invalid_client", "unknown client or wrong secret");
+        return token_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "unknown client or wrong secret",
+        );
     }
     match p.get("grant_type").map(String::as_str) {
         Some("authorization_code") => {
             let code = p.get("code").cloned().unwrap_or_default();
             let Some(grant) = state.sandbox.lock().codes.remove(&code) else {
-                return token_error(StatusCode::BAD_REQUEST, "invalid_grant", "unknown or used code");
+                return token_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "unknown or used code",
+                );
             };
             if grant.expires_at < now_ms() {
                 return token_error(StatusCode::BAD_REQUEST, "invalid_grant", "code expired");
             }
             if p.get("redirect_uri") != Some(&grant.redirect_uri) {
-                return token_error(StatusCode::BAD_REQUEST, "invalid_grant", "redirect_uri does not match");
+                return token_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "redirect_uri does not match",
+                );
             }
             if let Some(challenge) = &grant.challenge {
-                let ok = p.get("code_verifier").is_some_and(|v| &pkce_s256(v) == challenge);
+                let ok = p
+                    .get("code_verifier")
+                    .is_some_and(|v| &pkce_s256(v) == challenge);
                 if !ok {
-                    return token_error(StatusCode::BAD_REQUEST, "invalid_grant", "PKCE verification failed");
+                    return token_error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_grant",
+                        "PKCE verification failed",
+                    );
                 }
             }
             Json(state.sandbox.issue(&grant.subject, &grant.scope, None)).into_response()
@@ -258,11 +344,21 @@ async fn token(State(state): State<SharedState>, headers: HeaderMap, body: Bytes
             let rt = p.get("refresh_token").cloned().unwrap_or_default();
             let known = state.sandbox.lock().refresh.get(&rt).cloned();
             match known {
-                Some((subject, scope)) => Json(state.sandbox.issue(&subject, &scope, Some(rt))).into_response(),
-                None => token_error(StatusCode::BAD_REQUEST, "invalid_grant", "unknown or revoked refresh token"),
+                Some((subject, scope)) => {
+                    Json(state.sandbox.issue(&subject, &scope, Some(rt))).into_response()
+                }
+                None => token_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "unknown or revoked refresh token",
+                ),
             }
         }
-        _ => token_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "use authorization_code or refresh_token"),
+        _ => token_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "use authorization_code or refresh_token",
+        ),
     }
 }
 
@@ -270,15 +366,23 @@ async fn userinfo(State(state): State<SharedState>, headers: HeaderMap) -> Respo
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim)
         .unwrap_or_default();
     let entry = state.sandbox.lock().access.get(token).cloned();
     match entry {
         Some((subject, exp)) if exp > now_ms() => {
             let (email, name) = sandbox_identity(&subject);
-            Json(json!({"sub": subject, "email": email, "email_verified": true, "name": name})).into_response()
+            Json(json!({"sub": subject, "email": email, "email_verified": true, "name": name}))
+                .into_response()
         }
-        _ => token_error(StatusCode::UNAUTHORIZED, "invalid_token", "unknown or expired access token"),
+        _ => token_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "unknown or expired access token",
+        ),
     }
 }

@@ -75,7 +75,10 @@ impl std::fmt::Debug for AccountRow {
             .field("project_id", &self.project_id)
             .field("toolkit", &self.toolkit)
             .field("status", &self.status)
-            .field("credentials", &self.credentials.as_ref().map(|_| "<redacted>"))
+            .field(
+                "credentials",
+                &self.credentials.as_ref().map(|_| "<redacted>"),
+            )
             .finish_non_exhaustive()
     }
 }

@@ -14,7 +14,8 @@ use crate::util::{now_ms, random_id};
 /// Versioned schema migrations, applied in order once each.
 const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("schema.sql"))];
 
-const ACCOUNT_COLS: &str = "id, project_id, user_id, toolkit, auth_config_id, auth_scheme, status, \
+const ACCOUNT_COLS: &str =
+    "id, project_id, user_id, toolkit, auth_config_id, auth_scheme, status, \
     status_reason, is_disabled, credentials, info, created_at, updated_at, expires_at";
 const LINK_COLS: &str =
     "token, project_id, account_id, callback_url, state, pkce_verifier, used, expires_at";
@@ -132,7 +133,10 @@ fn push_in(qb: &mut QueryBuilder<'_, Sqlite>, column: &str, values: &[String]) {
 impl SqliteStore {
     async fn account_by_id(&self, id: &str) -> StoreResult<Option<AccountRow>> {
         let sql = format!("SELECT {ACCOUNT_COLS} FROM connected_accounts WHERE id = ?");
-        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.as_ref().map(account))
     }
 }
@@ -175,7 +179,10 @@ impl Store for SqliteStore {
         let rows = sqlx::query("SELECT key_hash, project_id FROM api_keys")
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows.iter().map(|r| (r.get("key_hash"), r.get("project_id"))).collect())
+        Ok(rows
+            .iter()
+            .map(|r| (r.get("key_hash"), r.get("project_id")))
+            .collect())
     }
 
     async fn insert_session(&self, s: &SessionRow) -> StoreResult<()> {
@@ -285,14 +292,21 @@ impl Store for SqliteStore {
             .fetch_one(&self.pool)
             .await?;
         let mut qb = build(ACCOUNT_COLS);
-        let col = if f.order_by_updated { "updated_at" } else { "created_at" };
+        let col = if f.order_by_updated {
+            "updated_at"
+        } else {
+            "created_at"
+        };
         let dir = if f.ascending { "ASC" } else { "DESC" };
         qb.push(format!(" ORDER BY {col} {dir}, id {dir} LIMIT "));
         qb.push_bind(i64::try_from(f.limit).unwrap_or(i64::MAX));
         qb.push(" OFFSET ");
         qb.push_bind(i64::try_from(f.offset).unwrap_or(i64::MAX));
         let rows = qb.build().fetch_all(&self.pool).await?;
-        Ok((rows.iter().map(account).collect(), u64::try_from(total).unwrap_or(0)))
+        Ok((
+            rows.iter().map(account).collect(),
+            u64::try_from(total).unwrap_or(0),
+        ))
     }
 
     async fn best_account(
@@ -422,13 +436,19 @@ impl Store for SqliteStore {
 
     async fn get_link(&self, token: &str) -> StoreResult<Option<LinkRow>> {
         let sql = format!("SELECT {LINK_COLS} FROM links WHERE token = ?");
-        let row = sqlx::query(&sql).bind(token).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(&sql)
+            .bind(token)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.as_ref().map(link))
     }
 
     async fn get_link_by_state(&self, state: &str) -> StoreResult<Option<LinkRow>> {
         let sql = format!("SELECT {LINK_COLS} FROM links WHERE state = ?");
-        let row = sqlx::query(&sql).bind(state).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(&sql)
+            .bind(state)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.as_ref().map(link))
     }
 

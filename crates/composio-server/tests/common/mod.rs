@@ -32,8 +32,16 @@ impl Api {
         format!("{}{path}", self.prefix)
     }
 
-    pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut req = self.http.request(method, self.url(path)).header("x-api-key", &self.key);
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self
+            .http
+            .request(method, self.url(path))
+            .header("x-api-key", &self.key);
         if let Some(b) = body {
             req = req.json(&b);
         }
@@ -58,13 +66,22 @@ impl Api {
     }
 
     /// Creates a session for `user` and a link for `toolkit`; returns (account id, redirect url).
-    pub async fn link(&self, user: &str, toolkit: &str, callback: Option<&str>) -> (String, String) {
-        let sid = self.session(json!({"user_id": user, "manage_connections": {"enable": false}})).await;
+    pub async fn link(
+        &self,
+        user: &str,
+        toolkit: &str,
+        callback: Option<&str>,
+    ) -> (String, String) {
+        let sid = self
+            .session(json!({"user_id": user, "manage_connections": {"enable": false}}))
+            .await;
         let mut body = json!({"toolkit": toolkit});
         if let Some(cb) = callback {
             body["callback_url"] = json!(cb);
         }
-        let (status, v) = self.post(&format!("/tool_router/session/{sid}/link"), body).await;
+        let (status, v) = self
+            .post(&format!("/tool_router/session/{sid}/link"), body)
+            .await;
         assert_eq!(status, 201, "{v}");
         (
             v["connected_account_id"].as_str().expect("id").to_owned(),
