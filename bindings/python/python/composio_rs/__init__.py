@@ -1,0 +1,127 @@
+"""composio_rs: Composio sessions and authentication, powered by the composio-rs Rust SDK.
+
+>>> from composio_rs import Composio
+>>> composio = Composio()  # COMPOSIO_API_KEY, optional COMPOSIO_BASE_URL
+>>> session = composio.create("user_123", manage_connections=False)
+>>> request = session.authorize("gmail")
+>>> print(request.redirect_url)
+>>> account = request.wait_for_connection(timeout=60.0)
+
+``AsyncComposio`` offers the same API for asyncio (methods return awaitables).
+"""
+
+from typing import Any, Optional, Sequence, TypedDict
+
+from ._native import (
+    APIConnectionError,
+    APITimeoutError,
+    AccountAuthConfig,
+    AccountToolkit,
+    ApiError,
+    AsyncComposio,
+    AsyncConnectedAccounts,
+    AsyncConnectionRequest,
+    AsyncSession,
+    AuthenticationError,
+    BadRequestError,
+    CallbackResult,
+    Composio,
+    ComposioError,
+    ConfigurationError,
+    ConflictError,
+    ConnectedAccount,
+    ConnectedAccountNotFoundError,
+    ConnectedAccounts,
+    ConnectedAccountsPage,
+    ConnectionRequest,
+    ConnectionRequestFailedError,
+    ConnectionRequestTimeoutError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ResponseDecodeError,
+    ServerError,
+    Session,
+    SessionMcp,
+    Tool,
+    Toolkit,
+    ToolkitAuthConfig,
+    ToolkitConnectedAccount,
+    ToolkitConnection,
+    ToolkitsPage,
+    UnprocessableEntityError,
+    __version__,
+    parse_callback_url,
+)
+
+
+
+class ManageConnectionsConfig(TypedDict, total=False):
+    """The dict form of ``Composio.create(manage_connections=...)``."""
+
+    enable: bool
+    callback_url: Optional[str]
+    wait_for_connections: Optional[bool]
+
+
+class ToolkitsFilter(TypedDict, total=False):
+    """``{"enable": [...]}`` or ``{"disable": [...]}`` (exactly one key)."""
+
+    enable: Sequence[str]
+    disable: Sequence[str]
+
+
+class ExecuteResponse(TypedDict, total=False):
+    """The envelope returned by ``Session.execute`` (extra server fields are kept)."""
+
+    data: Any
+    error: Optional[str]
+    successful: bool
+    log_id: Optional[str]
+    result_type: Optional[str]
+
+
+__all__ = [
+    "ExecuteResponse",
+    "ManageConnectionsConfig",
+    "ToolkitsFilter",
+    "APIConnectionError",
+    "APITimeoutError",
+    "AccountAuthConfig",
+    "AccountToolkit",
+    "ApiError",
+    "AsyncComposio",
+    "AsyncConnectedAccounts",
+    "AsyncConnectionRequest",
+    "AsyncSession",
+    "AuthenticationError",
+    "BadRequestError",
+    "CallbackResult",
+    "Composio",
+    "ComposioError",
+    "ConfigurationError",
+    "ConflictError",
+    "ConnectedAccount",
+    "ConnectedAccountNotFoundError",
+    "ConnectedAccounts",
+    "ConnectedAccountsPage",
+    "ConnectionRequest",
+    "ConnectionRequestFailedError",
+    "ConnectionRequestTimeoutError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ResponseDecodeError",
+    "ServerError",
+    "Session",
+    "SessionMcp",
+    "Tool",
+    "Toolkit",
+    "ToolkitAuthConfig",
+    "ToolkitConnectedAccount",
+    "ToolkitConnection",
+    "ToolkitsPage",
+    "UnprocessableEntityError",
+    "__version__",
+    "parse_callback_url",
+]

@@ -1,0 +1,505 @@
+"""Type stubs of composio_rs (hand-written; checked with `python -m mypy.stubtest composio_rs`)."""
+
+from collections.abc import Awaitable, Mapping, Sequence
+from typing import Any, Literal, TypedDict, final
+
+__version__: str
+
+_JsonDict = dict[str, Any]
+
+class ManageConnectionsConfig(TypedDict, total=False):
+    """The dict form of ``manage_connections``."""
+
+    enable: bool
+    callback_url: str | None
+    wait_for_connections: bool | None
+
+class ToolkitsFilter(TypedDict, total=False):
+    """``{"enable": [...]}`` or ``{"disable": [...]}`` (exactly one key)."""
+
+    enable: Sequence[str]
+    disable: Sequence[str]
+
+class ExecuteResponse(TypedDict, total=False):
+    """The envelope returned by ``Session.execute`` (extra server fields are kept)."""
+
+    data: Any
+    error: str | None
+    successful: bool
+    log_id: str | None
+    result_type: str | None
+
+def parse_callback_url(url: str) -> CallbackResult:
+    """Parses the URL a user lands on after a Connect Link (status, connected_account_id, error)."""
+
+# ----------------------------------------------------------------------------- exceptions
+
+class ComposioError(Exception):
+    """Base class of every error raised by composio_rs."""
+
+class ConfigurationError(ComposioError):
+    """No API key, or an invalid base URL."""
+
+class ApiError(ComposioError):
+    """The API answered with an error."""
+
+    status_code: int
+    message: str
+    code: int | None
+    slug: str | None
+    request_id: str | None
+    suggested_fix: str | None
+    errors: list[Any]
+
+class BadRequestError(ApiError):
+    """HTTP 400."""
+
+class AuthenticationError(ApiError):
+    """HTTP 401."""
+
+class PermissionDeniedError(ApiError):
+    """HTTP 403."""
+
+class NotFoundError(ApiError):
+    """HTTP 404."""
+
+class ConflictError(ApiError):
+    """HTTP 409."""
+
+class UnprocessableEntityError(ApiError):
+    """HTTP 422."""
+
+class RateLimitError(ApiError):
+    """HTTP 429."""
+
+class ServerError(ApiError):
+    """HTTP 5xx."""
+
+class APIConnectionError(ComposioError):
+    """The API could not be reached."""
+
+class APITimeoutError(APIConnectionError, TimeoutError):
+    """An HTTP request timed out."""
+
+class ResponseDecodeError(ComposioError):
+    """The response could not be decoded."""
+
+    status_code: int
+    request_id: str | None
+
+class ConnectionRequestTimeoutError(ComposioError, TimeoutError):
+    """wait_for_connection() timed out."""
+
+    connected_account_id: str
+    timeout: float
+
+class ConnectionRequestFailedError(ComposioError):
+    """The connection ended FAILED, EXPIRED or REVOKED."""
+
+    connected_account_id: str
+    status: str
+    status_reason: str | None
+
+class ConnectedAccountNotFoundError(ComposioError):
+    """The connected account being waited for does not exist."""
+
+    connected_account_id: str
+
+# ----------------------------------------------------------------------------- results
+
+@final
+class CallbackResult:
+    """The parameters appended to your callback URL after a Connect Link."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def connected_account_id(self) -> str | None: ...
+    @property
+    def error(self) -> str | None: ...
+    @property
+    def is_success(self) -> bool: ...
+
+@final
+class AccountToolkit:
+    """The toolkit of a connected account."""
+
+    @property
+    def slug(self) -> str: ...
+
+@final
+class AccountAuthConfig:
+    """The auth config of a connected account."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def auth_scheme(self) -> str | None: ...
+    @property
+    def is_composio_managed(self) -> bool: ...
+    @property
+    def is_disabled(self) -> bool: ...
+
+@final
+class ConnectedAccount:
+    """A user's connection to a toolkit."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def status_reason(self) -> str | None: ...
+    @property
+    def user_id(self) -> str | None: ...
+    @property
+    def toolkit(self) -> AccountToolkit: ...
+    @property
+    def auth_config(self) -> AccountAuthConfig | None: ...
+    @property
+    def is_disabled(self) -> bool: ...
+    @property
+    def created_at(self) -> str | None: ...
+    @property
+    def updated_at(self) -> str | None: ...
+    def to_dict(self) -> _JsonDict:
+        """The whole account as the server sent it."""
+
+@final
+class ConnectedAccountsPage:
+    """A page of connected accounts."""
+
+    @property
+    def items(self) -> list[ConnectedAccount]: ...
+    @property
+    def next_cursor(self) -> str | None: ...
+    @property
+    def total_pages(self) -> int | None: ...
+    @property
+    def total_items(self) -> int | None: ...
+    def __len__(self) -> int: ...
+
+@final
+class ToolkitAuthConfig:
+    """The auth config of a toolkit connection."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def mode(self) -> str | None: ...
+    @property
+    def is_composio_managed(self) -> bool: ...
+
+@final
+class ToolkitConnectedAccount:
+    """The connected account of a toolkit connection."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+
+@final
+class ToolkitConnection:
+    """The user's connection to a toolkit."""
+
+    @property
+    def is_active(self) -> bool: ...
+    @property
+    def auth_config(self) -> ToolkitAuthConfig | None: ...
+    @property
+    def connected_account(self) -> ToolkitConnectedAccount | None: ...
+
+@final
+class Toolkit:
+    """A toolkit of a session, with the user's connection."""
+
+    @property
+    def slug(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def logo(self) -> str | None: ...
+    @property
+    def is_no_auth(self) -> bool: ...
+    @property
+    def enabled(self) -> bool: ...
+    @property
+    def connection(self) -> ToolkitConnection | None: ...
+    def to_dict(self) -> _JsonDict:
+        """The toolkit as the server sent it."""
+
+@final
+class ToolkitsPage:
+    """A page of a session's toolkits."""
+
+    @property
+    def items(self) -> list[Toolkit]: ...
+    @property
+    def next_cursor(self) -> str | None: ...
+    @property
+    def total_pages(self) -> int | None: ...
+    @property
+    def total_items(self) -> int | None: ...
+    def __len__(self) -> int: ...
+
+@final
+class Tool:
+    """A tool of a session."""
+
+    @property
+    def slug(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def toolkit(self) -> _JsonDict: ...
+    @property
+    def input_parameters(self) -> _JsonDict: ...
+    @property
+    def output_parameters(self) -> _JsonDict: ...
+    @property
+    def no_auth(self) -> bool: ...
+    @property
+    def version(self) -> str | None: ...
+    @property
+    def tags(self) -> list[str]: ...
+    @property
+    def is_deprecated(self) -> bool: ...
+    def to_dict(self) -> _JsonDict:
+        """The tool as the server sent it."""
+
+# ----------------------------------------------------------------------------- sessions
+
+@final
+class SessionMcp:
+    """The MCP endpoint of a session."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def headers(self) -> dict[str, str]:
+        """``{"x-api-key": ...}``: contains your API key, do not log it."""
+
+@final
+class ConnectionRequest:
+    """A Connect Link waiting for the user (blocking API)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def redirect_url(self) -> str: ...
+    @property
+    def link_token(self) -> str | None: ...
+    @property
+    def expires_at(self) -> str | None: ...
+    def wait_for_connection(self, timeout: float = 60.0) -> ConnectedAccount:
+        """Waits (seconds) until the account is ACTIVE; raises on FAILED/EXPIRED/REVOKED or timeout."""
+
+@final
+class AsyncConnectionRequest:
+    """A Connect Link waiting for the user (asyncio API)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def redirect_url(self) -> str: ...
+    @property
+    def link_token(self) -> str | None: ...
+    @property
+    def expires_at(self) -> str | None: ...
+    def wait_for_connection(self, timeout: float = 60.0) -> Awaitable[ConnectedAccount]:
+        """Waits (seconds) until the account is ACTIVE."""
+
+@final
+class Session:
+    """A tool-router session of one user (blocking API)."""
+
+    @property
+    def session_id(self) -> str: ...
+    @property
+    def user_id(self) -> str: ...
+    @property
+    def mcp(self) -> SessionMcp: ...
+    @property
+    def tool_router_tools(self) -> list[str]: ...
+    def to_dict(self) -> _JsonDict:
+        """The session as the server returned it."""
+    def authorize(self, toolkit: str, callback_url: str | None = None) -> ConnectionRequest:
+        """Creates a Connect Link for ``toolkit``."""
+    def toolkits(
+        self,
+        toolkits: Sequence[str] | None = None,
+        next_cursor: str | None = None,
+        limit: int | None = None,
+        is_connected: bool | None = None,
+        search: str | None = None,
+    ) -> ToolkitsPage:
+        """One page of the session's toolkits with the user's connections."""
+    def tools(self) -> list[Tool]:
+        """Every tool of the session."""
+    def execute(self, tool_slug: str, arguments: Mapping[str, Any] | None = None) -> ExecuteResponse:
+        """Executes a tool or meta tool; returns the envelope."""
+    def delete(self) -> None:
+        """Deletes the session."""
+
+@final
+class AsyncSession:
+    """A tool-router session of one user (asyncio API)."""
+
+    @property
+    def session_id(self) -> str: ...
+    @property
+    def user_id(self) -> str: ...
+    @property
+    def mcp(self) -> SessionMcp: ...
+    @property
+    def tool_router_tools(self) -> list[str]: ...
+    def to_dict(self) -> _JsonDict:
+        """The session as the server returned it."""
+    def authorize(
+        self, toolkit: str, callback_url: str | None = None
+    ) -> Awaitable[AsyncConnectionRequest]:
+        """Creates a Connect Link for ``toolkit``."""
+    def toolkits(
+        self,
+        toolkits: Sequence[str] | None = None,
+        next_cursor: str | None = None,
+        limit: int | None = None,
+        is_connected: bool | None = None,
+        search: str | None = None,
+    ) -> Awaitable[ToolkitsPage]:
+        """One page of the session's toolkits."""
+    def tools(self) -> Awaitable[list[Tool]]:
+        """Every tool of the session."""
+    def execute(
+        self, tool_slug: str, arguments: Mapping[str, Any] | None = None
+    ) -> Awaitable[ExecuteResponse]:
+        """Executes a tool or meta tool."""
+    def delete(self) -> Awaitable[None]:
+        """Deletes the session."""
+
+# ----------------------------------------------------------------------------- clients
+
+_Status = Literal["INITIALIZING", "INITIATED", "ACTIVE", "FAILED", "EXPIRED", "INACTIVE", "REVOKED"]
+
+@final
+class ConnectedAccounts:
+    """``composio.connected_accounts`` (blocking API)."""
+
+    def get(self, connected_account_id: str) -> ConnectedAccount: ...
+    def list(
+        self,
+        *,
+        toolkit_slugs: Sequence[str] | None = None,
+        statuses: Sequence[_Status | str] | None = None,
+        user_ids: Sequence[str] | None = None,
+        auth_config_ids: Sequence[str] | None = None,
+        connected_account_ids: Sequence[str] | None = None,
+        cursor: str | None = None,
+        limit: int | None = None,
+        order_by: Literal["created_at", "updated_at"] | None = None,
+        order_direction: Literal["asc", "desc"] | None = None,
+    ) -> ConnectedAccountsPage: ...
+    def delete(self, connected_account_id: str) -> None: ...
+    def enable(self, connected_account_id: str) -> None: ...
+    def disable(self, connected_account_id: str) -> None: ...
+    def link(
+        self, auth_config_id: str, user_id: str, callback_url: str | None = None
+    ) -> ConnectionRequest: ...
+
+@final
+class AsyncConnectedAccounts:
+    """``async_composio.connected_accounts`` (asyncio API)."""
+
+    def get(self, connected_account_id: str) -> Awaitable[ConnectedAccount]: ...
+    def list(
+        self,
+        *,
+        toolkit_slugs: Sequence[str] | None = None,
+        statuses: Sequence[_Status | str] | None = None,
+        user_ids: Sequence[str] | None = None,
+        auth_config_ids: Sequence[str] | None = None,
+        connected_account_ids: Sequence[str] | None = None,
+        cursor: str | None = None,
+        limit: int | None = None,
+        order_by: Literal["created_at", "updated_at"] | None = None,
+        order_direction: Literal["asc", "desc"] | None = None,
+    ) -> Awaitable[ConnectedAccountsPage]: ...
+    def delete(self, connected_account_id: str) -> Awaitable[None]: ...
+    def enable(self, connected_account_id: str) -> Awaitable[None]: ...
+    def disable(self, connected_account_id: str) -> Awaitable[None]: ...
+    def link(
+        self, auth_config_id: str, user_id: str, callback_url: str | None = None
+    ) -> Awaitable[AsyncConnectionRequest]: ...
+
+@final
+class Composio:
+    """The Composio client (blocking API)."""
+
+    def __new__(
+        cls,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float = 60.0,
+        max_retries: int = 2,
+    ) -> Composio: ...
+    def create(
+        self,
+        user_id: str,
+        manage_connections: bool | ManageConnectionsConfig = True,
+        toolkits: Sequence[str] | ToolkitsFilter | None = None,
+        auth_configs: Mapping[str, str] | None = None,
+        connected_accounts: Mapping[str, str | Sequence[str]] | None = None,
+        tags: Sequence[str] | None = None,
+    ) -> Session:
+        """Creates a session for ``user_id``."""
+    def use_session(self, session_id: str) -> Session:
+        """Loads an existing session."""
+    def wait_for_connection(
+        self, connected_account_id: str, timeout: float = 60.0
+    ) -> ConnectedAccount:
+        """Waits until the connected account is ACTIVE."""
+    @property
+    def connected_accounts(self) -> ConnectedAccounts: ...
+    @property
+    def base_url(self) -> str: ...
+
+@final
+class AsyncComposio:
+    """The Composio client (asyncio API)."""
+
+    def __new__(
+        cls,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float = 60.0,
+        max_retries: int = 2,
+    ) -> AsyncComposio: ...
+    def create(
+        self,
+        user_id: str,
+        manage_connections: bool | ManageConnectionsConfig = True,
+        toolkits: Sequence[str] | ToolkitsFilter | None = None,
+        auth_configs: Mapping[str, str] | None = None,
+        connected_accounts: Mapping[str, str | Sequence[str]] | None = None,
+        tags: Sequence[str] | None = None,
+    ) -> Awaitable[AsyncSession]:
+        """Creates a session for ``user_id``."""
+    def use_session(self, session_id: str) -> Awaitable[AsyncSession]:
+        """Loads an existing session."""
+    def wait_for_connection(
+        self, connected_account_id: str, timeout: float = 60.0
+    ) -> Awaitable[ConnectedAccount]:
+        """Waits until the connected account is ACTIVE."""
+    @property
+    def connected_accounts(self) -> AsyncConnectedAccounts: ...
+    @property
+    def base_url(self) -> str: ...

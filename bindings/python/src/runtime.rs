@@ -1,0 +1,60 @@
+//! The one tokio runtime (pyo3-async-runtimes') behind both APIs.
+//!
+//! - Sync: [`block`] spawns the SDK future on the runtime and waits for it with the GIL
+//!   released, in short slices; between slices it re-attaches and calls
+//!   `PyErr_CheckSignals`, so Ctrl-C interrupts any call (a 60 s `wait_for_connection`
+//!   included) within [`SIGNAL_SLICE`], and the task is aborted.
+//! - Async: [`awaitable`] hands the future to `future_into_py`: the awaitable resolves on the
+//!   caller's asyncio loop, the work runs on the shared runtime.
+
+use std::future::Future;
+use std::time::Duration;
+
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+
+use crate::errors::to_pyerr;
+
+/// How long the GIL stays released before signals are checked again.
+const SIGNAL_SLICE: Duration = Duration::from_millis(50);
+
+/// Runs `fut` to completion on the shared runtime, without the GIL, interruptible by
+/// Python signals (KeyboardInterrupt).
+pub(crate) fn block<F, T>(py: Python<'_>, fut: F) -> PyResult<T>
+where
+    F: Future<Output = composio::Result<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    let rt = pyo3_async_runtimes::tokio::get_runtime();
+    let mut handle = rt.spawn(fut);
+    loop {
+        let step = py.detach(|| {
+            rt.block_on(async { tokio::time::timeout(SIGNAL_SLICE, &mut handle).await })
+        });
+        match step {
+            Ok(Ok(result)) => return result.map_err(|e| to_pyerr(py, e)),
+            Ok(Err(join_error)) => {
+                return Err(PyRuntimeError::new_err(format!(
+                    "composio_rs internal task failed: {join_error}"
+                )))
+            }
+            Err(_slice_elapsed) => {
+                if let Err(interrupt) = py.check_signals() {
+                    handle.abort();
+                    return Err(interrupt);
+                }
+            }
+        }
+    }
+}
+
+/// Wraps `fut` as a Python awaitable running on the shared runtime.
+pub(crate) fn awaitable<'py, F, T>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
+where
+    F: Future<Output = composio::Result<T>> + Send + 'static,
+    T: for<'a> IntoPyObject<'a> + Send + 'static,
+{
+    pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        fut.await.map_err(|e| Python::attach(|py| to_pyerr(py, e)))
+    })
+}

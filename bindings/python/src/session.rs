@@ -1,0 +1,439 @@
+//! Sessions, their MCP endpoint, and connection requests (sync and async twins).
+
+use composio::ToolkitsQuery;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::client::secs;
+use crate::convert::{self, non_empty, py_to_json, Json};
+use crate::models::{execute_envelope, repr_str, ConnectedAccount, Tool, ToolkitsPage};
+use crate::runtime::{awaitable, block};
+
+/// The MCP endpoint of a session: ``url``, ``type`` (``"http"``) and the ``headers`` an MCP
+/// client must send (they contain your API key: do not log them).
+#[pyclass(frozen, module = "composio_rs")]
+pub(crate) struct SessionMcp {
+    session: composio::Session,
+}
+
+#[pymethods]
+impl SessionMcp {
+    /// ``<origin>/tool_router/<session_id>/mcp``.
+    #[getter]
+    fn url(&self) -> &str {
+        self.session.mcp().url()
+    }
+    /// The MCP transport: ``"http"`` (Streamable HTTP).
+    #[getter]
+    fn r#type(&self) -> &str {
+        self.session.mcp().kind()
+    }
+    /// ``{"x-api-key": <your API key>}``: the headers MCP clients must send.
+    #[getter]
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        for (k, v) in self.session.mcp().headers() {
+            dict.set_item(k, v)?;
+        }
+        Ok(dict)
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "SessionMcp(url={}, type={}, headers={{'x-api-key': '<redacted>'}})",
+            repr_str(self.session.mcp().url()),
+            repr_str(self.session.mcp().kind())
+        )
+    }
+}
+
+/// Validated arguments of ``toolkits(...)``.
+fn toolkits_query(
+    toolkits: Option<&Bound<'_, PyAny>>,
+    next_cursor: Option<String>,
+    limit: Option<i64>,
+    is_connected: Option<bool>,
+    search: Option<String>,
+) -> PyResult<ToolkitsQuery> {
+    let mut q = ToolkitsQuery::new();
+    if let Some(t) = toolkits.filter(|t| !t.is_none()) {
+        q = q.toolkits(convert::str_list(t, "toolkits")?);
+    }
+    if let Some(c) = next_cursor {
+        q = q.cursor(c);
+    }
+    if let Some(l) = limit {
+        let l = u32::try_from(l)
+            .ok()
+            .filter(|l| *l > 0)
+            .ok_or_else(|| PyValueError::new_err(format!("limit must be >= 1, got {l}")))?;
+        q = q.limit(l);
+    }
+    if let Some(c) = is_connected {
+        q = q.is_connected(c);
+    }
+    if let Some(s) = search {
+        q = q.search(s);
+    }
+    Ok(q)
+}
+
+fn authorize_args(toolkit: &str, callback_url: Option<&str>) -> PyResult<()> {
+    non_empty(toolkit, "toolkit")?;
+    convert::callback_url(callback_url)
+}
+
+fn execute_args(
+    tool_slug: &str,
+    arguments: Option<&Bound<'_, PyAny>>,
+) -> PyResult<serde_json::Value> {
+    non_empty(tool_slug, "tool_slug")?;
+    match arguments.filter(|a| !a.is_none()) {
+        None => Ok(serde_json::Value::Object(Default::default())),
+        Some(a) => {
+            if !a.is_instance_of::<PyDict>() {
+                return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                    "arguments must be a dict, not {}",
+                    convert::type_name(a)
+                )));
+            }
+            py_to_json(a, "arguments")
+        }
+    }
+}
+
+fn session_repr(kind: &str, s: &composio::Session) -> String {
+    format!(
+        "{kind}(session_id={}, user_id={}, mcp_url={})",
+        repr_str(s.id().as_str()),
+        repr_str(s.user_id()),
+        repr_str(s.mcp().url())
+    )
+}
+
+/// `#[pymethods] impl $ty { <shared session getters> $body }`: pymethods must see every
+/// method, so the shared part is spliced in before the attribute expands.
+macro_rules! session_pymethods {
+    ($ty:ident { $($body:tt)* }) => {
+        #[pymethods]
+        impl $ty {
+        /// The session id (``trs_...``).
+        #[getter]
+        fn session_id(&self) -> &str {
+            self.inner.id().as_str()
+        }
+        /// The user this session belongs to.
+        #[getter]
+        fn user_id(&self) -> &str {
+            self.inner.user_id()
+        }
+        /// The MCP endpoint (``mcp.url``, ``mcp.type``, ``mcp.headers``).
+        #[getter]
+        fn mcp(&self) -> SessionMcp {
+            SessionMcp {
+                session: self.inner.clone(),
+            }
+        }
+        /// The meta tools of the session (``COMPOSIO_SEARCH_TOOLS``, ...).
+        #[getter]
+        fn tool_router_tools(&self) -> Vec<String> {
+            self.inner.tool_router_tools().to_vec()
+        }
+        /// The session as the server returned it (``session_id``, ``mcp``, ``config``, ...).
+        fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+            convert::json_to_py(
+                py,
+                &serde_json::to_value(self.inner.raw()).unwrap_or(serde_json::Value::Null),
+            )
+        }
+        $($body)*
+        }
+    };
+}
+
+/// A tool-router session of one user (blocking API): authorize toolkits, inspect
+/// connections, list and execute tools.
+#[pyclass(frozen, module = "composio_rs")]
+pub(crate) struct Session {
+    inner: composio::Session,
+}
+
+impl Session {
+    pub(crate) fn new(inner: composio::Session) -> Self {
+        Self { inner }
+    }
+}
+
+session_pymethods!(Session {
+
+    /// Creates a Connect Link for ``toolkit`` and returns a ``ConnectionRequest``: send the
+    /// user to ``redirect_url``, then ``wait_for_connection()``. With ``callback_url`` the
+    /// user lands there afterwards with ``status`` and ``connected_account_id`` appended
+    /// (existing query parameters are kept).
+    #[pyo3(signature = (toolkit, callback_url=None))]
+    fn authorize(
+        &self,
+        py: Python<'_>,
+        toolkit: &str,
+        callback_url: Option<&str>,
+    ) -> PyResult<ConnectionRequest> {
+        authorize_args(toolkit, callback_url)?;
+        let session = self.inner.clone();
+        let (toolkit, cb) = (toolkit.to_owned(), callback_url.map(str::to_owned));
+        let inner = block(py, async move {
+            session.authorize(&toolkit, cb.as_deref()).await
+        })?;
+        Ok(ConnectionRequest::new(inner))
+    }
+
+    /// One page of the session's toolkits with the user's connections.
+    #[pyo3(signature = (toolkits=None, next_cursor=None, limit=None, is_connected=None, search=None))]
+    fn toolkits(
+        &self,
+        py: Python<'_>,
+        toolkits: Option<&Bound<'_, PyAny>>,
+        next_cursor: Option<String>,
+        limit: Option<i64>,
+        is_connected: Option<bool>,
+        search: Option<String>,
+    ) -> PyResult<ToolkitsPage> {
+        let query = toolkits_query(toolkits, next_cursor, limit, is_connected, search)?;
+        let session = self.inner.clone();
+        let inner = block(py, async move { session.toolkits(query).await })?;
+        Ok(ToolkitsPage { inner })
+    }
+
+    /// Every tool of the session (all pages).
+    fn tools(&self, py: Python<'_>) -> PyResult<Vec<Tool>> {
+        let session = self.inner.clone();
+        let tools = block(py, async move { session.tools().await })?;
+        Ok(tools.into_iter().map(|inner| Tool { inner }).collect())
+    }
+
+    /// Executes a tool or meta tool; returns the envelope as a dict
+    /// (``data``, ``error``, ``successful``, ``log_id``, ``result_type``). Never retried.
+    #[pyo3(signature = (tool_slug, arguments=None))]
+    fn execute(
+        &self,
+        py: Python<'_>,
+        tool_slug: &str,
+        arguments: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Json> {
+        let arguments = execute_args(tool_slug, arguments)?;
+        let session = self.inner.clone();
+        let slug = tool_slug.to_owned();
+        let out = block(py, async move { session.execute(&slug, arguments).await })?;
+        Ok(execute_envelope(out))
+    }
+
+    /// Deletes the session.
+    fn delete(&self, py: Python<'_>) -> PyResult<()> {
+        let session = self.inner.clone();
+        block(py, async move { session.delete().await })
+    }
+
+    fn __repr__(&self) -> String {
+        session_repr("Session", &self.inner)
+    }
+});
+
+/// A tool-router session of one user (asyncio API): the methods of ``Session`` returning
+/// awaitables.
+#[pyclass(frozen, module = "composio_rs")]
+pub(crate) struct AsyncSession {
+    inner: composio::Session,
+}
+
+impl AsyncSession {
+    pub(crate) fn new(inner: composio::Session) -> Self {
+        Self { inner }
+    }
+}
+
+session_pymethods!(AsyncSession {
+
+    /// Creates a Connect Link for ``toolkit``. Awaitable of ``AsyncConnectionRequest``.
+    #[pyo3(signature = (toolkit, callback_url=None))]
+    fn authorize<'py>(
+        &self,
+        py: Python<'py>,
+        toolkit: &str,
+        callback_url: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        authorize_args(toolkit, callback_url)?;
+        let session = self.inner.clone();
+        let (toolkit, cb) = (toolkit.to_owned(), callback_url.map(str::to_owned));
+        awaitable(py, async move {
+            session
+                .authorize(&toolkit, cb.as_deref())
+                .await
+                .map(AsyncConnectionRequest::new)
+        })
+    }
+
+    /// One page of the session's toolkits. Awaitable of ``ToolkitsPage``.
+    #[pyo3(signature = (toolkits=None, next_cursor=None, limit=None, is_connected=None, search=None))]
+    fn toolkits<'py>(
+        &self,
+        py: Python<'py>,
+        toolkits: Option<&Bound<'py, PyAny>>,
+        next_cursor: Option<String>,
+        limit: Option<i64>,
+        is_connected: Option<bool>,
+        search: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let query = toolkits_query(toolkits, next_cursor, limit, is_connected, search)?;
+        let session = self.inner.clone();
+        awaitable(py, async move {
+            session.toolkits(query).await.map(|inner| ToolkitsPage { inner })
+        })
+    }
+
+    /// Every tool of the session. Awaitable of ``list[Tool]``.
+    fn tools<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let session = self.inner.clone();
+        awaitable(py, async move {
+            session
+                .tools()
+                .await
+                .map(|tools| tools.into_iter().map(|inner| Tool { inner }).collect::<Vec<_>>())
+        })
+    }
+
+    /// Executes a tool or meta tool. Awaitable of the envelope dict.
+    #[pyo3(signature = (tool_slug, arguments=None))]
+    fn execute<'py>(
+        &self,
+        py: Python<'py>,
+        tool_slug: &str,
+        arguments: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let arguments = execute_args(tool_slug, arguments)?;
+        let session = self.inner.clone();
+        let slug = tool_slug.to_owned();
+        awaitable(py, async move {
+            session.execute(&slug, arguments).await.map(execute_envelope)
+        })
+    }
+
+    /// Deletes the session. Awaitable of None.
+    fn delete<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let session = self.inner.clone();
+        awaitable(py, async move { session.delete().await })
+    }
+
+    fn __repr__(&self) -> String {
+        session_repr("AsyncSession", &self.inner)
+    }
+});
+
+/// Like `session_pymethods!`, for the two connection request classes.
+macro_rules! request_pymethods {
+    ($ty:ident { $($body:tt)* }) => {
+        #[pymethods]
+        impl $ty {
+        /// The new connected account's id (``ca_...``).
+        #[getter]
+        fn id(&self) -> &str {
+            self.inner.id().as_str()
+        }
+        /// The status when the link was made: ``"INITIATED"``.
+        #[getter]
+        fn status(&self) -> &str {
+            self.inner.status().as_str()
+        }
+        /// The Connect Link to send the user to.
+        #[getter]
+        fn redirect_url(&self) -> &str {
+            self.inner.redirect_url()
+        }
+        /// The link token (``lk_...``), or None.
+        #[getter]
+        fn link_token(&self) -> Option<&str> {
+            self.inner.link_token()
+        }
+        /// When the link expires (ISO 8601), or None.
+        #[getter]
+        fn expires_at(&self) -> Option<&str> {
+            self.inner.expires_at()
+        }
+        $($body)*
+        }
+    };
+}
+
+fn request_repr(kind: &str, r: &composio::ConnectionRequest) -> String {
+    format!(
+        "{kind}(id={}, status={}, redirect_url={})",
+        repr_str(r.id().as_str()),
+        repr_str(r.status().as_str()),
+        repr_str(r.redirect_url())
+    )
+}
+
+/// A Connect Link waiting for the user (blocking API).
+#[pyclass(frozen, module = "composio_rs")]
+pub(crate) struct ConnectionRequest {
+    inner: composio::ConnectionRequest,
+}
+
+impl ConnectionRequest {
+    pub(crate) fn new(inner: composio::ConnectionRequest) -> Self {
+        Self { inner }
+    }
+}
+
+request_pymethods!(ConnectionRequest {
+
+    /// Waits until the user has finished the Connect Link and returns the ACTIVE
+    /// ``ConnectedAccount``. ``timeout`` is in seconds.
+    ///
+    /// Raises ``ConnectionRequestFailedError`` at once on FAILED / EXPIRED / REVOKED,
+    /// ``ConnectionRequestTimeoutError`` (a ``TimeoutError``) after ``timeout``,
+    /// ``ConnectedAccountNotFoundError`` when the account does not exist. The GIL is
+    /// released while waiting; Ctrl-C raises ``KeyboardInterrupt``.
+    #[pyo3(signature = (timeout=60.0))]
+    fn wait_for_connection(&self, py: Python<'_>, timeout: f64) -> PyResult<ConnectedAccount> {
+        let timeout = secs(timeout, "timeout")?;
+        let request = self.inner.clone();
+        let inner = block(py, async move { request.wait_for_connection(timeout).await })?;
+        Ok(ConnectedAccount { inner })
+    }
+
+    fn __repr__(&self) -> String {
+        request_repr("ConnectionRequest", &self.inner)
+    }
+});
+
+/// A Connect Link waiting for the user (asyncio API).
+#[pyclass(frozen, module = "composio_rs")]
+pub(crate) struct AsyncConnectionRequest {
+    inner: composio::ConnectionRequest,
+}
+
+impl AsyncConnectionRequest {
+    pub(crate) fn new(inner: composio::ConnectionRequest) -> Self {
+        Self { inner }
+    }
+}
+
+request_pymethods!(AsyncConnectionRequest {
+
+    /// Waits until the user has finished the Connect Link (see
+    /// ``ConnectionRequest.wait_for_connection``). Awaitable of ``ConnectedAccount``.
+    #[pyo3(signature = (timeout=60.0))]
+    fn wait_for_connection<'py>(&self, py: Python<'py>, timeout: f64) -> PyResult<Bound<'py, PyAny>> {
+        let timeout = secs(timeout, "timeout")?;
+        let request = self.inner.clone();
+        awaitable(py, async move {
+            request
+                .wait_for_connection(timeout)
+                .await
+                .map(|inner| ConnectedAccount { inner })
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        request_repr("AsyncConnectionRequest", &self.inner)
+    }
+});
