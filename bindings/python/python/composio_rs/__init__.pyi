@@ -5,6 +5,51 @@ from typing import Any, Literal, TypedDict, final
 
 __version__: str
 
+__all__ = [
+    "ExecuteResponse",
+    "ManageConnectionsConfig",
+    "ToolkitsFilter",
+    "APIConnectionError",
+    "APITimeoutError",
+    "AccountAuthConfig",
+    "AccountToolkit",
+    "ApiError",
+    "AsyncComposio",
+    "AsyncConnectedAccounts",
+    "AsyncConnectionRequest",
+    "AsyncSession",
+    "AuthenticationError",
+    "BadRequestError",
+    "CallbackResult",
+    "Composio",
+    "ComposioError",
+    "ConfigurationError",
+    "ConflictError",
+    "ConnectedAccount",
+    "ConnectedAccountNotFoundError",
+    "ConnectedAccounts",
+    "ConnectedAccountsPage",
+    "ConnectionRequest",
+    "ConnectionRequestFailedError",
+    "ConnectionRequestTimeoutError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ResponseDecodeError",
+    "ServerError",
+    "Session",
+    "SessionMcp",
+    "Tool",
+    "Toolkit",
+    "ToolkitAuthConfig",
+    "ToolkitConnectedAccount",
+    "ToolkitConnection",
+    "ToolkitsPage",
+    "UnprocessableEntityError",
+    "__version__",
+    "parse_callback_url",
+]
+
 _JsonDict = dict[str, Any]
 
 class ManageConnectionsConfig(TypedDict, total=False):
