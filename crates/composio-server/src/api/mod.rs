@@ -25,7 +25,7 @@ use crate::crypto::{hash_api_key, hashes_equal};
 use crate::error::{ApiError, ApiResult, REQUEST_ID};
 use crate::state::SharedState;
 use crate::store::IdempotentResponse;
-use crate::util::{now_ms, random_string};
+use crate::util::now_ms;
 
 /// The OpenAPI document of the server.
 const OPENAPI: &str = include_str!("../openapi.json");
@@ -86,10 +86,22 @@ pub(crate) fn router(state: SharedState) -> Router {
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(middleware::from_fn(request_context))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
-            // Only method and path: query strings may carry codes and tokens.
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+            // Only method and path: query strings may carry codes and tokens, and Connect Link
+            // paths carry the link token, which is a bearer secret.
+            tracing::info_span!("request", method = %req.method(), path = %loggable_path(req.uri().path()))
         }))
         .with_state(state)
+}
+
+/// The path with Connect Link tokens masked.
+fn loggable_path(path: &str) -> String {
+    match path.strip_prefix("/link/") {
+        Some(rest) => {
+            let tail = rest.find('/').map(|i| &rest[i..]).unwrap_or("");
+            format!("/link/lk_***{tail}")
+        }
+        None => path.to_owned(),
+    }
 }
 
 async fn openapi() -> Response {
@@ -135,15 +147,19 @@ async fn request_context(req: Request, next: Next) -> Response {
     resp
 }
 
+/// A random UUID-v4-shaped id.
 fn new_request_id() -> String {
-    let s = random_string(32).to_ascii_lowercase();
+    let mut b: [u8; 16] = rand::random();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
     format!(
         "{}-{}-{}-{}-{}",
-        &s[..8],
-        &s[8..12],
-        &s[12..16],
-        &s[16..20],
-        &s[20..32]
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
     )
 }
 

@@ -46,10 +46,12 @@ enum Choice {
 /// A scripted browser for Connect Links (cookie store on, redirects followed by hand).
 ///
 /// It opens the link, submits each page's form (pressing *Approve* or *Deny* on consent
-/// pages, filling fields you give it on API-key pages) and follows redirects on the server's
-/// own origin. It stops at the first redirect to another origin (the app's callback URL),
-/// which it returns **without fetching it**, or at a result page of the server (no callback
-/// URL), whose URL it returns.
+/// pages, filling fields you give it on API-key pages) and follows redirects to the server's
+/// own flow pages (`/link/…`, `/oauth/…`, `/sandbox/…` on the link's origin). It stops at the
+/// first redirect anywhere else (the app's callback URL, or a real provider), which it
+/// returns **without fetching it**, or at a result page of the server (no callback URL),
+/// whose URL it returns. Pages it cannot continue from (an already-used or expired link)
+/// give [`BrowserError::Page`] with the page's `result` marker (`"used"`, `"expired"`, …).
 ///
 /// ```no_run
 /// # async fn demo(redirect_url: &str) -> Result<(), composio_server::sandbox::BrowserError> {
@@ -135,7 +137,7 @@ impl Browser {
                 let next = url
                     .join(loc)
                     .map_err(|_| BrowserError::Url(loc.to_owned()))?;
-                if next.origin() != origin {
+                if next.origin() != origin || !is_flow_path(next.path()) {
                     return Ok(next.to_string());
                 }
                 url = next;
@@ -212,6 +214,13 @@ impl Browser {
         }
         Err(BrowserError::TooManySteps)
     }
+}
+
+/// Paths of the server's own flow pages (followed); anything else is the app's callback.
+fn is_flow_path(path: &str) -> bool {
+    ["/link/", "/oauth/", "/sandbox/"]
+        .iter()
+        .any(|p| path.starts_with(p))
 }
 
 fn unescape(s: &str) -> String {
