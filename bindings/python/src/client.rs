@@ -117,6 +117,7 @@ impl Composio {
         signature = (user_id, manage_connections=None, toolkits=None, auth_configs=None, connected_accounts=None, tags=None),
         text_signature = "(self, user_id, manage_connections=True, toolkits=None, auth_configs=None, connected_accounts=None, tags=None)"
     )]
+    #[allow(clippy::too_many_arguments)]
     fn create(
         &self,
         py: Python<'_>,
@@ -218,6 +219,7 @@ impl AsyncComposio {
         signature = (user_id, manage_connections=None, toolkits=None, auth_configs=None, connected_accounts=None, tags=None),
         text_signature = "(self, user_id, manage_connections=True, toolkits=None, auth_configs=None, connected_accounts=None, tags=None)"
     )]
+    #[allow(clippy::too_many_arguments)]
     fn create<'py>(
         &self,
         py: Python<'py>,
