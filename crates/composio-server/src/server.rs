@@ -41,7 +41,6 @@ pub enum ServerError {
 }
 
 /// A running server; dropping it does not stop it, call [`ServerHandle::shutdown`].
-#[derive(Debug)]
 pub struct ServerHandle {
     url: String,
     public_url: String,
@@ -49,6 +48,16 @@ pub struct ServerHandle {
     shutdown_tx: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     pub(crate) state: SharedState,
+}
+
+impl std::fmt::Debug for ServerHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerHandle")
+            .field("url", &self.url)
+            .field("public_url", &self.public_url)
+            .field("api_keys", &"<redacted>")
+            .finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for AppState {

@@ -69,6 +69,9 @@ impl AppState {
     }
 
     /// The wire model of an account (never with credentials).
+    ///
+    /// `state` is left out: the TypeScript client validates it per auth scheme and expects
+    /// credentials in it (e.g. `val.access_token` for OAUTH2), which are never sent.
     pub fn account_model(&self, a: &AccountRow) -> ApiResult<ConnectedAccount> {
         let info: serde_json::Value = a
             .info
@@ -90,7 +93,6 @@ impl AppState {
             },
             "created_at": format_ts(a.created_at),
             "updated_at": format_ts(a.updated_at),
-            "state": {"authScheme": a.auth_scheme, "val": {"status": a.status}},
             "data": info,
             "params": {},
         }))
