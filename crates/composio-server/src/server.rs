@@ -225,6 +225,7 @@ pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
         hub: Default::default(),
         http,
         shutdown: shutdown_rx.clone(),
+        idempotency_locks: Default::default(),
     });
 
     let app = crate::api::router(state.clone());

@@ -536,6 +536,19 @@ async fn repeated_idempotency_key_returns_the_first_response() {
     assert_eq!(l1["connected_account_id"], l2["connected_account_id"]);
     let (_, list) = api.get("/connected_accounts").await;
     assert_eq!(list["total_items"], 1);
+    // Concurrent duplicates run once.
+    let post = || {
+        api.http
+            .post(api.url("/tool_router/session"))
+            .header("x-api-key", &api.key)
+            .header("idempotency-key", "concurrent")
+            .json(&json!({"user_id": "u"}))
+            .send()
+    };
+    let (x, y) = tokio::join!(post(), post());
+    let x: serde_json::Value = x.unwrap().json().await.unwrap();
+    let y: serde_json::Value = y.unwrap().json().await.unwrap();
+    assert_eq!(x["session_id"], y["session_id"]);
     api.server.shutdown().await;
 }
 

@@ -256,3 +256,40 @@ async fn sandbox_token_endpoint_rejects_a_wrong_pkce_verifier() {
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+#[tokio::test]
+async fn pages_escape_user_input_and_show_denial() {
+    let api = Api::default().await;
+    let (id, redirect) = api.link("<script>alert(1)</script>", "gmail", None).await;
+    let page = api
+        .http
+        .get(&redirect)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!page.contains("<script>"));
+    assert!(page.contains("Sandbox"), "sandbox pages are labelled");
+    let last = Browser::new().unwrap().deny(&redirect).await.unwrap();
+    // No callback URL: the flow ends on the server's own result page for the provider's answer.
+    assert!(
+        last.contains("/oauth/callback?") && last.contains("error=access_denied"),
+        "{last}"
+    );
+    // Loading that answer again does not run the flow twice.
+    let html = api
+        .http
+        .get(&last)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Link already used"));
+    assert_eq!(api.account(&id).await["status"], "FAILED");
+    api.server.shutdown().await;
+}

@@ -329,7 +329,20 @@ pub(crate) async fn idempotent<F>(
 where
     F: std::future::Future<Output = ApiResult<(StatusCode, serde_json::Value)>>,
 {
-    let key = idempotency_key(headers, scope);
+    let key = idempotency_key(headers, scope).map(|k| format!("{project} {k}"));
+    // Serialize requests sharing a key; the guard is held until the response is stored.
+    let lock = key.as_ref().map(|k| {
+        let mut locks = state
+            .idempotency_locks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        locks.retain(|_, l| std::sync::Arc::strong_count(l) > 1);
+        locks.entry(k.clone()).or_default().clone()
+    });
+    let _guard = match &lock {
+        Some(l) => Some(l.lock().await),
+        None => None,
+    };
     if let Some(key) = &key {
         let ttl = i64::try_from(state.config.idempotency_ttl.as_millis()).unwrap_or(i64::MAX);
         if let Some(prev) = state
