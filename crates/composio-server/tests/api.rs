@@ -579,3 +579,68 @@ async fn both_api_versions_and_openapi_are_served() {
     }
     api.server.shutdown().await;
 }
+
+#[tokio::test]
+async fn mcp_endpoint_lists_and_calls_meta_tools() {
+    let api = Api::default().await;
+    let (_, s) = api
+        .post("/tool_router/session", json!({"user_id": "u"}))
+        .await;
+    let url = s["mcp"]["url"].as_str().unwrap().to_owned();
+    let rpc = |body: serde_json::Value| {
+        api.http
+            .post(&url)
+            .header("x-api-key", &api.key)
+            .json(&body)
+            .send()
+    };
+    let init: serde_json::Value =
+        rpc(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}}))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(init["result"]["serverInfo"]["name"], "composio-server");
+    assert_eq!(
+        rpc(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+            .await
+            .unwrap()
+            .status(),
+        202
+    );
+    let list: serde_json::Value = rpc(json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<_> = list["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].clone())
+        .collect();
+    assert!(names.contains(&json!("COMPOSIO_MANAGE_CONNECTIONS")));
+    let call: serde_json::Value = rpc(json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+        "params": {"name": "COMPOSIO_MANAGE_CONNECTIONS", "arguments": {"toolkits": ["github"]}}}))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(call["result"]["isError"], false);
+    assert!(call["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("/link/lk_"));
+    let resp = api
+        .http
+        .post(&url)
+        .json(&json!({"jsonrpc": "2.0", "id": 4, "method": "ping"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    api.server.shutdown().await;
+}

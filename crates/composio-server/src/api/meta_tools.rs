@@ -110,34 +110,42 @@ async fn run(
     slug: String,
     args: Value,
 ) -> ApiResult<Response> {
-    let (row, config) = load(&state, &project, &id).await?;
+    let r = execute_tool(&state, &project, &id, &slug, &args).await?;
+    Ok(json_response(StatusCode::OK, &r))
+}
+
+/// Runs a meta tool of a session (shared by the execute endpoints and MCP).
+pub(crate) async fn execute_tool(
+    state: &SharedState,
+    project: &str,
+    id: &str,
+    slug: &str,
+    args: &Value,
+) -> ApiResult<ExecuteResponse> {
+    let (row, config) = load(state, project, id).await?;
     let log_id = random_id("log_", 12);
-    if !router_tools(&config).contains(&slug.as_str()) {
-        let r = ExecuteResponse::failed(
+    if !router_tools(&config).contains(&slug) {
+        return Ok(ExecuteResponse::failed(
             json!({}),
             format!("Tool '{slug}' is not available in this session"),
             log_id,
-        );
-        return Ok(json_response(StatusCode::OK, &r));
+        ));
     }
-    let toolkits = string_list(&args, "toolkits");
-    let resp = match slug.as_str() {
+    let toolkits = string_list(args, "toolkits");
+    let resp = match slug {
         "COMPOSIO_MANAGE_CONNECTIONS" if !toolkits.is_empty() => {
             let reinit = args
                 .get("reinitiate_all")
                 .and_then(Value::as_bool)
                 .unwrap_or(false);
             ExecuteResponse::completed(
-                manage(&state, &project, &row.user_id, &config, &toolkits, reinit).await?,
+                manage(state, project, &row.user_id, &config, &toolkits, reinit).await?,
                 log_id,
             )
         }
         "COMPOSIO_WAIT_FOR_CONNECTIONS" if !toolkits.is_empty() => {
             let all = args.get("mode").and_then(Value::as_str) == Some("all");
-            ExecuteResponse::completed(
-                wait(&state, &project, &config, &toolkits, all).await?,
-                log_id,
-            )
+            ExecuteResponse::completed(wait(state, project, &config, &toolkits, all).await?, log_id)
         }
         "COMPOSIO_MANAGE_CONNECTIONS" | "COMPOSIO_WAIT_FOR_CONNECTIONS" => ExecuteResponse::failed(
             json!({}),
@@ -150,7 +158,7 @@ async fn run(
             log_id,
         ),
     };
-    Ok(json_response(StatusCode::OK, &resp))
+    Ok(resp)
 }
 
 fn user_info(a: &AccountRow) -> Value {

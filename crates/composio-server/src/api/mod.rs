@@ -2,6 +2,7 @@
 //! OAuth callback and the sandbox provider; request ids, API-key auth, error envelopes.
 
 mod accounts;
+mod mcp;
 mod meta_tools;
 mod sessions;
 mod watch;
@@ -77,8 +78,16 @@ pub(crate) fn router(state: SharedState) -> Router {
         .route("/openapi.json", get(openapi))
         .fallback(api_not_found);
 
+    let mcp = Router::new()
+        .route("/tool_router/{id}/mcp", post(mcp::post))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            require_api_key,
+        ));
+
     Router::new()
         .nest("/api/v3", api.clone())
+        .merge(mcp)
         .nest("/api/v3.1", api)
         .merge(crate::flow::routes())
         .merge(crate::sandbox::routes())
@@ -126,7 +135,7 @@ async fn request_context(req: Request, next: Next) -> Response {
         .filter(|v| !v.is_empty() && v.len() <= 200)
         .map(str::to_owned)
         .unwrap_or_else(new_request_id);
-    let is_api = req.uri().path().starts_with("/api/");
+    let is_api = req.uri().path().starts_with("/api/") || req.uri().path().ends_with("/mcp");
     let mut resp = REQUEST_ID
         .scope(id.clone(), async move {
             let resp = next.run(req).await;
