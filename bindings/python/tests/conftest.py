@@ -27,8 +27,11 @@ LISTENING = "composio-server listening on "
 
 def cli_path() -> str:
     path = os.environ.get("COMPOSIO_CLI") or str(REPO / "target" / "debug" / "composio")
+    if not Path(path).exists() and "COMPOSIO_CLI" not in os.environ:
+        # Build it, so that a bare `pytest bindings/python/tests` works too.
+        subprocess.run(["cargo", "build", "-q", "-p", "composio-cli"], cwd=REPO, check=False)
     if not Path(path).exists():
-        pytest.skip(f"composio CLI not found at {path}: run `cargo build -p composio-cli`")
+        pytest.fail(f"composio CLI not found at {path}: run `cargo build -p composio-cli`")
     return path
 
 
