@@ -196,3 +196,20 @@ def test_result_objects_cannot_be_constructed_or_mutated(composio: Composio, use
         session.session_id = "x"  # type: ignore[misc]
     assert repr(session).startswith("Session(session_id='trs_")
     assert composio_rs.__version__ == "0.1.0"
+
+
+def test_http_timeout_raises_api_timeout_error() -> None:
+    import socket
+
+    # A listener that accepts connections and never answers.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        port = sock.getsockname()[1]
+        client = Composio(
+            api_key="k", base_url=f"http://127.0.0.1:{port}", timeout=0.3, max_retries=0
+        )
+        with pytest.raises(composio_rs.APITimeoutError) as info:
+            client.create("u")
+    assert isinstance(info.value, TimeoutError)
+    assert isinstance(info.value, composio_rs.APIConnectionError)

@@ -105,3 +105,19 @@ def test_async_bad_arguments_raise_before_awaiting(server: Server) -> None:
             composio.create("u", manage_connections="yes")  # type: ignore[arg-type]
 
     asyncio.run(main())
+
+
+def test_async_wait_can_be_cancelled(server: Server, user_id: str) -> None:
+    async def main() -> None:
+        composio = client(server)
+        session = await composio.create(user_id, manage_connections=False)
+        request = await session.authorize("gmail")
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(request.wait_for_connection(timeout=30.0), timeout=0.3)
+        # The client still works afterwards.
+        account = await composio.connected_accounts.get(request.id)
+        assert account.status == "INITIATED"
+
+    start = time.perf_counter()
+    asyncio.run(main())
+    assert time.perf_counter() - start < 5.0
