@@ -23,8 +23,9 @@ const USAGE: &str = "\
 Usage: cargo xtask <task> [options]
 
 Tasks:
-  ci                                   fmt --check, clippy -D warnings, tests, then the
-                                       Python binding (maturin develop, pytest, stubtest)
+  ci [--rust-only]                     fmt --check, clippy -D warnings, cargo test, the
+                                       Python binding's tests and stubtest, and the
+                                       official SDKs against composio-server
   release <patch|minor|major|X.Y.Z> [--dry-run]
                                        bump the workspace version, sync pyproject.toml,
                                        date the changelog, commit and tag vX.Y.Z
@@ -55,8 +56,17 @@ fn run(args: &[String]) -> Result<()> {
     };
     match task.as_str() {
         "ci" => {
-            no_extra_args(task, rest)?;
-            ci::run(&util::workspace_root()?)
+            let rust_only = match rest {
+                [] => false,
+                [flag] if flag == "--rust-only" => true,
+                _ => {
+                    return Err(Error::msg(format!(
+                        "`ci` takes only --rust-only, got: {}",
+                        rest.join(" ")
+                    )))
+                }
+            };
+            ci::run(&util::workspace_root()?, rust_only)
         }
         "release" => {
             let opts = release::Options::parse(rest)?;
