@@ -287,16 +287,22 @@ fn idempotency_of(req: &http::Request<Bytes>) -> Idempotency {
         .unwrap_or_default()
 }
 
-#[async_trait]
-impl<T: Transport> Transport for RetryTransport<T> {
-    async fn send(
+impl<T: Transport> RetryTransport<T> {
+    /// Runs `attempt` on clones of `request` until it succeeds, the policy says stop, or the
+    /// retries are used up; the last outcome is returned.
+    async fn with_retries<B, F, Fut>(
         &self,
         request: http::Request<Bytes>,
-    ) -> Result<http::Response<Bytes>, TransportError> {
+        mut attempt: F,
+    ) -> Result<http::Response<B>, TransportError>
+    where
+        F: FnMut(http::Request<Bytes>) -> Fut,
+        Fut: std::future::Future<Output = Result<http::Response<B>, TransportError>>,
+    {
         let idempotency = idempotency_of(&request);
         let mut retry = 0;
         loop {
-            let outcome = self.inner.send(clone_request(&request, retry)).await;
+            let outcome = attempt(clone_request(&request, retry)).await;
             let decision = classify(
                 outcome
                     .as_ref()
@@ -312,32 +318,23 @@ impl<T: Transport> Transport for RetryTransport<T> {
             retry += 1;
         }
     }
+}
+
+#[async_trait]
+impl<T: Transport> Transport for RetryTransport<T> {
+    async fn send(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> Result<http::Response<Bytes>, TransportError> {
+        self.with_retries(request, |r| self.inner.send(r)).await
+    }
 
     async fn send_streaming(
         &self,
         request: http::Request<Bytes>,
     ) -> Result<http::Response<ByteStream>, TransportError> {
-        let idempotency = idempotency_of(&request);
-        let mut retry = 0;
-        loop {
-            let outcome = self
-                .inner
-                .send_streaming(clone_request(&request, retry))
-                .await;
-            let decision = classify(
-                outcome
-                    .as_ref()
-                    .map(|r| (r.status(), r.headers()))
-                    .map_err(TransportError::kind),
-                idempotency,
-            );
-            if decision == RetryDecision::Done || retry >= self.policy.max_retries {
-                return outcome;
-            }
-            self.pause(retry, &decision, request.method(), request.uri())
-                .await;
-            retry += 1;
-        }
+        self.with_retries(request, |r| self.inner.send_streaming(r))
+            .await
     }
 }
 
