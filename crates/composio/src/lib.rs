@@ -84,3 +84,33 @@ pub use composio_http::{Jitter, RetryPolicy};
 pub fn parse_callback_url(url: &str) -> Result<CallbackResult> {
     CallbackResult::parse(url)
 }
+
+/// The Markdown pages of `docs/` and `ARCHITECTURE.md`, compiled as doctests so that every
+/// Rust snippet in them builds (`rust,no_run`) or runs (`rust`) under `cargo test`.
+///
+/// Doctest-only: the pages live outside this crate's package, and `cargo package` never
+/// compiles doctests.
+#[cfg(doctest)]
+pub mod docs_snippets {
+    macro_rules! doc_pages {
+        ($($name:ident => $path:literal),* $(,)?) => {$(
+            #[doc = include_str!($path)]
+            pub struct $name;
+        )*};
+    }
+    doc_pages! {
+        GettingStarted => "../../../docs/getting-started.md",
+        InChatAuthentication => "../../../docs/in-chat-authentication.md",
+        ManualAuthentication => "../../../docs/manual-authentication.md",
+        CallbackUrl => "../../../docs/callback-url.md",
+        ConnectionStatus => "../../../docs/connection-status.md",
+        PuttingItAllTogether => "../../../docs/putting-it-all-together.md",
+        Sessions => "../../../docs/sessions.md",
+        ConnectedAccounts => "../../../docs/connected-accounts.md",
+        Mcp => "../../../docs/mcp.md",
+        SelfHosting => "../../../docs/self-hosting.md",
+        Cli => "../../../docs/cli.md",
+        Python => "../../../docs/python.md",
+        Architecture => "../../../ARCHITECTURE.md",
+    }
+}
