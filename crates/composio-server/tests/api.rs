@@ -459,8 +459,12 @@ async fn projects_are_isolated() {
             .status(),
         404
     );
+    let resp = other(&format!("/tool_router/session/{sid}")).await.unwrap();
+    assert_eq!(resp.status(), 403, "a session of another project (spec §4)");
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["status"], 403);
     assert_eq!(
-        other(&format!("/tool_router/session/{sid}"))
+        other("/tool_router/session/trs_nope")
             .await
             .unwrap()
             .status(),

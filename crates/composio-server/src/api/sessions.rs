@@ -36,19 +36,27 @@ pub(crate) fn toolkit<'a>(state: &'a SharedState, slug: &str) -> ApiResult<&'a T
         .ok_or_else(|| unknown_toolkit(state, slug))
 }
 
-/// The stored session, or 404.
+/// The stored session; 403 when it belongs to another project (spec §4), else 404.
 pub(crate) async fn load(
     state: &SharedState,
     project: &str,
     id: &str,
 ) -> ApiResult<(SessionRow, SessionConfig)> {
-    let row = state.store.get_session(project, id).await?.ok_or_else(|| {
-        ApiError::not_found(
+    let Some(row) = state.store.get_session(project, id).await? else {
+        if state.store.session_project(id).await?.is_some() {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "ToolRouterSession_Forbidden",
+                format!("Session '{id}' belongs to another project"),
+            )
+            .fix("Use the API key of the project that created the session."));
+        }
+        return Err(ApiError::not_found(
             "ToolRouterSession_NotFound",
             format!("Session '{id}' not found"),
         )
-        .fix("Create a session first; sessions belong to the project of the API key.")
-    })?;
+        .fix("Create a session first; sessions belong to the project of the API key."));
+    };
     let config: SessionConfig =
         serde_json::from_str(&row.config).map_err(|e| ApiError::internal(&e))?;
     Ok((row, config))

@@ -160,6 +160,9 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_session(&self, s: &SessionRow) -> StoreResult<()>;
     /// A session of a project.
     async fn get_session(&self, project_id: &str, id: &str) -> StoreResult<Option<SessionRow>>;
+    /// The project a session belongs to, whatever the caller's project (to tell "not yours"
+    /// from "does not exist").
+    async fn session_project(&self, id: &str) -> StoreResult<Option<String>>;
     /// Deletes a session; whether it existed.
     async fn delete_session(&self, project_id: &str, id: &str) -> StoreResult<bool>;
 

@@ -212,6 +212,14 @@ impl Store for SqliteStore {
         }))
     }
 
+    async fn session_project(&self, id: &str) -> StoreResult<Option<String>> {
+        let row = sqlx::query("SELECT project_id FROM sessions WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.get("project_id")))
+    }
+
     async fn delete_session(&self, project_id: &str, id: &str) -> StoreResult<bool> {
         let r = sqlx::query("DELETE FROM sessions WHERE id = ? AND project_id = ?")
             .bind(id)
