@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::tools::{CredentialPlacement, ToolDef};
+
 /// The built-in catalog (`src/catalog.toml`).
 pub const BUILTIN_CATALOG: &str = include_str!("catalog.toml");
 
@@ -52,7 +54,7 @@ fn yes() -> bool {
 }
 
 /// One toolkit of the catalog.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[non_exhaustive]
 pub struct ToolkitDef {
     /// Slug (`gmail`).
@@ -88,6 +90,12 @@ pub struct ToolkitDef {
     /// Fields of API-key toolkits.
     #[serde(default)]
     pub fields: Vec<FieldDef>,
+    /// Where tools put the credential (default `Authorization: Bearer <token or key>`).
+    #[serde(default)]
+    pub credential: Option<CredentialPlacement>,
+    /// App tools (`[[toolkits.tools]]`), each one HTTP call to the provider's API.
+    #[serde(default)]
+    pub tools: Vec<ToolDef>,
 }
 
 impl ToolkitDef {
@@ -146,13 +154,50 @@ impl Catalog {
         Ok(c)
     }
 
-    /// Adds toolkits, replacing those with the same slug.
+    /// Adds toolkits, replacing those with the same slug (and their tools).
     pub fn extend(&mut self, toolkits: Vec<ToolkitDef>) -> Result<(), CatalogError> {
         for t in toolkits {
             validate(&t)?;
+            for tool in &t.tools {
+                let clash = self
+                    .tool(&tool.slug)
+                    .filter(|(owner, _)| owner.slug != t.slug);
+                if let Some((owner, _)) = clash {
+                    return Err(CatalogError::Invalid {
+                        slug: t.slug.clone(),
+                        problem: format!(
+                            "tool {} is already declared by `{}`",
+                            tool.slug, owner.slug
+                        ),
+                    });
+                }
+            }
             self.toolkits.insert(t.slug.clone(), t);
         }
         Ok(())
+    }
+
+    /// The app tool with this slug (case-insensitive) and its toolkit.
+    pub fn tool(&self, slug: &str) -> Option<(&ToolkitDef, &ToolDef)> {
+        self.tools()
+            .find(|(_, t)| t.slug.eq_ignore_ascii_case(slug))
+    }
+
+    /// All app tools with their toolkits, ordered by toolkit slug.
+    pub fn tools(&self) -> impl Iterator<Item = (&ToolkitDef, &ToolDef)> {
+        self.toolkits
+            .values()
+            .flat_map(|tk| tk.tools.iter().map(move |t| (tk, t)))
+    }
+
+    /// The app tool slug closest to `slug` (for "did you mean" suggestions).
+    pub fn closest_tool(&self, slug: &str) -> Option<&str> {
+        let slug = slug.to_ascii_uppercase();
+        self.tools()
+            .map(|(_, t)| (levenshtein(&slug, &t.slug), t.slug.as_str()))
+            .filter(|(d, k)| *d <= (k.len() / 3).max(2))
+            .min()
+            .map(|(_, k)| k)
     }
 
     /// The toolkit with this slug (case-insensitive).
@@ -210,6 +255,13 @@ fn validate(t: &ToolkitDef) -> Result<(), CatalogError> {
             return Err(bad("API_KEY toolkits need at least one field"));
         }
         _ => {}
+    }
+    let mut seen = std::collections::HashSet::new();
+    for tool in &t.tools {
+        tool.validate().map_err(|p| bad(&p))?;
+        if !seen.insert(tool.slug.as_str()) {
+            return Err(bad(&format!("tool {} is declared twice", tool.slug)));
+        }
     }
     Ok(())
 }

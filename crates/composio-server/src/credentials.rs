@@ -61,6 +61,23 @@ pub(crate) async fn access_token(
     state: &AppState,
     account_id: &str,
 ) -> Result<Secret, CredentialError> {
+    token(state, account_id, false).await
+}
+
+/// A new access token from the refresh token, even if the stored one has not expired yet
+/// (the provider rejected it). API keys are returned as stored.
+pub(crate) async fn refreshed_token(
+    state: &AppState,
+    account_id: &str,
+) -> Result<Secret, CredentialError> {
+    token(state, account_id, true).await
+}
+
+async fn token(
+    state: &AppState,
+    account_id: &str,
+    force_refresh: bool,
+) -> Result<Secret, CredentialError> {
     let account = state
         .store
         .get_account_any(account_id)
@@ -83,9 +100,10 @@ pub(crate) async fn access_token(
     if let Some(v) = creds.fields.values().next() {
         return Ok(Secret::new(v.clone()));
     }
-    let fresh = creds
-        .expires_at
-        .map_or(true, |exp| exp > now_ms() + REFRESH_MARGIN_MS);
+    let fresh = !force_refresh
+        && creds
+            .expires_at
+            .map_or(true, |exp| exp > now_ms() + REFRESH_MARGIN_MS);
     if let (Some(token), true) = (&creds.access_token, fresh) {
         return Ok(Secret::new(token.clone()));
     }

@@ -89,6 +89,10 @@ pub(crate) async fn create_link(
         expires_at,
     };
     state.store.insert_link(&link).await?;
+    // Wakes COMPOSIO_WAIT_FOR_CONNECTIONS calls waiting on this user's toolkit.
+    state
+        .hub
+        .notify(&crate::api::new_account_key(project, user_id, &tk.slug));
     tracing::info!(account_id = %account.id, toolkit = %tk.slug, "connect link created");
     Ok((link, account))
 }

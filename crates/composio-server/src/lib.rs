@@ -34,6 +34,7 @@ pub mod credentials;
 pub mod crypto;
 pub mod sandbox;
 pub mod store;
+pub mod tools;
 
 mod api;
 mod error;

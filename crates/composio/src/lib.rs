@@ -55,7 +55,7 @@ pub use session::{Session, SessionMcp};
 pub use composio_core::callback::{validate_callback_url, CallbackStatus};
 pub use composio_core::models::{
     self, ConnectedAccount, ConnectedAccountsQuery, ExecuteResponse, OrderBy, OrderDirection, Page,
-    SessionToolkit, Tool, ToolkitsQuery,
+    SessionToolkit, Tool, ToolkitsQuery, ToolsExt,
 };
 pub use composio_core::options::ToolFilter;
 pub use composio_core::{

@@ -6,6 +6,7 @@
 mod connected_account;
 mod page;
 mod session;
+mod tool_format;
 mod toolkits;
 mod tools;
 pub mod watch;
@@ -13,6 +14,7 @@ pub mod watch;
 pub use connected_account::*;
 pub use page::*;
 pub use session::*;
+pub use tool_format::ToolsExt;
 pub use toolkits::*;
 pub use tools::*;
 

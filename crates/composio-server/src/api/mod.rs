@@ -2,10 +2,14 @@
 //! OAuth callback and the sandbox provider; request ids, API-key auth, error envelopes.
 
 mod accounts;
+mod connections;
 mod mcp;
 mod meta_tools;
+mod search;
 mod sessions;
 mod watch;
+
+pub(crate) use connections::new_account_key;
 
 use std::collections::HashMap;
 

@@ -5,6 +5,7 @@
 //! provider, so the whole Connect Link flow runs offline. The server exchanges codes with it
 //! over real (loopback) HTTP, exactly as with a real provider.
 
+mod api;
 mod browser;
 
 pub use browser::{Browser, BrowserError};
@@ -17,7 +18,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -127,6 +128,7 @@ pub(crate) fn routes() -> Router<SharedState> {
         )
         .route("/sandbox/oauth/token", post(token))
         .route("/sandbox/userinfo", get(userinfo))
+        .route("/sandbox/api/{toolkit}/{*path}", any(api::call))
 }
 
 fn form(bytes: &[u8]) -> HashMap<String, String> {
