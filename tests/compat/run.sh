@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the official Composio SDKs (PyPI `composio`, npm `@composio/core@0.17.0`), unmodified,
-# against composio-server on 127.0.0.1. Installs them itself into target/compat.
+# Runs the official Composio SDKs (PyPI `composio`, npm `@composio/core@0.17.0`) and the
+# official MCP Python SDK (PyPI `mcp`), unmodified, against composio-server on 127.0.0.1.
+# Installs them itself into target/compat.
 # Usage: tests/compat/run.sh [python|node|all]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -34,8 +35,10 @@ if [ "$which" = python ] || [ "$which" = all ]; then
   if [ ! -x "$work/venv/bin/python" ]; then
     python3 -m venv "$work/venv"
   fi
-  "$work/venv/bin/pip" install --quiet --disable-pip-version-check composio
+  "$work/venv/bin/pip" install --quiet --disable-pip-version-check composio mcp
   "$work/venv/bin/python" tests/compat/official_python.py
+  # The official MCP Python SDK against a session's mcp.url.
+  "$work/venv/bin/python" tests/compat/mcp_python.py
 fi
 if [ "$which" = node ] || [ "$which" = all ]; then
   cp tests/compat/package.json "$work/package.json"

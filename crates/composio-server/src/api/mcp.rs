@@ -1,72 +1,367 @@
-//! A minimal MCP endpoint (Streamable HTTP, JSON responses) at `mcp.url` of a session:
-//! `initialize`, `ping`, `tools/list` and `tools/call` over the session's meta tools.
+//! The session's MCP server at `mcp.url` (`<origin>/tool_router/<session_id>/mcp`, spec §3):
+//! a Streamable HTTP server built on `rmcp`, the official MCP Rust SDK.
+//!
+//! # Design
+//!
+//! One [`StreamableHttpService`] serves every tool-router session; it is mounted with
+//! `route_service` at `/tool_router/{id}/mcp`, behind two route layers:
+//!
+//! 1. `require_api_key` (the same check as `/api`): 401 envelope without or with a wrong
+//!    `x-api-key`; it puts the key's [`Project`] into the request extensions.
+//! 2. [`guard`]: loads the session `{id}` of that project (404 envelope when unknown or of
+//!    another project), puts a [`Target`] (project + session id) into the request extensions,
+//!    and binds every MCP session (`Mcp-Session-Id`) to the target that created it, so an MCP
+//!    session can't be used, streamed or deleted through another path or another project's
+//!    key (404, like an unknown MCP session). It also turns rmcp's plain-text HTTP errors into
+//!    the server's JSON error envelope, and answers a successful session DELETE with 204.
+//!
+//! rmcp hands the request's `http::request::Parts` (with those extensions) to the handler
+//! with every request, so [`SessionTools`] reads the target per request and holds no
+//! per-session state: `tools/list` returns the session's tool definitions (the same as
+//! `GET …/session/{id}/tools`) and `tools/call` runs `execute_tool`, the executor of the REST
+//! execute endpoints, returning the execute envelope as JSON text (and as structured content)
+//! with `isError` set for failed envelopes.
+//!
+//! Transport modes, as rmcp offers them: clients that start with `initialize` (protocol
+//! revisions up to 2025-11-25) get a stateful MCP session (`Mcp-Session-Id`, responses as SSE
+//! streams, a standalone GET stream, DELETE to end it; idle sessions expire after rmcp's
+//! default keep-alive of 5 minutes); clients of the 2026-07-28 revision (`server/discover`,
+//! per-request metadata) are served statelessly with plain `application/json` responses.
+//!
+//! Host-header (DNS rebinding) validation is off: every request must carry the project's API
+//! key, which a rebinding page can't know, and the server may sit behind any public host
+//! (`public_url`). Open streams end when the server shuts down.
 
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Path, Request, State};
+use axum::http::{header, Method, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
+use axum::{Extension, Router};
+use rmcp::model::{
+    CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ErrorData,
+    Implementation, JsonObject, ListToolsResult, PaginatedRequestParams, ServerCapabilities,
+    ServerConfig,
+};
+use rmcp::service::RequestContext;
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
+use rmcp::{RoleServer, ServerHandler};
 use serde_json::{json, Value};
+use tokio_util::sync::CancellationToken;
 
 use super::meta_tools::{definitions, execute_tool};
 use super::sessions::load;
-use super::{json_response, ApiJson, Project};
-use crate::error::ApiResult;
+use super::{require_api_key, Project};
+use crate::error::ApiError;
 use crate::state::SharedState;
 
-const PROTOCOL_VERSION: &str = "2025-03-26";
+/// The MCP endpoint's path (relative to the origin).
+pub(super) const PATH: &str = "/tool_router/{id}/mcp";
 
-fn rpc_result(id: &Value, result: Value) -> Value {
-    json!({"jsonrpc": "2.0", "id": id, "result": result})
+/// The MCP session id header of Streamable HTTP.
+const SESSION_HEADER: &str = "mcp-session-id";
+
+/// Bound MCP sessions are pruned (against rmcp's live sessions) every this many new ones.
+const PRUNE_EVERY: usize = 64;
+
+/// Largest rmcp error body turned into an envelope message.
+const MAX_ERROR_BODY: usize = 16 * 1024;
+
+/// The tool-router session (and its project) a request addresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Target {
+    /// The project of the API key.
+    pub project: String,
+    /// The tool-router session id from the path.
+    pub session_id: String,
 }
 
-fn rpc_error(id: &Value, code: i64, message: &str) -> Value {
-    json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
+/// State of the [`guard`] layer.
+struct Guard {
+    app: SharedState,
+    sessions: Arc<LocalSessionManager>,
+    /// MCP session id → the target it was created for.
+    bindings: Mutex<HashMap<String, Target>>,
+    created: std::sync::atomic::AtomicUsize,
 }
 
-pub(super) async fn post(
-    State(state): State<SharedState>,
+/// The routes of the MCP endpoint (with authentication); merge them into the app router.
+pub(super) fn routes(state: SharedState) -> Router<SharedState> {
+    let sessions = Arc::new(LocalSessionManager::default());
+    let shutdown = CancellationToken::new();
+    if let Ok(rt) = tokio::runtime::Handle::try_current() {
+        let mut rx = state.shutdown.clone();
+        let token = shutdown.clone();
+        rt.spawn(async move {
+            let _ = rx.wait_for(|stopped| *stopped).await;
+            token.cancel();
+        });
+    }
+    let config = StreamableHttpServerConfig::default()
+        .with_legacy_session_mode(true)
+        .with_json_response(true)
+        .disable_allowed_hosts()
+        .with_max_request_body_bytes(state.config.max_body_bytes)
+        .with_cancellation_token(shutdown);
+    let handler = SessionTools {
+        state: state.clone(),
+    };
+    let service = StreamableHttpService::new(move || Ok(handler.clone()), sessions.clone(), config);
+    let guard_state = Arc::new(Guard {
+        app: state.clone(),
+        sessions,
+        bindings: Mutex::new(HashMap::new()),
+        created: std::sync::atomic::AtomicUsize::new(0),
+    });
+    Router::new()
+        .route_service(PATH, service)
+        .route_layer(middleware::from_fn_with_state(guard_state, guard))
+        .route_layer(middleware::from_fn_with_state(state, require_api_key))
+}
+
+/// Checks the tool-router session and the MCP session binding; see the module docs.
+async fn guard(
+    State(guard): State<Arc<Guard>>,
     Extension(Project(project)): Extension<Project>,
     Path(id): Path<String>,
-    ApiJson(msg): ApiJson<Value>,
-) -> ApiResult<Response> {
-    let (_, config) = load(&state, &project, &id).await?;
-    let rpc_id = msg.get("id").cloned().unwrap_or(Value::Null);
-    let method = msg.get("method").and_then(Value::as_str).unwrap_or("");
-    if msg.get("id").is_none() {
-        // A notification (e.g. notifications/initialized): accepted, no body.
-        return Ok(StatusCode::ACCEPTED.into_response());
-    }
-    let params = msg.get("params").cloned().unwrap_or(Value::Null);
-    let body = match method {
-        "initialize" => rpc_result(
-            &rpc_id,
-            json!({"protocolVersion": PROTOCOL_VERSION, "capabilities": {"tools": {"listChanged": false}},
-                   "serverInfo": {"name": "composio-server", "version": env!("CARGO_PKG_VERSION")}}),
-        ),
-        "ping" => rpc_result(&rpc_id, json!({})),
-        "tools/list" => {
-            let tools: Vec<Value> = definitions(&config)?
-                .into_iter()
-                .map(|t| json!({"name": t.slug, "description": t.description, "inputSchema": t.input_parameters}))
-                .collect();
-            rpc_result(&rpc_id, json!({"tools": tools}))
+    mut req: Request,
+    next: Next,
+) -> Response {
+    match load(&guard.app, &project, &id).await {
+        Ok(_) => {}
+        // Another project's session: the MCP URL says no more than for an unknown one.
+        Err(e) if e.status == StatusCode::FORBIDDEN => {
+            return ApiError::not_found(
+                "ToolRouterSession_NotFound",
+                format!("Session '{id}' not found"),
+            )
+            .fix("Sessions belong to the project of the API key.")
+            .into_response();
         }
-        "tools/call" => match params.get("name").and_then(Value::as_str) {
-            Some(name) => {
-                let args = params
-                    .get("arguments")
-                    .cloned()
-                    .unwrap_or_else(|| json!({}));
-                let r = execute_tool(&state, &project, &id, name, &args).await?;
-                let text = serde_json::to_string(&r).unwrap_or_default();
-                rpc_result(
-                    &rpc_id,
-                    json!({"content": [{"type": "text", "text": text}], "isError": !r.successful}),
-                )
-            }
-            None => rpc_error(&rpc_id, -32602, "params.name is required"),
-        },
-        _ => rpc_error(&rpc_id, -32601, "Method not found"),
+        Err(e) => return e.into_response(),
+    }
+    let target = Target {
+        project,
+        session_id: id,
     };
-    Ok(json_response(StatusCode::OK, &body))
+    let mcp_session = req
+        .headers()
+        .get(SESSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if let Some(sid) = &mcp_session {
+        let bound = guard.bindings().get(sid).cloned();
+        if bound.is_some_and(|b| b != target) {
+            return mcp_session_not_found();
+        }
+    }
+    let is_delete = req.method() == Method::DELETE;
+    req.extensions_mut().insert(target.clone());
+    let resp = next.run(req).await;
+    if is_delete && resp.status() == StatusCode::ACCEPTED {
+        // rmcp answers a session DELETE with 202; clients (the Python SDK) expect 200 or 204.
+        return StatusCode::NO_CONTENT.into_response();
+    }
+    if mcp_session.is_none() {
+        if let Some(new) = resp
+            .headers()
+            .get(SESSION_HEADER)
+            .and_then(|v| v.to_str().ok())
+        {
+            guard.bind(new.to_owned(), target).await;
+        }
+    }
+    if resp.status().is_success() || is_json(&resp) {
+        resp
+    } else {
+        envelope_for(resp).await
+    }
+}
+
+impl Guard {
+    fn bindings(&self) -> std::sync::MutexGuard<'_, HashMap<String, Target>> {
+        self.bindings.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Records a new MCP session; now and then drops bindings of ended sessions.
+    async fn bind(&self, mcp_session: String, target: Target) {
+        self.bindings().insert(mcp_session, target);
+        let n = self
+            .created
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if n % PRUNE_EVERY == PRUNE_EVERY - 1 {
+            let live: HashSet<String> = self
+                .sessions
+                .sessions
+                .read()
+                .await
+                .keys()
+                .map(|k| k.to_string())
+                .collect();
+            self.bindings().retain(|k, _| live.contains(k));
+        }
+    }
+}
+
+fn is_json(resp: &Response) -> bool {
+    resp.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
+fn mcp_session_not_found() -> Response {
+    ApiError::not_found("McpSession_NotFound", "MCP session not found")
+        .fix("Start a new MCP session with `initialize`.")
+        .into_response()
+}
+
+/// Turns one of rmcp's plain-text HTTP errors into the JSON error envelope (spec §10).
+async fn envelope_for(resp: Response) -> Response {
+    let status = resp.status();
+    let allow = resp.headers().get(header::ALLOW).cloned();
+    let text = axum::body::to_bytes(resp.into_body(), MAX_ERROR_BODY)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .unwrap_or_default();
+    let slug = match status {
+        StatusCode::NOT_FOUND => "McpSession_NotFound",
+        StatusCode::METHOD_NOT_ALLOWED => "Request_MethodNotAllowed",
+        StatusCode::NOT_ACCEPTABLE => "Request_NotAcceptable",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "Request_UnsupportedMediaType",
+        StatusCode::PAYLOAD_TOO_LARGE => "Request_PayloadTooLarge",
+        StatusCode::BAD_REQUEST => "Request_BadRequest",
+        s if s.is_server_error() => "Internal_ServerError",
+        _ => "Request_Error",
+    };
+    let message = if text.is_empty() {
+        status
+            .canonical_reason()
+            .unwrap_or("Request failed")
+            .to_owned()
+    } else {
+        text
+    };
+    let mut out = ApiError::new(status, slug, message).into_response();
+    if let Some(allow) = allow {
+        out.headers_mut().insert(header::ALLOW, allow);
+    }
+    out
+}
+
+/// The MCP server handler: the tools of the tool-router session each request addresses.
+#[derive(Clone)]
+struct SessionTools {
+    state: SharedState,
+}
+
+impl SessionTools {
+    /// The target of the request, set by [`guard`].
+    fn target(ctx: &RequestContext<RoleServer>) -> Result<Target, ErrorData> {
+        ctx.extensions
+            .get::<axum::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<Target>())
+            .cloned()
+            .ok_or_else(|| ErrorData::internal_error("request has no tool router session", None))
+    }
+}
+
+/// An API error as an MCP error (the message only; no internals).
+fn mcp_error(e: &ApiError) -> ErrorData {
+    let data = Some(json!({"slug": e.slug, "status": e.status.as_u16()}));
+    if e.status.is_server_error() {
+        ErrorData::internal_error(e.message.clone(), data)
+    } else {
+        ErrorData::invalid_request(e.message.clone(), data)
+    }
+}
+
+/// A Composio tool definition as an MCP tool.
+fn mcp_tool(t: composio_core::models::Tool) -> rmcp::model::Tool {
+    let schema: JsonObject = match t.input_parameters {
+        Value::Object(o) => o,
+        _ => {
+            let mut o = JsonObject::new();
+            o.insert("type".into(), json!("object"));
+            o
+        }
+    };
+    let tool = rmcp::model::Tool::new(t.slug, t.description, schema);
+    if t.name.is_empty() {
+        tool
+    } else {
+        tool.with_title(t.name)
+    }
+}
+
+impl ServerHandler for SessionTools {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new(
+                "composio-server",
+                env!("CARGO_PKG_VERSION"),
+            ))
+            .with_instructions(
+                "Tools of a Composio tool router session. Use COMPOSIO_MANAGE_CONNECTIONS to \
+                 connect the user's apps: share each redirect_url with the user.",
+            )
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let t = Self::target(&ctx)?;
+        let (_, config) = load(&self.state, &t.project, &t.session_id)
+            .await
+            .map_err(|e| mcp_error(&e))?;
+        let tools = definitions(&config).map_err(|e| mcp_error(&e))?;
+        let mut result = ListToolsResult::with_all_items(tools.into_iter().map(mcp_tool).collect());
+        // Per session and per project: never shared between users.
+        result.cache_scope = Some(CacheScope::Private);
+        result.ttl_ms = Some(0);
+        Ok(result)
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let t = Self::target(&ctx)?;
+        let args = Value::Object(request.arguments.unwrap_or_default());
+        let result = match execute_tool(
+            &self.state,
+            &t.project,
+            &t.session_id,
+            &request.name,
+            &args,
+        )
+        .await
+        {
+            Ok(envelope) => {
+                let value = serde_json::to_value(&envelope)
+                    .map_err(|e| mcp_error(&ApiError::internal(&e)))?;
+                let mut r = if envelope.successful {
+                    CallToolResult::success(vec![ContentBlock::text(value.to_string())])
+                } else {
+                    CallToolResult::error(vec![ContentBlock::text(value.to_string())])
+                };
+                r.structured_content = Some(value);
+                r
+            }
+            Err(e) if e.status.is_server_error() => return Err(mcp_error(&e)),
+            // A client error (bad arguments, unknown toolkit, …): a failed tool result the
+            // model can read and act on.
+            Err(e) => {
+                let text = serde_json::to_string(&e.envelope()).unwrap_or_default();
+                CallToolResult::error(vec![ContentBlock::text(text)])
+            }
+        };
+        Ok(result.into())
+    }
 }

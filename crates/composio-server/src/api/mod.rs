@@ -82,12 +82,8 @@ pub(crate) fn router(state: SharedState) -> Router {
         .route("/openapi.json", get(openapi))
         .fallback(api_not_found);
 
-    let mcp = Router::new()
-        .route("/tool_router/{id}/mcp", post(mcp::post))
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            require_api_key,
-        ));
+    // The session's MCP server (Streamable HTTP, rmcp); authenticated like the API.
+    let mcp = mcp::routes(state.clone());
 
     Router::new()
         .nest("/api/v3", api.clone())
