@@ -28,8 +28,8 @@ fn error(status: StatusCode, message: &str) -> Response {
         .into_response()
 }
 
-/// The subject of a valid sandbox access token, or the 401 to send.
-fn subject(state: &SharedState, headers: &HeaderMap) -> Result<String, Response> {
+/// The subject of a valid sandbox access token, or the 401 message to send.
+fn subject(state: &SharedState, headers: &HeaderMap) -> Result<String, &'static str> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -41,14 +41,8 @@ fn subject(state: &SharedState, headers: &HeaderMap) -> Result<String, Response>
         .unwrap_or_default();
     match state.sandbox.lock().access.get(token) {
         Some((subject, exp)) if *exp > now_ms() => Ok(subject.clone()),
-        Some(_) => Err(error(
-            StatusCode::UNAUTHORIZED,
-            "The access token expired; refresh it.",
-        )),
-        None => Err(error(
-            StatusCode::UNAUTHORIZED,
-            "Request had invalid authentication credentials.",
-        )),
+        Some(_) => Err("The access token expired; refresh it."),
+        None => Err("Request had invalid authentication credentials."),
     }
 }
 
@@ -66,7 +60,7 @@ pub(super) async fn call(
     }
     let sub = match subject(&state, &headers) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(why) => return error(StatusCode::UNAUTHORIZED, why),
     };
     let q: std::collections::HashMap<String, String> =
         url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
