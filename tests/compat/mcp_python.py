@@ -116,10 +116,19 @@ async def run(lifecycle: str) -> None:
             assert gmail["has_active_connection"] is True, env
             print(f"[{lifecycle}] gmail is active: {gmail['connected_account_id']}")
 
-            # A tool the session does not offer: a failed envelope, reported as a tool error.
-            failed = await session.call_tool("COMPOSIO_NOT_A_TOOL", {})
+            # Arguments the tool rejects: a failed envelope, reported as a tool error.
+            failed = await session.call_tool(TOOL, {})
             assert failed.is_error, failed
-            assert envelope(failed)["successful"] is False
+            env = envelope(failed)
+            assert env["successful"] is False and env["error"], env
+
+            # An unknown tool: a protocol error, as MCP prescribes.
+            try:
+                await session.call_tool("COMPOSIO_NOT_A_TOOL", {})
+            except Exception as e:  # McpError (1.x) / MCPError (2.x)
+                assert "not found" in str(e), e
+            else:
+                raise AssertionError("an unknown tool must fail")
 
     # Without a key, or with a wrong one: 401 with the JSON error envelope.
     ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}

@@ -188,6 +188,13 @@ async fn failed_envelopes_are_tool_errors() {
     let env = envelope(&r);
     assert_eq!(env["successful"], false);
     assert!(env["error"].as_str().unwrap().contains("not available"));
+    // An unknown tool is a protocol error (invalid params), as MCP prescribes.
+    let err = client
+        .call_tool(CallToolRequestParams::new("NOT_A_TOOL_AT_ALL"))
+        .await
+        .expect_err("unknown tool");
+    let text = err.to_string();
+    assert!(text.contains("not found"), "{text}");
     client.cancel().await.unwrap();
     api.server.shutdown().await;
 }

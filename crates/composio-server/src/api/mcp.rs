@@ -20,7 +20,9 @@
 //! per-session state: `tools/list` returns the session's tool definitions (the same as
 //! `GET …/session/{id}/tools`) and `tools/call` runs `execute_tool`, the executor of the REST
 //! execute endpoints, returning the execute envelope as JSON text (and as structured content)
-//! with `isError` set for failed envelopes.
+//! with `isError` set for failed envelopes. An unknown tool (the REST endpoints' 404
+//! `Tool_NotFound`) is a JSON-RPC invalid-params error, as MCP prescribes; other API errors
+//! of the call are tool results with `isError` and the error envelope as text.
 //!
 //! Transport modes, as rmcp offers them: clients that start with `initialize` (protocol
 //! revisions up to 2025-11-25) get a stateful MCP session (`Mcp-Session-Id`, responses as SSE
@@ -269,13 +271,21 @@ impl SessionTools {
     }
 }
 
-/// An API error as an MCP error (the message only; no internals).
+/// An API error as an MCP error (message, slug and fix; no internals).
 fn mcp_error(e: &ApiError) -> ErrorData {
-    let data = Some(json!({"slug": e.slug, "status": e.status.as_u16()}));
+    let data = Some(json!({"slug": e.slug, "status": e.status.as_u16(),
+        "suggested_fix": e.suggested_fix}));
+    let message = match &e.suggested_fix {
+        Some(fix) => format!("{} ({fix})", e.message),
+        None => e.message.clone(),
+    };
     if e.status.is_server_error() {
-        ErrorData::internal_error(e.message.clone(), data)
+        ErrorData::internal_error(message, data)
+    } else if e.slug == "Tool_NotFound" {
+        // MCP reports unknown tools as protocol errors (invalid params).
+        ErrorData::invalid_params(message, data)
     } else {
-        ErrorData::invalid_request(e.message.clone(), data)
+        ErrorData::invalid_request(message, data)
     }
 }
 
@@ -354,9 +364,12 @@ impl ServerHandler for SessionTools {
                 r.structured_content = Some(value);
                 r
             }
-            Err(e) if e.status.is_server_error() => return Err(mcp_error(&e)),
-            // A client error (bad arguments, unknown toolkit, …): a failed tool result the
-            // model can read and act on.
+            // Server errors and unknown tools: protocol errors.
+            Err(e) if e.status.is_server_error() || e.slug == "Tool_NotFound" => {
+                return Err(mcp_error(&e))
+            }
+            // Another client error: a failed tool result (the API's error envelope as JSON)
+            // that the model can read and act on.
             Err(e) => {
                 let text = serde_json::to_string(&e.envelope()).unwrap_or_default();
                 CallToolResult::error(vec![ContentBlock::text(text)])
