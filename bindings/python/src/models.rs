@@ -475,6 +475,15 @@ impl Tool {
     fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         json_to_py(py, &to_json(&self.inner))
     }
+    /// The tool as an OpenAI function tool:
+    /// `{"type": "function", "function": {"name", "description", "parameters"}}`.
+    fn to_openai(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        json_to_py(py, &self.inner.to_openai())
+    }
+    /// The tool as an Anthropic tool: `{"name", "description", "input_schema"}`.
+    fn to_anthropic(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        json_to_py(py, &self.inner.to_anthropic())
+    }
     fn __repr__(&self) -> String {
         format!(
             "Tool(slug={}, toolkit={})",

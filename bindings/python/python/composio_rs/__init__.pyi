@@ -314,6 +314,10 @@ class Tool:
     def is_deprecated(self) -> bool: ...
     def to_dict(self) -> _JsonDict:
         """The tool as the server sent it."""
+    def to_openai(self) -> _JsonDict:
+        """The tool as an OpenAI function tool: ``{"type": "function", "function": {...}}``."""
+    def to_anthropic(self) -> _JsonDict:
+        """The tool as an Anthropic tool: ``{"name", "description", "input_schema"}``."""
 
 # ----------------------------------------------------------------------------- sessions
 
