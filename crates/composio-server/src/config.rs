@@ -337,9 +337,9 @@ pub fn describe_duration(d: Duration) -> String {
             u64::try_from(d.as_millis()).unwrap_or(u64::MAX),
             "millisecond",
         )
-    } else if secs % 3600 == 0 {
+    } else if secs.is_multiple_of(3600) {
         plural(secs / 3600, "hour")
-    } else if secs % 60 == 0 {
+    } else if secs.is_multiple_of(60) {
         plural(secs / 60, "minute")
     } else {
         plural(secs, "second")

@@ -103,7 +103,7 @@ async fn token(
     let fresh = !force_refresh
         && creds
             .expires_at
-            .map_or(true, |exp| exp > now_ms() + REFRESH_MARGIN_MS);
+            .is_none_or(|exp| exp > now_ms() + REFRESH_MARGIN_MS);
     if let (Some(token), true) = (&creds.access_token, fresh) {
         return Ok(Secret::new(token.clone()));
     }
