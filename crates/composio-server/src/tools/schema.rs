@@ -70,7 +70,7 @@ pub fn check(schema: &Value, args: &Value) -> Result<Map<String, Value>, String>
         .map(Vec::as_slice)
         .unwrap_or_default();
     for r in required.iter().filter_map(Value::as_str) {
-        if args.get(r).map_or(true, Value::is_null) {
+        if args.get(r).is_none_or(Value::is_null) {
             return Err(format!("missing required argument `{r}`"));
         }
     }
