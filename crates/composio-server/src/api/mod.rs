@@ -309,6 +309,21 @@ pub(crate) fn page_json<T: serde::Serialize>(
     serde_json::to_value(page).unwrap_or_default()
 }
 
+/// One page (from `offset`, at most `limit` items) of a list held in memory.
+pub(crate) fn page_of<T: serde::Serialize>(
+    all: Vec<T>,
+    offset: u64,
+    limit: u64,
+) -> serde_json::Value {
+    let total = all.len() as u64;
+    let page: Vec<T> = all
+        .into_iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .collect();
+    page_json(page, offset, limit, total)
+}
+
 /// JSON response with a status.
 pub(crate) fn json_response(status: StatusCode, body: &impl serde::Serialize) -> Response {
     match serde_json::to_vec(body) {

@@ -12,7 +12,7 @@ use composio_core::ToolkitFilter;
 use serde_json::{json, Value};
 
 use super::{
-    idempotent, json_response, page_json, parse_cursor, parse_limit, query_map, ApiJson, Project,
+    idempotent, json_response, page_of, parse_cursor, parse_limit, query_map, ApiJson, Project,
 };
 use crate::catalog::ToolkitDef;
 use crate::error::{ApiError, ApiResult};
@@ -319,15 +319,9 @@ pub(super) async fn toolkits(
         }
         items.push(item);
     }
-    let total = items.len() as u64;
-    let page: Vec<_> = items
-        .into_iter()
-        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-        .take(usize::try_from(limit).unwrap_or(usize::MAX))
-        .collect();
     Ok(json_response(
         StatusCode::OK,
-        &page_json(page, offset, limit, total),
+        &page_of(items, offset, limit),
     ))
 }
 
@@ -342,14 +336,5 @@ pub(super) async fn tools(
     let limit = parse_limit(&q, 500, 1000)?;
     let offset = parse_cursor(&q)?;
     let all = super::meta_tools::definitions(&config)?;
-    let total = all.len() as u64;
-    let page: Vec<_> = all
-        .into_iter()
-        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-        .take(usize::try_from(limit).unwrap_or(usize::MAX))
-        .collect();
-    Ok(json_response(
-        StatusCode::OK,
-        &page_json(page, offset, limit, total),
-    ))
+    Ok(json_response(StatusCode::OK, &page_of(all, offset, limit)))
 }
