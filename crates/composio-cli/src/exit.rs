@@ -93,8 +93,11 @@ impl From<Error> for CliError {
                 ErrorKind::Connect => CliError::new(UNREACHABLE, format!("could not reach the server: {err}"))
                     .hint("check COMPOSIO_BASE_URL and your network, or use --local for an embedded server"),
                 ErrorKind::Timeout => CliError::new(UNREACHABLE, format!("the server did not answer in time: {err}")),
-                ErrorKind::Configuration => CliError::new(CONFIG, err.to_string())
-                    .hint("set COMPOSIO_API_KEY, or run with --local to use an embedded server"),
+                ErrorKind::Configuration if err.to_string().contains("COMPOSIO_API_KEY") => {
+                    CliError::new(CONFIG, err.to_string())
+                        .hint("set COMPOSIO_API_KEY, or run with --local to use an embedded server")
+                }
+                ErrorKind::Configuration => CliError::new(CONFIG, err.to_string()),
                 ErrorKind::InvalidInput => CliError::new(2, err.to_string()),
                 ErrorKind::Api(kind) => {
                     let api = err.api_error();

@@ -266,3 +266,20 @@ fn hosted_api_without_reachable_server_is_unreachable() {
         .stderr(predicate::str::contains("could not reach"))
         .stderr(predicate::str::contains("hint:"));
 }
+
+#[test]
+fn plain_http_to_a_remote_host_needs_an_explicit_opt_in() {
+    let dir = tempfile::tempdir().unwrap();
+    Command::cargo_bin("composio")
+        .unwrap()
+        .env("COMPOSIO_API_KEY", "ck_test")
+        .env("COMPOSIO_BASE_URL", "http://composio.example.com")
+        .env_remove("COMPOSIO_ALLOW_INSECURE_HTTP")
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["status", "--user", "u1"])
+        .assert()
+        .code(7)
+        .stderr(predicate::str::contains("plain http"))
+        .stderr(predicate::str::contains("COMPOSIO_ALLOW_INSECURE_HTTP"));
+}

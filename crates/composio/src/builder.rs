@@ -215,7 +215,8 @@ fn check_base_url(raw: &str, allow_insecure: bool) -> Result<String> {
             if !loopback && !allow_insecure {
                 return Err(Error::Configuration(format!(
                     "refusing to send the API key over plain http to `{}`; use https, or \
-                     call .allow_insecure_http(true) if you really mean it",
+                     opt in with .allow_insecure_http(true) (COMPOSIO_ALLOW_INSECURE_HTTP=1 \
+                     with from_env) if you really mean it",
                     url.host_str().unwrap_or_default()
                 )));
             }

@@ -103,6 +103,9 @@ impl Composio {
     /// # Ok::<(), composio::Error>(())
     /// ```
     ///
+    /// `COMPOSIO_ALLOW_INSECURE_HTTP=1` opts in to sending the key over plain `http://` to a
+    /// host that is not loopback (see [`ComposioBuilder::allow_insecure_http`]).
+    ///
     /// # Troubleshooting
     /// Returns `Error::Configuration` naming `COMPOSIO_API_KEY` when it is unset or empty.
     pub fn from_env() -> Result<Self> {
@@ -134,6 +137,10 @@ impl Composio {
             if !url.trim().is_empty() {
                 builder = builder.base_url(url.trim());
             }
+        }
+        if let Ok(v) = std::env::var("COMPOSIO_ALLOW_INSECURE_HTTP") {
+            let on = matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes");
+            builder = builder.allow_insecure_http(on);
         }
         Ok(builder)
     }

@@ -23,6 +23,17 @@ fn from_env_reads_key_and_base_url() {
     assert_eq!(c.base_url(), "http://127.0.0.1:8080");
 
     std::env::set_var("COMPOSIO_BASE_URL", "http://composio.example.com");
+    match Composio::from_env() {
+        Err(Error::Configuration(msg)) => {
+            assert!(msg.contains("COMPOSIO_ALLOW_INSECURE_HTTP"), "{msg}")
+        }
+        other => panic!("{other:?}"),
+    }
+    std::env::set_var("COMPOSIO_ALLOW_INSECURE_HTTP", "1");
+    let c = Composio::from_env().unwrap();
+    assert_eq!(c.base_url(), "http://composio.example.com");
+    std::env::set_var("COMPOSIO_ALLOW_INSECURE_HTTP", "no");
     assert!(matches!(Composio::from_env(), Err(Error::Configuration(_))));
+    std::env::remove_var("COMPOSIO_ALLOW_INSECURE_HTTP");
     std::env::remove_var("COMPOSIO_BASE_URL");
 }
