@@ -207,6 +207,26 @@ fn check_manifests(report: &mut Report) {
                 format!("{found}; use `version.workspace = true` (one version for the workspace)"),
             );
         }
+        // A member must not pin the version of another member: `cargo xtask release` only
+        // bumps `[workspace.dependencies]`.
+        if let Some(deps) = doc.get("dependencies").and_then(Item::as_table_like) {
+            for (name, dep) in deps.iter() {
+                let pinned = dep
+                    .as_table_like()
+                    .is_some_and(|t| t.contains_key("path") && t.contains_key("version"));
+                if pinned {
+                    let line = key_line(&text, "dependencies", name);
+                    report.add(
+                        &manifest,
+                        line,
+                        format!(
+                            "internal dependency `{name}` pins its own version; declare it in \
+                             [workspace.dependencies] and use `{name}.workspace = true`"
+                        ),
+                    );
+                }
+            }
+        }
     }
 
     // (2) internal path dependencies require exactly the workspace version.
@@ -642,6 +662,24 @@ mod tests {
         for (got, want) in found.iter().zip(expect) {
             assert!(got.starts_with(want), "got {got:?}, want {want:?}");
         }
+    }
+
+    #[test]
+    fn member_pinning_an_internal_version_is_reported() {
+        let dir = clean_tree();
+        write(
+            dir.path(),
+            "crates/demo/Cargo.toml",
+            &format!(
+                "{CRATE}\n[dependencies]\nother = {{ path = \"../other\", version = \"0.3.1\" }}\n"
+            ),
+        );
+        let found = problems(&dir);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].starts_with("crates/demo/Cargo.toml:8: internal dependency `other` pins"),
+            "{found:#?}"
+        );
     }
 
     #[test]
