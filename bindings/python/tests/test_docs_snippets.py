@@ -1,4 +1,4 @@
-"""Every ```python block of docs/**/*.md (and ARCHITECTURE.md) compiles and type-checks.
+"""Every ```python block of docs/**/*.md (and ARCHITECTURE.md and the READMEs) compiles and type-checks.
 
 Each block is compiled with ``compile(src, path, "exec")`` and then type-checked with mypy
 against the installed ``composio_rs`` stubs, so a renamed method, a wrong argument or a
@@ -63,9 +63,9 @@ class Snippet:
 
 def doc_pages() -> list[Path]:
     pages = sorted((REPO / "docs").rglob("*.md"))
-    architecture = REPO / "ARCHITECTURE.md"
-    if architecture.exists():
-        pages.append(architecture)
+    for extra in ["ARCHITECTURE.md", "README.md", "bindings/python/README.md"]:
+        if (REPO / extra).exists():
+            pages.append(REPO / extra)
     return pages
 
 
