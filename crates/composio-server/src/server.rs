@@ -126,10 +126,24 @@ impl ServerHandle {
     }
 }
 
-fn load_or_create_key(dir: &Path) -> Result<Cipher, ServerError> {
+/// Meta key of the value that proves the encryption key is the one the data was sealed with.
+const KEY_CHECK: &str = "encryption_key_check";
+const KEY_CHECK_PLAINTEXT: &[u8] = b"composio-server encryption key check v1";
+
+/// The data dir's key; generated on first run, but never when the database already holds a
+/// key check (the key file was lost: a new key could not read the stored credentials).
+fn load_or_create_key(dir: &Path, has_encrypted_data: bool) -> Result<Cipher, ServerError> {
     let path = dir.join("encryption.key");
     match std::fs::read_to_string(&path) {
         Ok(text) => Ok(Cipher::from_base64(&text)?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && has_encrypted_data => {
+            Err(ServerError::Config(format!(
+                "{} is missing, but the database in {} holds credentials encrypted with it; \
+                 restore the file or set COMPOSIO_SERVER_ENCRYPTION_KEY to the original key",
+                path.display(),
+                dir.display()
+            )))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let key = Cipher::generate_key_base64();
             write_private(&path, &key)?;
@@ -174,11 +188,29 @@ pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
     let mut catalog = Catalog::builtin()?;
     catalog.extend(config.extra_toolkits.clone())?;
     let store = open_store(&config).await?;
+    let key_check = store.get_meta(KEY_CHECK).await?;
     let cipher = match (&config.encryption_key, &config.data_dir) {
         (Some(k), _) => Cipher::from_base64(k.expose())?,
-        (None, Some(dir)) => load_or_create_key(dir)?,
+        (None, Some(dir)) => load_or_create_key(dir, key_check.is_some())?,
         (None, None) => Cipher::from_base64(&Cipher::generate_key_base64())?,
     };
+    match key_check {
+        Some(sealed) => {
+            if cipher.decrypt(&sealed).ok().as_deref() != Some(KEY_CHECK_PLAINTEXT) {
+                return Err(ServerError::Config(
+                    "the encryption key is not the one this database was created with, so the \
+                     stored credentials could not be read; start with the original key \
+                     (COMPOSIO_SERVER_ENCRYPTION_KEY or <data dir>/encryption.key)"
+                        .to_owned(),
+                ));
+            }
+        }
+        None => {
+            store
+                .set_meta(KEY_CHECK, &cipher.encrypt(KEY_CHECK_PLAINTEXT)?)
+                .await?
+        }
+    }
     let mut origins = HashMap::new();
     let mut api_keys = Vec::new();
     for p in &config.projects {

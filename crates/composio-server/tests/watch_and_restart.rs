@@ -185,3 +185,42 @@ async fn file_database_survives_a_restart() {
     assert!(api.server.access_token(&id).await.is_ok());
     api.server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_wrong_or_lost_encryption_key_refuses_to_start_and_keeps_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config::default().data_dir(dir.path()).api_key("csk_keys");
+    let api = Api::start(config.clone()).await;
+    let (id, redirect) = api.link("user_1", "github", None).await;
+    Browser::new().unwrap().approve(&redirect).await.unwrap();
+    api.server.shutdown().await;
+
+    // Another key cannot read the stored credentials: the server says so and does not start.
+    let other = composio_server::crypto::Cipher::generate_key_base64();
+    let err = composio_server::spawn(config.clone().encryption_key(other))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("not the one this database was created with"),
+        "{err}"
+    );
+
+    // A lost key file is not silently replaced by a new key.
+    let key_file = dir.path().join("encryption.key");
+    let original = std::fs::read_to_string(&key_file).unwrap();
+    std::fs::remove_file(&key_file).unwrap();
+    let err = composio_server::spawn(config.clone()).await.unwrap_err();
+    assert!(
+        err.to_string().contains("encryption.key is missing"),
+        "{err}"
+    );
+    assert!(!key_file.exists(), "no new key was generated");
+
+    // With the original key back, everything stored is still there and readable.
+    std::fs::write(&key_file, original).unwrap();
+    let api = Api::start(config).await;
+    assert_eq!(api.account(&id).await["status"], "ACTIVE");
+    assert!(api.server.access_token(&id).await.is_ok());
+    api.server.shutdown().await;
+}

@@ -155,6 +155,10 @@ pub trait Store: Send + Sync + 'static {
     async fn add_api_key(&self, project_id: &str, key_hash: &[u8]) -> StoreResult<()>;
     /// All `(key hash, project id)` pairs.
     async fn api_keys(&self) -> StoreResult<Vec<(Vec<u8>, String)>>;
+    /// A server metadata value.
+    async fn get_meta(&self, key: &str) -> StoreResult<Option<Vec<u8>>>;
+    /// Sets a server metadata value.
+    async fn set_meta(&self, key: &str, value: &[u8]) -> StoreResult<()>;
 
     /// Stores a session.
     async fn insert_session(&self, s: &SessionRow) -> StoreResult<()>;

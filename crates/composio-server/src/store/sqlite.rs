@@ -14,7 +14,10 @@ use super::*;
 use crate::util::{now_ms, random_id};
 
 /// Versioned schema migrations, applied in order once each.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("schema.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("schema.sql")),
+    (2, include_str!("migration_002_meta.sql")),
+];
 
 const ACCOUNT_COLS: &str =
     "id, project_id, user_id, toolkit, auth_config_id, auth_scheme, status, \
@@ -177,6 +180,24 @@ impl Store for SqliteStore {
             .bind(now_ms())
             .execute(&self.pool)
             .await?;
+        Ok(())
+    }
+
+    async fn get_meta(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn set_meta(&self, key: &str, value: &[u8]) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
