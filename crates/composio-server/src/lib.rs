@@ -37,6 +37,7 @@ pub mod store;
 pub mod tools;
 
 mod api;
+mod api_keys;
 mod error;
 mod flow;
 mod hub;

@@ -253,7 +253,7 @@ pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
         sandbox: SandboxState::new(config.sandbox_token_ttl),
         config,
         public_url: public_url.clone(),
-        keys,
+        keys: crate::api_keys::ApiKeys::new(keys),
         origins,
         hub: Default::default(),
         http,

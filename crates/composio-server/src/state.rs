@@ -25,8 +25,8 @@ pub(crate) struct AppState {
     pub config: Config,
     /// Public origin without a trailing slash.
     pub public_url: String,
-    /// `(sha256(key), project id)`.
-    pub keys: Vec<(Vec<u8>, String)>,
+    /// The accepted API keys.
+    pub keys: crate::api_keys::ApiKeys,
     /// Allowed callback origins per project id (empty: any).
     pub origins: HashMap<String, Vec<String>>,
     pub hub: Hub,

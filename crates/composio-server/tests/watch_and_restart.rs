@@ -224,3 +224,33 @@ async fn a_wrong_or_lost_encryption_key_refuses_to_start_and_keeps_the_data() {
     assert!(api.server.access_token(&id).await.is_ok());
     api.server.shutdown().await;
 }
+
+#[tokio::test]
+async fn keys_created_while_the_server_runs_are_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config::default().data_dir(dir.path());
+    let api = Api::start(config.clone()).await;
+    let url = api.url("/connected_accounts");
+    let with_key = |key: String| {
+        let http = api.http.clone();
+        let url = url.clone();
+        async move {
+            http.get(url)
+                .header("x-api-key", key)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(with_key("csk_not_yet".into()).await, 401);
+    let key = composio_server::keys_create(&config, "default")
+        .await
+        .unwrap();
+    // The first unknown key above reloaded the keys; the next reload is allowed a second later.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(with_key(key.clone()).await, 200);
+    assert_eq!(with_key(key).await, 200);
+    assert_eq!(with_key("csk_still_wrong".into()).await, 401);
+    api.server.shutdown().await;
+}

@@ -26,7 +26,6 @@ use composio_core::{PUSH_WAIT_HEADER, PUSH_WAIT_PROTOCOL};
 use serde::de::DeserializeOwned;
 use tower_http::trace::TraceLayer;
 
-use crate::crypto::{hash_api_key, hashes_equal};
 use crate::error::{ApiError, ApiResult, REQUEST_ID};
 use crate::state::SharedState;
 use crate::store::IdempotentResponse;
@@ -203,19 +202,13 @@ async fn require_api_key(
     else {
         return ApiError::unauthorized("Missing API key").into_response();
     };
-    let hash = hash_api_key(key);
-    let mut project = None;
-    for (h, p) in &state.keys {
-        if hashes_equal(h, &hash) {
-            project = Some(p.clone());
-        }
-    }
-    match project {
-        Some(p) => {
+    match state.keys.project_of(&*state.store, key).await {
+        Ok(Some(p)) => {
             req.extensions_mut().insert(Project(p));
             next.run(req).await
         }
-        None => ApiError::unauthorized("Invalid API key").into_response(),
+        Ok(None) => ApiError::unauthorized("Invalid API key").into_response(),
+        Err(e) => ApiError::internal(&e).into_response(),
     }
 }
 
