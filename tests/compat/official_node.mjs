@@ -46,4 +46,16 @@ const names = tools.map((t) => t.function?.name ?? t.name);
 assert.ok(names.includes("COMPOSIO_MANAGE_CONNECTIONS"), names.join(","));
 assert.ok(chat.mcp.url.endsWith(`/tool_router/${chat.sessionId}/mcp`), chat.mcp.url);
 
+// In-chat authentication through the official client's session.execute.
+const agent = await composio.create("ts_chat_user");
+const first = await agent.execute("GMAIL_FETCH_EMAILS", {});
+assert.ok((first.error ?? "").includes("COMPOSIO_MANAGE_CONNECTIONS"), JSON.stringify(first));
+const manage = await agent.execute("COMPOSIO_MANAGE_CONNECTIONS", { toolkits: ["gmail"] });
+const gmailResult = manage.data.results.gmail;
+assert.equal(gmailResult.status, "initiated", JSON.stringify(manage));
+approve(gmailResult.redirect_url);
+const retry = await agent.execute("GMAIL_FETCH_EMAILS", {});
+assert.ok(!retry.error, JSON.stringify(retry));
+assert.ok(retry.data, JSON.stringify(retry));
+
 console.log(`official @composio/core 0.17.0: OK (account ${account.id}, ${toolkits.items.length} toolkits, ${names.length} tools)`);

@@ -65,6 +65,22 @@ def main() -> int:
     assert "COMPOSIO_MANAGE_CONNECTIONS" in names, names
     assert chat.mcp.url.endswith(f"/tool_router/{chat.session_id}/mcp"), chat.mcp.url
 
+    # In-chat authentication through the official client's session.execute: the app tool
+    # fails as not connected, COMPOSIO_MANAGE_CONNECTIONS gives a Connect Link, the user
+    # approves, and the retry succeeds with data fetched with the stored token.
+    agent = composio.create(user_id="py_chat_user")
+    first = agent.execute("GMAIL_FETCH_EMAILS", arguments={})
+    assert first.result_type == "failed", first
+    assert "COMPOSIO_MANAGE_CONNECTIONS" in (first.error or ""), first.error
+    manage = agent.execute("COMPOSIO_MANAGE_CONNECTIONS", arguments={"toolkits": ["gmail"]})
+    assert manage.result_type == "completed", manage
+    gmail_result = manage.data["results"]["gmail"]
+    assert gmail_result["status"] == "initiated", gmail_result
+    approve(gmail_result["redirect_url"])
+    retry = agent.execute("GMAIL_FETCH_EMAILS", arguments={})
+    assert retry.result_type == "completed", retry
+    assert retry.data, retry
+
     print(f"official composio {__import__('composio').__version__}: OK "
           f"(account {account.id}, {len(toolkits.items)} toolkits, {len(names)} tools)")
     return 0
