@@ -30,6 +30,7 @@ impl Backend {
         }
         let data_dir = resolve_data_dir(global.data_dir.as_deref())?;
         let key = local_api_key(&data_dir)?;
+        // `Config::default()` has no rate limit: this server serves this one process.
         let config = Config::default()
             .data_dir(&data_dir)
             .sandbox(true)

@@ -39,7 +39,9 @@ pub(crate) async fn run(global: &GlobalArgs, args: ServeArgs) -> Result<(), CliE
                 format!("could not load {}: {e}", path.display()),
             )
         })?,
-        None => Config::empty(),
+        // Like the `composio-server` binary: 50 requests/s per project, bursts of 100, unless
+        // COMPOSIO_SERVER_RATE_LIMIT=0 or the config file says otherwise.
+        None => Config::empty().deployed_rate_limit(),
     };
     // COMPOSIO_SERVER_API_KEY, when set, is registered by `apply_env` below.
     let key = local_api_key(&data_dir)?;

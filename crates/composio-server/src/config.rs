@@ -23,6 +23,14 @@ pub struct ProjectConfig {
     /// When non-empty, callback URLs must have one of these origins (`https://app.example.com`).
     #[serde(default)]
     pub callback_origins: Vec<String>,
+    /// Sustained API requests per second for this project (0: unlimited); `None` uses the
+    /// server-wide [`Config::rate_limit`].
+    #[serde(default)]
+    pub rate_limit: Option<f64>,
+    /// Requests this project may make at once (the bucket size); `None` uses the server-wide
+    /// [`Config::rate_limit_burst`].
+    #[serde(default)]
+    pub rate_limit_burst: Option<u32>,
 }
 
 impl ProjectConfig {
@@ -32,7 +40,17 @@ impl ProjectConfig {
             name: name.into(),
             api_keys: vec![api_key.into()],
             callback_origins: Vec::new(),
+            rate_limit: None,
+            rate_limit_burst: None,
         }
+    }
+
+    /// Sets this project's rate limit: `per_second` sustained, `burst` at once
+    /// (`per_second == 0.0`: unlimited), overriding the server-wide default.
+    pub fn rate_limit(mut self, per_second: f64, burst: u32) -> Self {
+        self.rate_limit = Some(per_second);
+        self.rate_limit_burst = Some(burst);
+        self
     }
 
     /// Restricts callback URLs to these origins.
@@ -99,7 +117,21 @@ pub struct Config {
     pub sandbox_token_ttl: Duration,
     /// How long an `Idempotency-Key` is remembered.
     pub idempotency_ttl: Duration,
+    /// Server-wide default of sustained API requests per second per project; 0 (the
+    /// [`Config::default`]) is unlimited. Config files and the `composio-server` /
+    /// `composio serve` binaries default to [`DEFAULT_RATE_LIMIT`].
+    pub rate_limit: f64,
+    /// Server-wide default of requests a project may make at once (the bucket size).
+    pub rate_limit_burst: u32,
+    /// Invalid environment values seen by [`Config::apply_env`]; `spawn` reports them.
+    pub(crate) env_errors: Vec<String>,
 }
+
+/// The rate limit of deployed servers (config files and the binaries): 50 requests a second
+/// per project, sustained.
+pub const DEFAULT_RATE_LIMIT: f64 = 50.0;
+/// The burst of deployed servers: 100 requests at once per project.
+pub const DEFAULT_RATE_LIMIT_BURST: u32 = 100;
 
 impl Default for Config {
     /// For tests and embedding: `127.0.0.1:0`, in-memory SQLite, sandbox on, one project
@@ -119,6 +151,9 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             sandbox_token_ttl: Duration::from_secs(3600),
             idempotency_ttl: Duration::from_secs(24 * 3600),
+            rate_limit: 0.0,
+            rate_limit_burst: DEFAULT_RATE_LIMIT_BURST,
+            env_errors: Vec::new(),
         }
     }
 }
@@ -153,6 +188,8 @@ struct FileConfig {
     sandbox: Option<bool>,
     link_expiry_secs: Option<u64>,
     max_body_bytes: Option<usize>,
+    rate_limit: Option<f64>,
+    rate_limit_burst: Option<u32>,
     #[serde(default)]
     projects: Vec<ProjectConfig>,
     #[serde(default)]
@@ -170,26 +207,34 @@ impl Config {
         }
     }
 
-    /// Parses a TOML config file's text on top of [`Config::empty`] with the sandbox off.
+    /// Parses a TOML config file's text on top of [`Config::empty`] with the sandbox off and
+    /// the rate limit of deployed servers ([`DEFAULT_RATE_LIMIT`] requests a second,
+    /// bursts of [`DEFAULT_RATE_LIMIT_BURST`], per project; `rate_limit = 0` turns it off).
     ///
     /// ```
     /// let c = composio_server::Config::from_toml_str(r#"
     /// port = 8080
     /// link_expiry_secs = 300
+    /// rate_limit = 20          # requests per second per project (0: unlimited)
+    /// rate_limit_burst = 40
     /// [[projects]]
     /// name = "acme"
     /// api_keys = ["csk_example"]
     /// callback_origins = ["https://app.example.com"]
+    /// rate_limit = 200
+    /// rate_limit_burst = 400
     /// [oauth.github]
     /// client_id = "Iv1.abc"
     /// client_secret = "shh"
     /// "#).unwrap();
     /// assert_eq!(c.port, 8080);
     /// assert_eq!(c.projects[0].name, "acme");
+    /// assert_eq!((c.rate_limit, c.rate_limit_burst), (20.0, 40));
+    /// assert_eq!(c.projects[0].rate_limit, Some(200.0));
     /// ```
     pub fn from_toml_str(text: &str) -> Result<Self, ConfigError> {
         let f: FileConfig = toml::from_str(text)?;
-        let mut c = Self::empty();
+        let mut c = Self::empty().deployed_rate_limit();
         c.sandbox = false;
         if let Some(v) = f.bind {
             c.bind = v;
@@ -212,9 +257,16 @@ impl Config {
         if let Some(v) = f.max_body_bytes {
             c.max_body_bytes = v;
         }
+        if let Some(v) = f.rate_limit {
+            c.rate_limit = v;
+        }
+        if let Some(v) = f.rate_limit_burst {
+            c.rate_limit_burst = v;
+        }
         c.projects = f.projects;
         c.oauth_apps = f.oauth;
         c.extra_toolkits = f.toolkits;
+        c.validate().map_err(ConfigError::Invalid)?;
         Ok(c)
     }
 
@@ -228,9 +280,29 @@ impl Config {
     }
 
     /// Applies `COMPOSIO_SERVER_API_KEY` (added to the first project, created as `default`
-    /// when there is none), `COMPOSIO_SERVER_ENCRYPTION_KEY`, and
+    /// when there is none), `COMPOSIO_SERVER_ENCRYPTION_KEY`,
+    /// `COMPOSIO_SERVER_RATE_LIMIT` / `COMPOSIO_SERVER_RATE_LIMIT_BURST` (the server-wide
+    /// default; an invalid value makes `spawn` fail), and
     /// `COMPOSIO_SERVER_<TOOLKIT>_CLIENT_ID` / `_CLIENT_SECRET` for every known toolkit.
     pub fn apply_env(&mut self, toolkit_slugs: &[String]) {
+        if let Ok(v) = std::env::var("COMPOSIO_SERVER_RATE_LIMIT") {
+            match v.trim().parse::<f64>() {
+                Ok(n) if n.is_finite() && n >= 0.0 => self.rate_limit = n,
+                _ => self.env_errors.push(format!(
+                    "COMPOSIO_SERVER_RATE_LIMIT must be a number of requests per second \
+                     (0: unlimited), got `{v}`"
+                )),
+            }
+        }
+        if let Ok(v) = std::env::var("COMPOSIO_SERVER_RATE_LIMIT_BURST") {
+            match v.trim().parse::<u32>() {
+                Ok(n) => self.rate_limit_burst = n,
+                Err(_) => self.env_errors.push(format!(
+                    "COMPOSIO_SERVER_RATE_LIMIT_BURST must be a whole number of requests, \
+                     got `{v}`"
+                )),
+            }
+        }
         if let Ok(key) = std::env::var("COMPOSIO_SERVER_API_KEY") {
             if !key.trim().is_empty() {
                 match self.projects.first_mut() {
@@ -321,6 +393,51 @@ impl Config {
         self
     }
 
+    /// Sets the server-wide default rate limit of every project: `per_second` sustained,
+    /// `burst` at once; `per_second == 0.0` is unlimited (the default of
+    /// [`Config::default`]). Projects override it with [`ProjectConfig::rate_limit`].
+    pub fn rate_limit(mut self, per_second: f64, burst: u32) -> Self {
+        self.rate_limit = per_second;
+        self.rate_limit_burst = burst;
+        self
+    }
+
+    /// Sets the rate limit of deployed servers ([`DEFAULT_RATE_LIMIT`],
+    /// [`DEFAULT_RATE_LIMIT_BURST`]); the binaries start from it.
+    pub fn deployed_rate_limit(self) -> Self {
+        self.rate_limit(DEFAULT_RATE_LIMIT, DEFAULT_RATE_LIMIT_BURST)
+    }
+
+    /// Checks the values a file, the environment or code may get wrong.
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        if let Some(e) = self.env_errors.first() {
+            return Err(e.clone());
+        }
+        let check = |what: &str, rate: f64, burst: u32| {
+            if !rate.is_finite() || rate < 0.0 {
+                return Err(format!(
+                    "{what}rate_limit must be a number of requests per second >= 0 \
+                     (0: unlimited), got {rate}"
+                ));
+            }
+            if rate > 0.0 && burst == 0 {
+                return Err(format!(
+                    "{what}rate_limit_burst must be at least 1 when rate_limit is set"
+                ));
+            }
+            Ok(())
+        };
+        check("", self.rate_limit, self.rate_limit_burst)?;
+        for p in &self.projects {
+            check(
+                &format!("project `{}`: ", p.name),
+                p.rate_limit.unwrap_or(self.rate_limit),
+                p.rate_limit_burst.unwrap_or(self.rate_limit_burst),
+            )?;
+        }
+        Ok(())
+    }
+
     /// Sets the lifetime of sandbox access tokens.
     pub fn sandbox_token_ttl(mut self, ttl: Duration) -> Self {
         self.sandbox_token_ttl = ttl;
@@ -365,5 +482,34 @@ mod tests {
         assert!(Config::from_toml_str("prot = 1").is_err());
         let c = Config::from_toml_str("sandbox = true").unwrap();
         assert!(c.sandbox && c.projects.is_empty());
+    }
+
+    #[test]
+    fn rate_limits_default_per_use_and_are_validated() {
+        let embedded = Config::default();
+        assert_eq!(embedded.rate_limit, 0.0, "embedded servers are unlimited");
+        let file = Config::from_toml_str("").unwrap();
+        assert_eq!(
+            (file.rate_limit, file.rate_limit_burst),
+            (DEFAULT_RATE_LIMIT, DEFAULT_RATE_LIMIT_BURST),
+            "config files get the deployed default"
+        );
+        let off = Config::from_toml_str(
+            "rate_limit = 0\n[[projects]]\nname = \"a\"\nrate_limit = 2.5\nrate_limit_burst = 5",
+        )
+        .unwrap();
+        assert_eq!(off.rate_limit, 0.0);
+        assert_eq!(off.projects[0].rate_limit, Some(2.5));
+        assert_eq!(off.projects[0].rate_limit_burst, Some(5));
+        assert!(Config::from_toml_str("rate_limit = -1").is_err());
+        assert!(Config::from_toml_str("rate_limit = 5\nrate_limit_burst = 0").is_err());
+        assert!(Config::from_toml_str("[[projects]]\nname = \"a\"\nrate_limit_burst = 0").is_err());
+        assert!(Config::from_toml_str("rate_limit_burst = -3").is_err());
+        let built = Config::default().rate_limit(2.0, 2);
+        assert_eq!((built.rate_limit, built.rate_limit_burst), (2.0, 2));
+        assert!(Config::default()
+            .rate_limit(f64::NAN, 2)
+            .validate()
+            .is_err());
     }
 }

@@ -43,6 +43,7 @@ mod flow;
 mod hub;
 mod oauth;
 mod pages;
+mod rate_limit;
 mod server;
 mod state;
 mod sweeper;

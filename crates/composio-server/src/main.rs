@@ -82,7 +82,9 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let mut config = match &cli.config {
         Some(path) => Config::load(path)?,
-        None => Config::empty().sandbox(false),
+        // A deployed server limits each project (50 requests/s, bursts of 100) unless
+        // COMPOSIO_SERVER_RATE_LIMIT=0 or the config file says otherwise.
+        None => Config::empty().sandbox(false).deployed_rate_limit(),
     };
     let explicit_port = std::env::args().any(|a| a == "--port" || a.starts_with("--port="));
     if explicit_port || cli.config.is_none() {

@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 use crate::catalog::{Catalog, CatalogError};
 use crate::config::Config;
 use crate::crypto::{hash_api_key, Cipher, CryptoError, Secret};
+use crate::rate_limit::{Limit, RateLimiter};
 use crate::sandbox::SandboxState;
 use crate::state::{AppState, SharedState};
 use crate::store::{SqliteStore, Store, StoreError};
@@ -185,6 +186,7 @@ pub(crate) async fn open_store(config: &Config) -> Result<Arc<dyn Store>, Server
 
 /// Starts a server and returns once it accepts connections.
 pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
+    config.validate().map_err(ServerError::Config)?;
     let mut catalog = Catalog::builtin()?;
     catalog.extend(config.extra_toolkits.clone())?;
     let store = open_store(&config).await?;
@@ -213,8 +215,18 @@ pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
     }
     let mut origins = HashMap::new();
     let mut api_keys = Vec::new();
+    let mut limits = HashMap::new();
     for p in &config.projects {
         let id = store.ensure_project(&p.name).await?;
+        if p.rate_limit.is_some() || p.rate_limit_burst.is_some() {
+            limits.insert(
+                id.clone(),
+                Limit {
+                    per_second: p.rate_limit.unwrap_or(config.rate_limit),
+                    burst: p.rate_limit_burst.unwrap_or(config.rate_limit_burst),
+                },
+            );
+        }
         for k in &p.api_keys {
             store.add_api_key(&id, &hash_api_key(k.expose())).await?;
             api_keys.push(k.expose().to_owned());
@@ -246,6 +258,7 @@ pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
         .user_agent(concat!("composio-server/", env!("CARGO_PKG_VERSION")))
         .build()?;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let config_rate = (config.rate_limit, config.rate_limit_burst);
     let state: SharedState = Arc::new(AppState {
         store,
         cipher,
@@ -259,6 +272,13 @@ pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
         http,
         shutdown: shutdown_rx.clone(),
         idempotency_locks: Default::default(),
+        rate_limits: RateLimiter::new(
+            Limit {
+                per_second: config_rate.0,
+                burst: config_rate.1,
+            },
+            limits,
+        ),
     });
 
     let app = crate::api::router(state.clone());
@@ -281,7 +301,14 @@ pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
         }
     });
     let sweeper = tokio::spawn(crate::sweeper::run(state.clone(), shutdown_rx));
-    tracing::info!(%url, %public_url, sandbox = state.config.sandbox, "composio-server listening");
+    tracing::info!(
+        %url,
+        %public_url,
+        sandbox = state.config.sandbox,
+        rate_limit = state.config.rate_limit,
+        rate_limit_burst = state.config.rate_limit_burst,
+        "composio-server listening"
+    );
     Ok(ServerHandle {
         url,
         public_url,

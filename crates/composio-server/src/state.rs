@@ -35,6 +35,8 @@ pub(crate) struct AppState {
     pub sandbox: SandboxState,
     /// Flips to `true` on shutdown (ends watch streams).
     pub shutdown: watch::Receiver<bool>,
+    /// Per-project token buckets of the API.
+    pub rate_limits: crate::rate_limit::RateLimiter,
     /// One lock per idempotency key in flight, so concurrent duplicates run once.
     pub idempotency_locks: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }

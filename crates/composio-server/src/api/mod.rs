@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
@@ -27,6 +27,7 @@ use serde::de::DeserializeOwned;
 use tower_http::trace::TraceLayer;
 
 use crate::error::{ApiError, ApiResult, REQUEST_ID};
+use crate::rate_limit::{self, Decision};
 use crate::state::SharedState;
 use crate::store::IdempotentResponse;
 use crate::util::now_ms;
@@ -189,6 +190,16 @@ fn bare_error_envelope(status: StatusCode) -> Response {
     ApiError::new(status, slug, msg).into_response()
 }
 
+/// Whether the request opens the long-lived `watch-v1` stream, which the rate limit does not
+/// count (adding or removing its ids does count).
+fn is_watch_stream(req: &Request) -> bool {
+    req.method() == Method::POST && req.uri().path().ends_with("/connected_accounts/watch")
+}
+
+/// Resolves the `x-api-key` to its [`Project`] (401 envelope otherwise), then counts the
+/// request against the project's rate limit (429 envelope with `retry-after` and
+/// `retry-after-ms` when over it; `x-ratelimit-limit` / `x-ratelimit-remaining` on the
+/// responses of limited projects).
 async fn require_api_key(
     State(state): State<SharedState>,
     mut req: Request,
@@ -204,8 +215,18 @@ async fn require_api_key(
     };
     match state.keys.project_of(&*state.store, key).await {
         Ok(Some(p)) => {
+            let decision = if is_watch_stream(&req) {
+                Decision::Unlimited
+            } else {
+                state.rate_limits.check(&p, std::time::Instant::now())
+            };
+            if matches!(decision, Decision::Limited { .. }) {
+                return rate_limit::limited_response(state.rate_limits.limit_of(&p), decision);
+            }
             req.extensions_mut().insert(Project(p));
-            next.run(req).await
+            let mut resp = next.run(req).await;
+            decision.add_headers(resp.headers_mut());
+            resp
         }
         Ok(None) => ApiError::unauthorized("Invalid API key").into_response(),
         Err(e) => ApiError::internal(&e).into_response(),
