@@ -25,6 +25,22 @@ async fn start(config: Config) -> (ServerHandle, Composio) {
     (server, client)
 }
 
+/// Connects `toolkit` for `user` the manual way: session without in-chat management,
+/// authorize, approve the sandbox consent as a browser would, wait until ACTIVE.
+async fn connect(composio: &Composio, user: &str, toolkit: &str) -> composio::ConnectedAccount {
+    let session = composio
+        .create(user, SessionOptions::new().manage_connections(false))
+        .await
+        .unwrap();
+    let request = session.authorize(toolkit, None).await.unwrap();
+    Browser::new()
+        .unwrap()
+        .approve(request.redirect_url())
+        .await
+        .unwrap();
+    request.wait_for_connection(WAIT).await.unwrap()
+}
+
 fn client_for(server: &ServerHandle, version: ApiVersion) -> Composio {
     Composio::builder()
         .api_key(server.api_key().expect("a key"))
@@ -293,17 +309,7 @@ async fn putting_it_together_then_tools_and_mcp() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connected_accounts_round_trip() {
     let (server, composio) = start(Config::default()).await;
-    let session = composio
-        .create("user_acc", SessionOptions::new().manage_connections(false))
-        .await
-        .unwrap();
-    let request = session.authorize("linear", None).await.unwrap();
-    Browser::new()
-        .unwrap()
-        .approve(request.redirect_url())
-        .await
-        .unwrap();
-    let account = request.wait_for_connection(WAIT).await.unwrap();
+    let account = connect(&composio, "user_acc", "linear").await;
     let accounts = composio.connected_accounts();
 
     let listed = accounts
@@ -336,17 +342,7 @@ async fn connected_accounts_round_trip() {
 async fn api_v3_works_too() {
     let server = composio_server::spawn(Config::default()).await.unwrap();
     let composio = client_for(&server, ApiVersion::V3);
-    let session = composio
-        .create("user_v3", SessionOptions::new().manage_connections(false))
-        .await
-        .unwrap();
-    let request = session.authorize("gmail", None).await.unwrap();
-    Browser::new()
-        .unwrap()
-        .approve(request.redirect_url())
-        .await
-        .unwrap();
-    let account = request.wait_for_connection(WAIT).await.unwrap();
+    let account = connect(&composio, "user_v3", "gmail").await;
     assert_eq!(account.status, ConnectionStatus::Active);
     server.shutdown().await;
 }

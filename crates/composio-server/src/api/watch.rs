@@ -144,14 +144,7 @@ pub(super) async fn add_ids(
     ApiJson(req): ApiJson<WatchIdsRequest>,
 ) -> ApiResult<Response> {
     check_ids(&req.ids)?;
-    let n = state
-        .hub
-        .add(&watch_id, &project, &req.ids)
-        .ok_or_else(|| unknown_watch(&watch_id))?;
-    Ok(json_response(
-        StatusCode::OK,
-        &WatchIdsResponse::new(n as u64),
-    ))
+    watching(state.hub.add(&watch_id, &project, &req.ids), &watch_id)
 }
 
 pub(super) async fn remove_ids(
@@ -161,10 +154,12 @@ pub(super) async fn remove_ids(
     ApiJson(req): ApiJson<WatchIdsRequest>,
 ) -> ApiResult<Response> {
     check_ids(&req.ids)?;
-    let n = state
-        .hub
-        .remove(&watch_id, &project, &req.ids)
-        .ok_or_else(|| unknown_watch(&watch_id))?;
+    watching(state.hub.remove(&watch_id, &project, &req.ids), &watch_id)
+}
+
+/// The answer to adding or removing ids: how many the watch holds, or 404 for an unknown watch.
+fn watching(count: Option<usize>, watch_id: &str) -> ApiResult<Response> {
+    let n = count.ok_or_else(|| unknown_watch(watch_id))?;
     Ok(json_response(
         StatusCode::OK,
         &WatchIdsResponse::new(n as u64),
