@@ -4,7 +4,7 @@ use std::sync::{Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::crypto::{hash_api_key, hashes_equal};
-use crate::store::{Store, StoreResult};
+use crate::store::{ApiKeyRow, Store, StoreResult};
 
 /// How often an unknown key may trigger a reload from the store.
 const RELOAD_INTERVAL: Duration = Duration::from_secs(1);
@@ -14,12 +14,12 @@ const RELOAD_INTERVAL: Duration = Duration::from_secs(1);
 /// database), which makes keys created with `composio-server keys create` usable while the
 /// server runs.
 pub(crate) struct ApiKeys {
-    keys: RwLock<Vec<(Vec<u8>, String)>>,
+    keys: RwLock<Vec<ApiKeyRow>>,
     last_reload: Mutex<Option<Instant>>,
 }
 
 impl ApiKeys {
-    pub(crate) fn new(keys: Vec<(Vec<u8>, String)>) -> Self {
+    pub(crate) fn new(keys: Vec<ApiKeyRow>) -> Self {
         Self {
             keys: RwLock::new(keys),
             last_reload: Mutex::new(Some(Instant::now())),
@@ -55,9 +55,9 @@ impl ApiKeys {
         let keys = self.keys.read().unwrap_or_else(PoisonError::into_inner);
         let mut project = None;
         // Every entry is compared, so the time taken does not depend on which one matches.
-        for (h, p) in keys.iter() {
-            if hashes_equal(h, hash) {
-                project = Some(p.clone());
+        for k in keys.iter() {
+            if hashes_equal(&k.hash, hash) {
+                project = Some(k.project_id.clone());
             }
         }
         project

@@ -33,6 +33,13 @@ impl AuthScheme {
             Self::NoAuth => "NO_AUTH",
         }
     }
+
+    /// Parses the wire spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::OAuth2, Self::ApiKey, Self::NoAuth]
+            .into_iter()
+            .find(|a| a.as_str() == s)
+    }
 }
 
 /// A field collected by the Connect Link page of an API-key toolkit.

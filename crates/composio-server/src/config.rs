@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::catalog::ToolkitDef;
+use crate::clock::{SharedClock, SystemClock};
 use crate::crypto::{generate_api_key, Secret};
 
 /// A project: an isolated set of sessions and connected accounts, reached with its API keys.
@@ -123,6 +124,9 @@ pub struct Config {
     pub rate_limit: f64,
     /// Server-wide default of requests a project may make at once (the bucket size).
     pub rate_limit_burst: u32,
+    /// The source of time for expiry, leases and timestamps (the system clock; tests inject
+    /// a [`crate::clock::ManualClock`]).
+    pub clock: SharedClock,
     /// Invalid environment values seen by [`Config::apply_env`]; `spawn` reports them.
     pub(crate) env_errors: Vec<String>,
 }
@@ -153,6 +157,7 @@ impl Default for Config {
             idempotency_ttl: Duration::from_secs(24 * 3600),
             rate_limit: 0.0,
             rate_limit_burst: DEFAULT_RATE_LIMIT_BURST,
+            clock: std::sync::Arc::new(SystemClock),
             env_errors: Vec::new(),
         }
     }

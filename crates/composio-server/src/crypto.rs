@@ -138,7 +138,7 @@ pub fn hashes_equal(a: &[u8], b: &[u8]) -> bool {
 
 /// A new random API key (`csk_…`).
 pub fn generate_api_key() -> String {
-    crate::util::random_id("csk_", 40)
+    crate::ids::api_key()
 }
 
 /// PKCE S256 challenge of a verifier: `BASE64URL(SHA256(verifier))` without padding.

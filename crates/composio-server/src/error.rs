@@ -93,7 +93,19 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        Self::internal(&e)
+        match e {
+            StoreError::Unavailable(_) => {
+                tracing::error!(error = %e, "database unavailable");
+                let mut err = Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Server_Unavailable",
+                    "The server's database is unavailable; retry shortly",
+                );
+                err.retry_after = Some(1);
+                err
+            }
+            other => Self::internal(&other),
+        }
     }
 }
 

@@ -12,8 +12,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::mpsc;
 
-use crate::util::random_id;
-
 #[derive(Debug)]
 struct Watch {
     project_id: String,
@@ -55,7 +53,7 @@ impl Hub {
     /// A new watch of a project; the receiver yields ids to (re)read and push.
     pub fn register(&self, project_id: &str) -> (WatchGuard, mpsc::UnboundedReceiver<String>) {
         let (tx, rx) = mpsc::unbounded_channel();
-        let watch_id = random_id("wch_", 20);
+        let watch_id = crate::ids::watch();
         self.lock().watches.insert(
             watch_id.clone(),
             Watch {

@@ -29,26 +29,31 @@
 //! ```
 
 pub mod catalog;
+pub mod clock;
 pub mod config;
 pub mod credentials;
 pub mod crypto;
 pub mod sandbox;
-pub mod store;
 pub mod tools;
 
 mod api;
 mod api_keys;
+mod domain;
 mod error;
 mod flow;
 mod hub;
+mod ids;
 mod oauth;
 mod pages;
 mod rate_limit;
 mod server;
+mod service;
 mod state;
+mod store;
 mod sweeper;
 mod util;
 
 pub use config::{Config, OAuthApp, ProjectConfig};
 pub use error::ApiError;
 pub use server::{keys_create, run_until_signal, spawn, ServerError, ServerHandle};
+pub use store::StoreError;

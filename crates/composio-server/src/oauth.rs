@@ -12,7 +12,6 @@ use crate::catalog::ToolkitDef;
 use crate::crypto::Secret;
 use crate::sandbox::{SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET};
 use crate::state::AppState;
-use crate::util::now_ms;
 
 /// The OAuth app used for a toolkit.
 #[derive(Debug, Clone)]
@@ -133,6 +132,7 @@ pub(crate) fn authorize_url(
 fn credentials_from(
     tr: &oauth2::basic::BasicTokenResponse,
     previous_refresh: Option<String>,
+    now_ms: i64,
 ) -> StoredCredentials {
     StoredCredentials {
         access_token: Some(tr.access_token().secret().clone()),
@@ -140,9 +140,7 @@ fn credentials_from(
             .refresh_token()
             .map(|r| r.secret().clone())
             .or(previous_refresh),
-        expires_at: tr
-            .expires_in()
-            .map(|d| now_ms() + i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2)),
+        expires_at: tr.expires_in().map(|d| crate::clock::after(now_ms, d)),
         token_type: Some(format!("{:?}", tr.token_type()).to_lowercase()),
         scope: tr
             .scopes()
@@ -182,7 +180,7 @@ pub(crate) async fn exchange_code(
         .request_async(&state.http)
         .await
         .map_err(|e| describe(&e))?;
-    Ok(credentials_from(&tr, None))
+    Ok(credentials_from(&tr, None, state.clock.now_ms()))
 }
 
 /// Uses a refresh token.
@@ -198,7 +196,11 @@ pub(crate) async fn refresh(
         .request_async(&state.http)
         .await
         .map_err(|e| describe(&e))?;
-    Ok(credentials_from(&tr, Some(refresh_token.to_owned())))
+    Ok(credentials_from(
+        &tr,
+        Some(refresh_token.to_owned()),
+        state.clock.now_ms(),
+    ))
 }
 
 /// Reads non-secret identity (email, name) from the provider's userinfo endpoint.

@@ -16,7 +16,7 @@ use crate::crypto::{hash_api_key, Cipher, CryptoError, Secret};
 use crate::rate_limit::{Limit, RateLimiter};
 use crate::sandbox::SandboxState;
 use crate::state::{AppState, SharedState};
-use crate::store::{SqliteStore, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 /// Errors starting the server.
 #[derive(Debug, thiserror::Error)]
@@ -123,6 +123,7 @@ impl ServerHandle {
                 abort.abort();
             }
         }
+        self.state.store.close().await;
         tracing::info!("server stopped");
     }
 }
@@ -173,15 +174,24 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     }
 }
 
-/// Opens the store of a config (file DB in `data_dir`, else memory).
-pub(crate) async fn open_store(config: &Config) -> Result<Arc<dyn Store>, ServerError> {
-    Ok(match &config.data_dir {
-        Some(dir) => {
-            std::fs::create_dir_all(dir)?;
-            Arc::new(SqliteStore::open(&dir.join("composio.db")).await?)
-        }
-        None => Arc::new(SqliteStore::memory().await?),
-    })
+/// Checks that `cipher` can read what the database was sealed with, recording the check
+/// value on first start.
+async fn check_key(store: &dyn Store, cipher: &Cipher, had_check: bool) -> Result<(), ServerError> {
+    let sealed = store
+        .init_meta(KEY_CHECK, &cipher.encrypt(KEY_CHECK_PLAINTEXT)?)
+        .await?;
+    if cipher.decrypt(&sealed).ok().as_deref() != Some(KEY_CHECK_PLAINTEXT) {
+        return Err(ServerError::Config(
+            "the encryption key is not the one this database was created with, so the \
+             stored credentials could not be read; start with the original key \
+             (COMPOSIO_SERVER_ENCRYPTION_KEY or <data dir>/encryption.key)"
+                .to_owned(),
+        ));
+    }
+    if !had_check {
+        tracing::debug!("recorded the encryption key check");
+    }
+    Ok(())
 }
 
 /// Starts a server and returns once it accepts connections.
@@ -189,30 +199,14 @@ pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
     config.validate().map_err(ServerError::Config)?;
     let mut catalog = Catalog::builtin()?;
     catalog.extend(config.extra_toolkits.clone())?;
-    let store = open_store(&config).await?;
-    let key_check = store.get_meta(KEY_CHECK).await?;
+    let store = crate::store::open(&config).await?;
+    let had_check = store.get_meta(KEY_CHECK).await?.is_some();
     let cipher = match (&config.encryption_key, &config.data_dir) {
         (Some(k), _) => Cipher::from_base64(k.expose())?,
-        (None, Some(dir)) => load_or_create_key(dir, key_check.is_some())?,
+        (None, Some(dir)) => load_or_create_key(dir, had_check)?,
         (None, None) => Cipher::from_base64(&Cipher::generate_key_base64())?,
     };
-    match key_check {
-        Some(sealed) => {
-            if cipher.decrypt(&sealed).ok().as_deref() != Some(KEY_CHECK_PLAINTEXT) {
-                return Err(ServerError::Config(
-                    "the encryption key is not the one this database was created with, so the \
-                     stored credentials could not be read; start with the original key \
-                     (COMPOSIO_SERVER_ENCRYPTION_KEY or <data dir>/encryption.key)"
-                        .to_owned(),
-                ));
-            }
-        }
-        None => {
-            store
-                .set_meta(KEY_CHECK, &cipher.encrypt(KEY_CHECK_PLAINTEXT)?)
-                .await?
-        }
-    }
+    check_key(&*store, &cipher, had_check).await?;
     let mut origins = HashMap::new();
     let mut api_keys = Vec::new();
     let mut limits = HashMap::new();
@@ -259,11 +253,15 @@ pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
         .build()?;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let config_rate = (config.rate_limit, config.rate_limit_burst);
+    let clock = config.clock.clone();
     let state: SharedState = Arc::new(AppState {
         store,
         cipher,
         catalog,
-        sandbox: SandboxState::new(config.sandbox_token_ttl),
+        sandbox: SandboxState::new(config.sandbox_token_ttl, clock.clone()),
+        clock,
+        lease_holder: crate::ids::lease_holder(),
+        refresh_locks: Default::default(),
         config,
         public_url: public_url.clone(),
         keys: crate::api_keys::ApiKeys::new(keys),
@@ -358,9 +356,10 @@ pub async fn keys_create(config: &Config, project: &str) -> Result<String, Serve
             "keys create needs a data directory".into(),
         ));
     }
-    let store = open_store(config).await?;
+    let store = crate::store::open(config).await?;
     let id = store.ensure_project(project).await?;
     let key = crate::crypto::generate_api_key();
     store.add_api_key(&id, &hash_api_key(&key)).await?;
+    store.close().await;
     Ok(key)
 }

@@ -9,13 +9,14 @@ use serde_json::json;
 use tokio::sync::watch;
 
 use crate::catalog::{Catalog, ToolkitDef};
+use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::crypto::Cipher;
 use crate::error::{ApiError, ApiResult};
 use crate::hub::Hub;
 use crate::sandbox::SandboxState;
 use crate::store::{AccountRow, Store};
-use crate::util::format_ts;
+use crate::util::{format_ts, KeyedLocks};
 
 /// Everything request handlers share.
 pub(crate) struct AppState {
@@ -38,7 +39,13 @@ pub(crate) struct AppState {
     /// Per-project token buckets of the API.
     pub rate_limits: crate::rate_limit::RateLimiter,
     /// One lock per idempotency key in flight, so concurrent duplicates run once.
-    pub idempotency_locks: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    pub idempotency_locks: KeyedLocks,
+    /// One lock per account whose credentials are being refreshed (single flight).
+    pub refresh_locks: KeyedLocks,
+    /// The one source of time (injected through the config).
+    pub clock: SharedClock,
+    /// This process's name on the leases it takes in the database.
+    pub lease_holder: String,
 }
 
 pub(crate) type SharedState = Arc<AppState>;
@@ -52,7 +59,7 @@ pub(crate) fn model<T: DeserializeOwned>(value: serde_json::Value) -> ApiResult<
 impl AppState {
     /// The auth config id of a toolkit in a project (stable, derived).
     pub fn auth_config_id(&self, project_id: &str, toolkit: &str) -> String {
-        crate::crypto::derived_id("ac_", &[project_id, toolkit])
+        crate::ids::auth_config(project_id, toolkit)
     }
 
     /// The toolkit whose auth config id in `project_id` is `id`.
@@ -91,7 +98,7 @@ impl AppState {
             "toolkit": {"slug": a.toolkit},
             "auth_config": {
                 "id": a.auth_config_id,
-                "auth_scheme": a.auth_scheme,
+                "auth_scheme": a.auth_scheme.as_str(),
                 "is_composio_managed": self.is_managed(&a.toolkit),
                 "is_disabled": false
             },

@@ -1,13 +1,7 @@
-//! Small helpers: clocks, RFC 3339 timestamps, random ids, HTML escaping.
+//! Small helpers: RFC 3339 timestamps, HTML escaping, per-key async locks.
 
-use rand::distributions::Alphanumeric;
-use rand::Rng;
-
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> i64 {
-    let now = time::OffsetDateTime::now_utc();
-    (now.unix_timestamp_nanos() / 1_000_000) as i64
-}
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// Formats epoch milliseconds as `2026-01-10T12:00:00.000Z`.
 pub fn format_ts(ms: i64) -> String {
@@ -25,18 +19,24 @@ pub fn format_ts(ms: i64) -> String {
     )
 }
 
-/// A random alphanumeric string of `len` characters.
-pub fn random_string(len: usize) -> String {
-    rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(len)
-        .map(char::from)
-        .collect()
+/// One async mutex per key, made on first use and forgotten when nobody holds or waits for
+/// it: runs work single-flight per key within this process (idempotency keys, credential
+/// refreshes).
+#[derive(Debug, Default)]
+pub(crate) struct KeyedLocks {
+    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
-/// `prefix` followed by `len` random alphanumeric characters (`ca_…`, `trs_…`).
-pub fn random_id(prefix: &str, len: usize) -> String {
-    format!("{prefix}{}", random_string(len))
+impl KeyedLocks {
+    /// Waits for the lock of `key`; it is held until the guard is dropped.
+    pub(crate) async fn lock(&self, key: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut locks = self.locks.lock().unwrap_or_else(PoisonError::into_inner);
+            locks.retain(|_, l| Arc::strong_count(l) > 1);
+            locks.entry(key.to_owned()).or_default().clone()
+        };
+        lock.lock_owned().await
+    }
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -83,6 +83,22 @@ mod tests {
             html_escape("<a href=\"x\">&'"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#x27;"
         );
+    }
+
+    #[tokio::test]
+    async fn keyed_locks_serialize_one_key_only() {
+        let locks = KeyedLocks::default();
+        let a = locks.lock("a").await;
+        // Another key is free while `a` is held.
+        let b = tokio::time::timeout(std::time::Duration::from_secs(1), locks.lock("b")).await;
+        assert!(b.is_ok());
+        // The same key waits until `a` is released.
+        let again =
+            tokio::time::timeout(std::time::Duration::from_millis(50), locks.lock("a")).await;
+        assert!(again.is_err());
+        drop(a);
+        let again = tokio::time::timeout(std::time::Duration::from_secs(1), locks.lock("a")).await;
+        assert!(again.is_ok());
     }
 
     #[test]

@@ -13,32 +13,20 @@ use super::{
     idempotent, json_response, page_json, parse_cursor, parse_limit, query_map, ApiJson, Project,
 };
 use crate::error::{ApiError, ApiResult};
+use crate::service::accounts::{self, load_account};
+use crate::service::connections;
 use crate::state::{model, SharedState};
-use crate::store::{AccountFilter, AccountRow};
+use crate::store::{AccountFilter, AccountOrder};
 use crate::util::{format_ts, split_list};
-
-pub(crate) fn account_not_found(id: &str) -> ApiError {
-    ApiError::not_found(
-        "ConnectedAccount_NotFound",
-        format!("Connected account '{id}' not found"),
-    )
-    .fix("Check the id; accounts belong to the project of the API key.")
-}
-
-async fn load(state: &SharedState, project: &str, id: &str) -> ApiResult<AccountRow> {
-    state
-        .store
-        .get_account(project, id)
-        .await?
-        .ok_or_else(|| account_not_found(id))
-}
+use composio_core::models::{OrderBy, OrderDirection};
+use composio_core::ConnectionStatus;
 
 pub(super) async fn get_one(
     State(state): State<SharedState>,
     Extension(Project(project)): Extension<Project>,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let a = load(&state, &project, &id).await?;
+    let a = load_account(&state, &project, &id).await?;
     Ok(json_response(StatusCode::OK, &state.account_model(&a)?))
 }
 
@@ -51,19 +39,19 @@ pub(super) async fn list(
     let list = |k: &str| split_list(q.get(k).map(String::as_str));
     let limit = parse_limit(&q, 20, 1000)?;
     let offset = parse_cursor(&q)?;
-    let order_by_updated = match q.get("order_by").map(String::as_str) {
-        None | Some("") | Some("created_at") => false,
-        Some("updated_at") => true,
+    let by = match q.get("order_by").map(String::as_str) {
+        None | Some("") | Some("created_at") => OrderBy::CreatedAt,
+        Some("updated_at") => OrderBy::UpdatedAt,
         Some(o) => {
             return Err(ApiError::bad_request(format!(
                 "`order_by` must be created_at or updated_at, got `{o}`"
             )))
         }
     };
-    let ascending = match q.get("order_direction").map(|s| s.to_ascii_lowercase()) {
-        None => false,
-        Some(d) if d.is_empty() || d == "desc" => false,
-        Some(d) if d == "asc" => true,
+    let direction = match q.get("order_direction").map(|s| s.to_ascii_lowercase()) {
+        None => OrderDirection::Desc,
+        Some(d) if d.is_empty() || d == "desc" => OrderDirection::Desc,
+        Some(d) if d == "asc" => OrderDirection::Asc,
         Some(d) => {
             return Err(ApiError::bad_request(format!(
                 "`order_direction` must be asc or desc, got `{d}`"
@@ -77,18 +65,19 @@ pub(super) async fn list(
             .collect(),
         statuses: list("statuses")
             .into_iter()
-            .map(|s| s.to_ascii_uppercase())
+            .map(|s| ConnectionStatus::parse(&s.to_ascii_uppercase()))
             .collect(),
         user_ids: list("user_ids"),
         auth_config_ids: list("auth_config_ids"),
         ids: list("connected_account_ids"),
-        order_by_updated,
-        ascending,
+        order: AccountOrder { by, direction },
         offset,
         limit,
     };
-    let (rows, total) = state.store.list_accounts(&project, &filter).await?;
-    let items = rows
+    let page = state.store.list_accounts(&project, &filter).await?;
+    let total = page.total;
+    let items = page
+        .rows
         .iter()
         .map(|a| state.account_model(a))
         .collect::<ApiResult<Vec<_>>>()?;
@@ -122,7 +111,7 @@ pub(super) async fn link(
         &headers,
         "POST connected_accounts/link",
         async {
-            let (link, account) = crate::flow::create_link(
+            let conn = connections::create_link(
                 &state,
                 &project,
                 &req.user_id,
@@ -131,10 +120,10 @@ pub(super) async fn link(
             )
             .await?;
             let resp: CreateAccountLinkResponse = model(json!({
-                "link_token": link.token,
-                "redirect_url": crate::flow::link_url(&state, &link.token),
-                "expires_at": format_ts(link.expires_at),
-                "connected_account_id": account.id,
+                "link_token": conn.link.token,
+                "redirect_url": connections::link_url(&state, &conn.link.token),
+                "expires_at": format_ts(conn.link.expires_at),
+                "connected_account_id": conn.account.id,
             }))?;
             Ok((
                 StatusCode::CREATED,
@@ -150,11 +139,7 @@ pub(super) async fn delete(
     Extension(Project(project)): Extension<Project>,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    if !state.store.delete_account(&project, &id).await? {
-        return Err(account_not_found(&id));
-    }
-    tracing::info!(account_id = %id, "connected account deleted");
-    state.changed(&id);
+    accounts::delete_account(&state, &project, &id).await?;
     Ok(json_response(
         StatusCode::OK,
         &json!({"success": true, "id": id, "deleted": true}),
@@ -167,30 +152,7 @@ pub(super) async fn set_status(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<UpdateAccountStatusRequest>,
 ) -> ApiResult<Response> {
-    let a = load(&state, &project, &id).await?;
-    let updated = match (req.enabled, a.status.as_str()) {
-        (false, "ACTIVE") | (false, "INACTIVE") => {
-            state
-                .store
-                .set_account_status(&id, "INACTIVE", Some("Disabled"), true)
-                .await?
-        }
-        (true, "INACTIVE") | (true, "ACTIVE") => {
-            state
-                .store
-                .set_account_status(&id, "ACTIVE", None, false)
-                .await?
-        }
-        (_, other) => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "ConnectedAccount_InvalidState",
-                format!("A connected account in status {other} cannot be enabled or disabled"),
-            ))
-        }
-    };
-    let updated = updated.ok_or_else(|| account_not_found(&id))?;
-    state.changed(&id);
+    let updated = accounts::set_enabled(&state, &project, &id, req.enabled).await?;
     let mut body = serde_json::to_value(state.account_model(&updated)?).unwrap_or_default();
     body["success"] = json!(true);
     Ok(json_response(StatusCode::OK, &body))

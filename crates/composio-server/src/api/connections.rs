@@ -11,18 +11,15 @@ use serde_json::{json, Map, Value};
 use super::sessions::toolkit_allowed;
 use crate::catalog::{AuthScheme, ToolkitDef};
 use crate::error::{ApiError, ApiResult};
+use crate::service::accounts::session_account;
+use crate::service::connections::{self, new_account_key};
 use crate::state::SharedState;
 use crate::store::{AccountFilter, AccountRow};
-use crate::tools::exec::session_account;
+use composio_core::ConnectionStatus;
 
 /// Default and largest wait of `COMPOSIO_WAIT_FOR_CONNECTIONS`.
 const DEFAULT_WAIT: u64 = 60;
 const MAX_WAIT: u64 = 120;
-
-/// The hub key notified when a new account of a user's toolkit is created.
-pub(crate) fn new_account_key(project: &str, user_id: &str, toolkit: &str) -> String {
-    format!("new-account {project} {user_id} {toolkit}")
-}
 
 /// Toolkit slugs of the arguments, trimmed, deduplicated (case-insensitively), in order.
 pub(super) fn toolkit_args(args: &Map<String, Value>) -> Vec<String> {
@@ -109,9 +106,7 @@ pub(super) async fn manage(
             continue;
         }
         let existing = session_account(state, project, config, &tk.slug).await?;
-        let live = existing
-            .as_ref()
-            .filter(|a| a.status == "ACTIVE" && !a.is_disabled);
+        let live = existing.as_ref().filter(|a| a.is_usable());
         let mut r = json!({"toolkit": tk.slug, "has_active_connection": live.is_some(),
             "was_reinitiated": false, "current_user_info": null, "error_message": null,
             "connected_account_id": null, "auth_config_id": null});
@@ -124,7 +119,7 @@ pub(super) async fn manage(
                 active += 1;
             }
             _ => {
-                match crate::flow::create_link(
+                match connections::create_link(
                     state,
                     project,
                     &config.user_id,
@@ -133,18 +128,18 @@ pub(super) async fn manage(
                 )
                 .await
                 {
-                    Ok((link, account)) => {
+                    Ok(conn) => {
                         r["status"] = json!("initiated");
                         r["was_reinitiated"] = json!(live.is_some());
-                        r["redirect_url"] = json!(crate::flow::link_url(state, &link.token));
+                        r["redirect_url"] = json!(connections::link_url(state, &conn.link.token));
                         r["instruction"] = json!(format!(
                             "Share this link with the user so they can connect their {} \
                              account, and ask them to tell you when they are done; then retry \
                              the task.",
                             tk.name
                         ));
-                        r["connected_account_id"] = json!(account.id);
-                        r["auth_config_id"] = json!(account.auth_config_id);
+                        r["connected_account_id"] = json!(conn.account.id);
+                        r["auth_config_id"] = json!(conn.account.auth_config_id);
                         initiated += 1;
                     }
                     Err(e) => {
@@ -170,10 +165,6 @@ pub(super) async fn manage(
         "summary": {"total_toolkits": toolkits.len(), "active_connections": active,
                     "initiated_connections": initiated, "failed_connections": failures},
     }))
-}
-
-fn finished(status: Option<&str>) -> bool {
-    matches!(status, Some("ACTIVE" | "FAILED" | "EXPIRED" | "REVOKED"))
 }
 
 /// The wait time of `COMPOSIO_WAIT_FOR_CONNECTIONS` (`timeout_seconds`, 1..=120, default 60).
@@ -220,9 +211,10 @@ pub(super) async fn wait(
                 limit: 100,
                 ..Default::default()
             };
-            let (rows, _) = state.store.list_accounts(project, &filter).await?;
+            let page = state.store.list_accounts(project, &filter).await?;
             fresh.extend(
-                rows.iter()
+                page.rows
+                    .iter()
                     .map(|a| a.id.clone())
                     .filter(|id| !watched.contains(id)),
             );
@@ -237,7 +229,7 @@ pub(super) async fn wait(
             watched.extend(fresh);
             continue;
         }
-        let done = |a: &Option<AccountRow>| finished(a.as_ref().map(|a| a.status.as_str()));
+        let done = |a: &Option<AccountRow>| a.as_ref().is_some_and(|a| a.status.ends_wait());
         let complete = if all {
             accounts.iter().all(|(_, a)| done(a))
         } else {
@@ -266,7 +258,9 @@ async fn wait_result(
 ) -> Value {
     let mut results = Map::new();
     for (slug, a) in accounts {
-        let active = a.as_ref().is_some_and(|a| a.status == "ACTIVE");
+        let active = a
+            .as_ref()
+            .is_some_and(|a| a.status == ConnectionStatus::Active);
         let info = match (a, state.catalog.get(slug)) {
             (Some(a), Some(tk)) if active => current_user_info(state, tk, a).await,
             _ => Value::Null,
@@ -286,7 +280,10 @@ async fn wait_result(
     }
     let n = accounts
         .iter()
-        .filter(|(_, a)| a.as_ref().is_some_and(|a| a.status == "ACTIVE"))
+        .filter(|(_, a)| {
+            a.as_ref()
+                .is_some_and(|a| a.status == ConnectionStatus::Active)
+        })
         .count();
     let message = if complete {
         format!("{n} of {} connection(s) active", accounts.len())

@@ -21,7 +21,6 @@ use super::{connections, json_response, search, ApiJson, Project};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{model, SharedState};
 use crate::tools::schema;
-use crate::util::random_id;
 
 mod schemas;
 
@@ -91,7 +90,7 @@ pub(crate) async fn execute_tool(
     args: &Value,
 ) -> ApiResult<ExecuteResponse> {
     let (_, config) = load(state, project, id).await?;
-    let log_id = random_id("log_", 12);
+    let log_id = crate::ids::execution_log();
     let slug = slug.trim();
     let upper = slug.to_ascii_uppercase();
     if !schemas::is_meta(&upper) {
@@ -141,7 +140,7 @@ pub(crate) async fn execute_tool(
         _ => {
             let config = &config;
             search::multi_execute(&args, log_id, |slug, a| async move {
-                let inner = random_id("log_", 12);
+                let inner = crate::ids::execution_log();
                 if schemas::is_meta(&slug.to_ascii_uppercase()) {
                     let e = format!("{slug}: meta tools cannot run inside COMPOSIO_MULTI_EXECUTE_TOOL; call it directly");
                     return (false, json!({}), Some(e));

@@ -9,8 +9,6 @@ mod search;
 mod sessions;
 mod watch;
 
-pub(crate) use connections::new_account_key;
-
 use std::collections::HashMap;
 
 use axum::body::{Body, Bytes};
@@ -30,7 +28,6 @@ use crate::error::{ApiError, ApiResult, REQUEST_ID};
 use crate::rate_limit::{self, Decision};
 use crate::state::SharedState;
 use crate::store::IdempotentResponse;
-use crate::util::now_ms;
 
 /// The OpenAPI document of the server.
 const OPENAPI: &str = include_str!("../openapi.json");
@@ -369,23 +366,14 @@ where
 {
     let key = idempotency_key(headers, scope).map(|k| format!("{project} {k}"));
     // Serialize requests sharing a key; the guard is held until the response is stored.
-    let lock = key.as_ref().map(|k| {
-        let mut locks = state
-            .idempotency_locks
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        locks.retain(|_, l| std::sync::Arc::strong_count(l) > 1);
-        locks.entry(k.clone()).or_default().clone()
-    });
-    let _guard = match &lock {
-        Some(l) => Some(l.lock().await),
+    let _guard = match &key {
+        Some(k) => Some(state.idempotency_locks.lock(k).await),
         None => None,
     };
     if let Some(key) = &key {
-        let ttl = i64::try_from(state.config.idempotency_ttl.as_millis()).unwrap_or(i64::MAX);
         if let Some(prev) = state
             .store
-            .idempotent_get(project, key, now_ms().saturating_sub(ttl))
+            .idempotent_get(project, key, state.config.idempotency_ttl)
             .await?
         {
             let status = StatusCode::from_u16(prev.status).unwrap_or(StatusCode::OK);
@@ -406,10 +394,7 @@ where
             status: status.as_u16(),
             body: body.to_string(),
         };
-        state
-            .store
-            .idempotent_put(project, key, &stored, now_ms())
-            .await?;
+        state.store.idempotent_put(project, key, &stored).await?;
     }
     Ok(json_response(status, &body))
 }

@@ -10,8 +10,8 @@ use serde_json::{json, Map, Value};
 use super::sessions::toolkit_allowed;
 use crate::catalog::ToolkitDef;
 use crate::error::ApiResult;
+use crate::service::accounts::session_account;
 use crate::state::SharedState;
-use crate::tools::exec::session_account;
 use crate::tools::ToolDef;
 
 /// Tools returned per use case.
@@ -131,7 +131,7 @@ pub(super) async fn search(
                     let c = tk.is_no_auth()
                         || session_account(state, project, config, &tk.slug)
                             .await?
-                            .is_some_and(|a| a.status == "ACTIVE" && !a.is_disabled);
+                            .is_some_and(|a| a.is_usable());
                     connected.insert(tk.slug.clone(), c);
                     c
                 }

@@ -16,9 +16,10 @@ use super::{
 };
 use crate::catalog::ToolkitDef;
 use crate::error::{ApiError, ApiResult};
+use crate::service::connections;
 use crate::state::{model, SharedState};
-use crate::store::SessionRow;
-use crate::util::{format_ts, now_ms, random_id, split_list};
+use crate::store::{NewSession, SessionRow};
+use crate::util::{format_ts, split_list};
 
 /// 404 for an unknown toolkit, suggesting the closest slug.
 pub(crate) fn unknown_toolkit(state: &SharedState, slug: &str) -> ApiError {
@@ -150,13 +151,12 @@ pub(super) async fn create(
     }
     let config: SessionConfig = model(config)?;
     idempotent(&state, &project, &headers, "POST session", async {
-        let id = random_id("trs_", 12);
-        let row = SessionRow {
+        let id = crate::ids::session();
+        let row = NewSession {
             id: id.clone(),
             project_id: project.clone(),
             user_id: req.user_id.clone(),
             config: serde_json::to_string(&config).map_err(|e| ApiError::internal(&e))?,
-            created_at: now_ms(),
         };
         state.store.insert_session(&row).await?;
         tracing::info!(session_id = %id, "session created");
@@ -213,12 +213,11 @@ pub(super) async fn link(
     });
     let scope = format!("POST link {id}");
     idempotent(&state, &project, &headers, &scope, async {
-        let (link, account) =
-            crate::flow::create_link(&state, &project, &row.user_id, tk, callback).await?;
+        let conn = connections::create_link(&state, &project, &row.user_id, tk, callback).await?;
         let resp = LinkResponse::new(
-            &link.token,
-            crate::flow::link_url(&state, &link.token),
-            &account.id,
+            &conn.link.token,
+            connections::link_url(&state, &conn.link.token),
+            &conn.account.id,
         );
         Ok((
             StatusCode::CREATED,
@@ -256,7 +255,7 @@ pub(crate) async fn toolkit_item(
         json!({
             "id": a.id, "user_id": a.user_id, "status": a.status,
             "created_at": format_ts(a.created_at),
-            "auth_config": {"id": a.auth_config_id, "auth_scheme": a.auth_scheme,
+            "auth_config": {"id": a.auth_config_id, "auth_scheme": a.auth_scheme.as_str(),
                             "is_composio_managed": state.is_managed(&a.toolkit)},
         })
     });

@@ -18,7 +18,6 @@ use time::OffsetDateTime;
 
 use super::sandbox_identity;
 use crate::state::SharedState;
-use crate::util::now_ms;
 
 fn error(status: StatusCode, message: &str) -> Response {
     (
@@ -29,7 +28,7 @@ fn error(status: StatusCode, message: &str) -> Response {
 }
 
 /// The subject of a valid sandbox access token, or the 401 message to send.
-fn subject(state: &SharedState, headers: &HeaderMap) -> Result<String, &'static str> {
+pub(super) fn subject(state: &SharedState, headers: &HeaderMap) -> Result<String, &'static str> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -40,7 +39,7 @@ fn subject(state: &SharedState, headers: &HeaderMap) -> Result<String, &'static 
         .map(str::trim)
         .unwrap_or_default();
     match state.sandbox.lock().access.get(token) {
-        Some((subject, exp)) if *exp > now_ms() => Ok(subject.clone()),
+        Some((subject, exp)) if *exp > state.clock.now_ms() => Ok(subject.clone()),
         Some(_) => Err("The access token expired; refresh it."),
         None => Err("Request had invalid authentication credentials."),
     }

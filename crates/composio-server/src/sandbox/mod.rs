@@ -24,10 +24,10 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::json;
 
+use crate::clock::SharedClock;
 use crate::crypto::pkce_s256;
 use crate::pages;
 use crate::state::SharedState;
-use crate::util::{now_ms, random_string};
 
 /// Client id the server uses with the sandbox provider.
 pub const SANDBOX_CLIENT_ID: &str = "composio-sandbox";
@@ -56,6 +56,7 @@ struct Inner {
 pub struct SandboxState {
     inner: Arc<Mutex<Inner>>,
     token_ttl: Duration,
+    clock: SharedClock,
 }
 
 impl std::fmt::Debug for SandboxState {
@@ -65,10 +66,11 @@ impl std::fmt::Debug for SandboxState {
 }
 
 impl SandboxState {
-    pub(crate) fn new(token_ttl: Duration) -> Self {
+    pub(crate) fn new(token_ttl: Duration, clock: SharedClock) -> Self {
         Self {
             inner: Arc::default(),
             token_ttl,
+            clock,
         }
     }
 
@@ -87,13 +89,13 @@ impl SandboxState {
     }
 
     fn issue(&self, subject: &str, scope: &str, refresh: Option<String>) -> serde_json::Value {
-        let access = format!("sbx_at_{}", random_string(32));
-        let refresh = refresh.unwrap_or_else(|| format!("sbx_rt_{}", random_string(32)));
-        let ttl = i64::try_from(self.token_ttl.as_millis()).unwrap_or(i64::MAX / 2);
+        let access = crate::ids::sandbox_token("at");
+        let refresh = refresh.unwrap_or_else(|| crate::ids::sandbox_token("rt"));
+        let expires = crate::clock::after(self.clock.now_ms(), self.token_ttl);
         let mut inner = self.lock();
         inner
             .access
-            .insert(access.clone(), (subject.to_owned(), now_ms() + ttl));
+            .insert(access.clone(), (subject.to_owned(), expires));
         inner
             .refresh
             .insert(refresh.clone(), (subject.to_owned(), scope.to_owned()));
@@ -242,7 +244,7 @@ async fn authorize_decision(State(state): State<SharedState>, body: Bytes) -> Re
             ],
         );
     }
-    let code = format!("sbx_code_{}", random_string(32));
+    let code = crate::ids::sandbox_token("code");
     state.sandbox.lock().codes.insert(
         code.clone(),
         Grant {
@@ -253,7 +255,7 @@ async fn authorize_decision(State(state): State<SharedState>, body: Bytes) -> Re
                 .cloned()
                 .unwrap_or_else(|| "sandbox-user".to_owned()),
             scope: p.get("scope").cloned().unwrap_or_default(),
-            expires_at: now_ms() + 60_000,
+            expires_at: state.clock.now_ms() + 60_000,
         },
     );
     redirect_with(&redirect, &[("code", &code), ("state", &st)])
@@ -318,7 +320,7 @@ async fn token(State(state): State<SharedState>, headers: HeaderMap, body: Bytes
                     "unknown or used code",
                 );
             };
-            if grant.expires_at < now_ms() {
+            if grant.expires_at < state.clock.now_ms() {
                 return token_error(StatusCode::BAD_REQUEST, "invalid_grant", "code expired");
             }
             if p.get("redirect_uri") != Some(&grant.redirect_uri) {
@@ -365,23 +367,13 @@ async fn token(State(state): State<SharedState>, headers: HeaderMap, body: Bytes
 }
 
 async fn userinfo(State(state): State<SharedState>, headers: HeaderMap) -> Response {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim)
-        .unwrap_or_default();
-    let entry = state.sandbox.lock().access.get(token).cloned();
-    match entry {
-        Some((subject, exp)) if exp > now_ms() => {
+    match api::subject(&state, &headers) {
+        Ok(subject) => {
             let (email, name) = sandbox_identity(&subject);
             Json(json!({"sub": subject, "email": email, "email_verified": true, "name": name}))
                 .into_response()
         }
-        _ => token_error(
+        Err(_) => token_error(
             StatusCode::UNAUTHORIZED,
             "invalid_token",
             "unknown or expired access token",

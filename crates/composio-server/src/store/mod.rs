@@ -1,167 +1,162 @@
-//! Persistence behind the [`Store`] trait (SQLite today; another database can follow).
+//! Persistence behind the backend-neutral [`Store`] trait.
+//!
+//! The trait speaks the server's domain (typed statuses, auth schemes and orderings) and has
+//! no database types in it. Every multi-row change is one unit of work that commits whole or
+//! not at all ([`Store::create_connection`], [`Store::complete_link`],
+//! [`Store::delete_account`]); every status change is a conditional update checked against
+//! [`AccountEvent::allowed_from`], so a lost race comes back as
+//! [`Transition::Rejected`]. The store reads time from the one injected
+//! [`Clock`](crate::clock::Clock) and never takes `now` from its callers.
 
+mod rows;
 mod sqlite;
+mod sqlx_util;
 
-pub use sqlite::SqliteStore;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 
-/// Storage errors.
+pub(crate) use rows::*;
+pub(crate) use sqlite::SqliteStore;
+
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::domain::AccountEvent;
+
+/// Why a storage call failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StoreError {
-    /// The database failed.
+    /// The database could not be reached (connection refused or lost, pool exhausted): the
+    /// request may succeed when retried.
+    #[error("database unavailable: {0}")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The database refused the statement.
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A row would break a uniqueness rule.
+    #[error("conflicting row: {0}")]
+    Conflict(String),
     /// A stored value could not be decoded.
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
+    /// The database was written by a newer version of the server.
+    #[error("the database schema is at version {found}, newer than this server's {known}; upgrade the server")]
+    TooNew {
+        /// The newest migration in the database.
+        found: i64,
+        /// The newest migration this server knows.
+        known: i64,
+    },
 }
 
 /// Result of storage calls.
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// A stored session.
-#[derive(Debug, Clone)]
-pub struct SessionRow {
-    /// `trs_…`
-    pub id: String,
-    /// Owning project.
-    pub project_id: String,
-    /// End user.
-    pub user_id: String,
-    /// The echoed `SessionConfig` as JSON.
-    pub config: String,
-    /// Creation time (epoch ms).
-    pub created_at: i64,
+/// What [`Store::apply`] did.
+#[derive(Debug)]
+pub(crate) enum Transition {
+    /// The status changed; the updated account.
+    Applied(AccountRow),
+    /// The event is not allowed in the account's current status (another change won).
+    Rejected(AccountRow),
+    /// There is no such account.
+    NotFound,
 }
 
-/// A stored connected account (credentials encrypted).
+/// What [`Store::claim_link`] found.
+#[derive(Debug)]
+pub(crate) enum Claim {
+    /// This caller holds the link and completes it.
+    Claimed(LinkRow),
+    /// Another callback claimed or completed it first.
+    Taken,
+    /// No link has this OAuth state.
+    Unknown,
+}
+
+/// How a link is completed ([`Store::complete_link`]).
 #[derive(Clone)]
-pub struct AccountRow {
-    /// `ca_…`
-    pub id: String,
-    /// Owning project.
-    pub project_id: String,
-    /// End user.
-    pub user_id: String,
-    /// Toolkit slug.
-    pub toolkit: String,
-    /// `ac_…`
-    pub auth_config_id: String,
-    /// `OAUTH2`, `API_KEY`, `NO_AUTH`.
-    pub auth_scheme: String,
-    /// Status (`INITIATED`, `ACTIVE`, …).
-    pub status: String,
-    /// Why it has this status.
-    pub status_reason: Option<String>,
-    /// Whether it is disabled.
-    pub is_disabled: bool,
-    /// AES-GCM encrypted credentials JSON.
-    pub credentials: Option<Vec<u8>>,
-    /// Non-secret information (user email and name) as JSON.
-    pub info: Option<String>,
-    /// Creation time (epoch ms).
-    pub created_at: i64,
-    /// Last update (epoch ms).
-    pub updated_at: i64,
-    /// When an `INITIATED` account expires (epoch ms).
-    pub expires_at: Option<i64>,
+pub(crate) enum Completion {
+    /// Store the (encrypted) credentials and user info, and activate the account.
+    Connected {
+        /// Sealed credentials.
+        credentials: Vec<u8>,
+        /// Non-secret user info as JSON.
+        info: Option<String>,
+    },
+    /// Mark the account `FAILED` with this reason.
+    Failed(String),
 }
 
-impl std::fmt::Debug for AccountRow {
+impl std::fmt::Debug for Completion {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AccountRow")
-            .field("id", &self.id)
-            .field("project_id", &self.project_id)
-            .field("toolkit", &self.toolkit)
-            .field("status", &self.status)
-            .field(
-                "credentials",
-                &self.credentials.as_ref().map(|_| "<redacted>"),
-            )
-            .finish_non_exhaustive()
+        match self {
+            Self::Connected { .. } => f.write_str("Connected(<redacted>)"),
+            Self::Failed(r) => f.debug_tuple("Failed").field(r).finish(),
+        }
     }
 }
 
-/// A Connect Link.
-#[derive(Clone)]
-pub struct LinkRow {
-    /// `lk_…` (a bearer secret: whoever has it may connect).
-    pub token: String,
-    /// Owning project.
-    pub project_id: String,
-    /// The account it connects.
-    pub account_id: String,
-    /// Where the browser goes afterwards.
-    pub callback_url: Option<String>,
-    /// OAuth `state` once the flow started.
-    pub state: Option<String>,
-    /// Encrypted PKCE verifier once the flow started.
-    pub pkce_verifier: Option<Vec<u8>>,
-    /// Whether it has been used.
-    pub used: bool,
-    /// Expiry (epoch ms).
-    pub expires_at: i64,
-}
-
-impl std::fmt::Debug for LinkRow {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LinkRow")
-            .field("account_id", &self.account_id)
-            .field("used", &self.used)
-            .field("expires_at", &self.expires_at)
-            .finish_non_exhaustive()
+impl Completion {
+    /// The status event this completion applies.
+    pub(crate) fn event(&self) -> AccountEvent {
+        match self {
+            Self::Connected { .. } => AccountEvent::Connected,
+            Self::Failed(r) => AccountEvent::ConnectFailed(r.clone()),
+        }
     }
 }
 
-/// Filters of [`Store::list_accounts`].
-#[derive(Debug, Clone, Default)]
-pub struct AccountFilter {
-    /// Only these toolkits.
-    pub toolkits: Vec<String>,
-    /// Only these statuses.
-    pub statuses: Vec<String>,
-    /// Only these users.
-    pub user_ids: Vec<String>,
-    /// Only these auth configs.
-    pub auth_config_ids: Vec<String>,
-    /// Only these ids.
-    pub ids: Vec<String>,
-    /// Order by `updated_at` instead of `created_at`.
-    pub order_by_updated: bool,
-    /// Ascending instead of descending.
-    pub ascending: bool,
-    /// Rows to skip.
-    pub offset: u64,
-    /// Rows to return.
-    pub limit: u64,
+/// What [`Store::complete_link`] did. In every case but `Applied` nothing was written,
+/// except that an overdue account is moved to `EXPIRED` (`Expired`).
+#[derive(Debug)]
+pub(crate) enum Completed {
+    /// The link is used and the account has its new status.
+    Applied(AccountRow),
+    /// The link ran out first; the account is `EXPIRED` (now or already).
+    Expired(AccountRow),
+    /// The link had already been used.
+    LinkUsed,
+    /// The account is no longer pending (e.g. deleted, or completed by another path).
+    Rejected(Option<AccountRow>),
 }
 
-/// A remembered response of an idempotent request.
-#[derive(Debug, Clone)]
-pub struct IdempotentResponse {
-    /// HTTP status.
-    pub status: u16,
-    /// JSON body.
-    pub body: String,
+/// What [`Store::lease_refresh`] found.
+#[derive(Debug)]
+pub(crate) enum Lease {
+    /// The caller holds the refresh lease of the account, read with its credentials.
+    Acquired(Box<AccountRow>),
+    /// Another holder refreshes it right now; read again later.
+    Busy,
+    /// There is no such account.
+    NotFound,
 }
 
 /// Everything the server stores.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub(crate) trait Store: Send + Sync + std::fmt::Debug + 'static {
+    // Projects, API keys, metadata.
+
     /// The id of the project named `name`, creating it.
     async fn ensure_project(&self, name: &str) -> StoreResult<String>;
     /// Registers an API key hash for a project (no-op when present).
     async fn add_api_key(&self, project_id: &str, key_hash: &[u8]) -> StoreResult<()>;
-    /// All `(key hash, project id)` pairs.
-    async fn api_keys(&self) -> StoreResult<Vec<(Vec<u8>, String)>>;
+    /// All API keys (hashes) and their projects.
+    async fn api_keys(&self) -> StoreResult<Vec<ApiKeyRow>>;
     /// A server metadata value.
     async fn get_meta(&self, key: &str) -> StoreResult<Option<Vec<u8>>>;
-    /// Sets a server metadata value.
-    async fn set_meta(&self, key: &str, value: &[u8]) -> StoreResult<()>;
+    /// Sets a server metadata value only if it is not set yet; the value now stored.
+    async fn init_meta(&self, key: &str, value: &[u8]) -> StoreResult<Vec<u8>>;
 
-    /// Stores a session.
-    async fn insert_session(&self, s: &SessionRow) -> StoreResult<()>;
+    // Sessions.
+
+    /// Stores a new session.
+    async fn insert_session(&self, s: &NewSession) -> StoreResult<SessionRow>;
     /// A session of a project.
     async fn get_session(&self, project_id: &str, id: &str) -> StoreResult<Option<SessionRow>>;
     /// The project a session belongs to, whatever the caller's project (to tell "not yours"
@@ -170,8 +165,8 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes a session; whether it existed.
     async fn delete_session(&self, project_id: &str, id: &str) -> StoreResult<bool>;
 
-    /// Stores an account.
-    async fn insert_account(&self, a: &AccountRow) -> StoreResult<()>;
+    // Connected accounts.
+
     /// An account of a project.
     async fn get_account(&self, project_id: &str, id: &str) -> StoreResult<Option<AccountRow>>;
     /// An account of any project (internal use: credentials for tool execution).
@@ -183,7 +178,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         project_id: &str,
         filter: &AccountFilter,
-    ) -> StoreResult<(Vec<AccountRow>, u64)>;
+    ) -> StoreResult<AccountPage>;
     /// The newest account of a user for a toolkit, preferring `ACTIVE` ones.
     async fn best_account(
         &self,
@@ -191,53 +186,61 @@ pub trait Store: Send + Sync + 'static {
         user_id: &str,
         toolkit: &str,
     ) -> StoreResult<Option<AccountRow>>;
-    /// Sets status, reason and disabled flag; the updated row.
-    async fn set_account_status(
-        &self,
-        id: &str,
-        status: &str,
-        reason: Option<&str>,
-        is_disabled: bool,
-    ) -> StoreResult<Option<AccountRow>>;
-    /// Sets status and reason only when the current status is `from`; the updated row.
-    async fn transition_account(
-        &self,
-        id: &str,
-        from: &str,
-        to: &str,
-        reason: Option<&str>,
-    ) -> StoreResult<Option<AccountRow>>;
-    /// Stores credentials and info and sets `ACTIVE`; the updated row.
-    async fn activate_account(
-        &self,
-        id: &str,
-        credentials: &[u8],
-        info: Option<&str>,
-    ) -> StoreResult<Option<AccountRow>>;
-    /// Replaces the stored credentials.
-    async fn set_credentials(&self, id: &str, credentials: &[u8]) -> StoreResult<()>;
-    /// Deletes an account of a project; whether it existed.
+    /// Applies a status event if the account's status allows it
+    /// ([`AccountEvent::allowed_from`]), in one conditional update. Events that need a live
+    /// link ([`AccountEvent::needs_live_link`]) also require the account's link not to have
+    /// expired.
+    async fn apply(&self, id: &str, event: &AccountEvent) -> StoreResult<Transition>;
+    /// Deletes an account of a project and its links (one unit of work); whether it existed.
     async fn delete_account(&self, project_id: &str, id: &str) -> StoreResult<bool>;
-    /// Moves `INITIATED` accounts whose expiry passed to `EXPIRED`; their ids.
-    async fn expire_initiated(&self, now_ms: i64, reason: &str) -> StoreResult<Vec<String>>;
+    /// Moves pending accounts whose link expired to `EXPIRED` with `reason`; their ids.
+    async fn expire_overdue(&self, reason: &str) -> StoreResult<Vec<String>>;
 
-    /// Stores a link.
-    async fn insert_link(&self, l: &LinkRow) -> StoreResult<()>;
+    // Connect Links.
+
+    /// Creates an `INITIATED` account and its single-use link (one unit of work).
+    async fn create_connection(&self, new: &NewConnection) -> StoreResult<Connection>;
     /// A link by token.
     async fn get_link(&self, token: &str) -> StoreResult<Option<LinkRow>>;
-    /// A link by OAuth state.
-    async fn get_link_by_state(&self, state: &str) -> StoreResult<Option<LinkRow>>;
-    /// Records the OAuth state and PKCE verifier of a started flow.
-    async fn start_link(&self, token: &str, state: &str, verifier: &[u8]) -> StoreResult<()>;
-    /// Marks a link used; `false` when it already was.
-    async fn use_link(&self, token: &str) -> StoreResult<bool>;
+    /// Records the OAuth state and (sealed) PKCE verifier of a started flow; `false` when the
+    /// link is used or claimed already.
+    async fn start_link(&self, token: &str, state: &str, verifier: &[u8]) -> StoreResult<bool>;
+    /// Claims the link of an OAuth `state` for one callback, so only one callback exchanges
+    /// its code.
+    async fn claim_link(&self, state: &str) -> StoreResult<Claim>;
+    /// Marks the link used and moves its account to the completion's status (one unit of
+    /// work), unless the link expired (then the account becomes `EXPIRED`), was used, or
+    /// the account is no longer pending.
+    async fn complete_link(
+        &self,
+        token: &str,
+        completion: &Completion,
+        expired_reason: &str,
+    ) -> StoreResult<Completed>;
 
-    /// A remembered response younger than `since_ms`.
+    // Credentials.
+
+    /// Takes the refresh lease of an `ACTIVE` account for `ttl` (held by `holder`), unless
+    /// another holder's lease is still running.
+    async fn lease_refresh(&self, id: &str, holder: &str, ttl: Duration) -> StoreResult<Lease>;
+    /// Replaces the credentials if they are still at `version` and `holder` holds the lease,
+    /// releasing it; whether they were replaced.
+    async fn store_refreshed(
+        &self,
+        id: &str,
+        holder: &str,
+        version: i64,
+        credentials: &[u8],
+    ) -> StoreResult<bool>;
+
+    // Idempotency.
+
+    /// A remembered response younger than `ttl`.
     async fn idempotent_get(
         &self,
         project_id: &str,
         key: &str,
-        since_ms: i64,
+        ttl: Duration,
     ) -> StoreResult<Option<IdempotentResponse>>;
     /// Remembers a response.
     async fn idempotent_put(
@@ -245,8 +248,23 @@ pub trait Store: Send + Sync + 'static {
         project_id: &str,
         key: &str,
         resp: &IdempotentResponse,
-        now_ms: i64,
     ) -> StoreResult<()>;
-    /// Forgets responses older than `before_ms`.
-    async fn idempotent_purge(&self, before_ms: i64) -> StoreResult<()>;
+    /// Forgets responses older than `ttl`; how many.
+    async fn idempotent_purge(&self, ttl: Duration) -> StoreResult<u64>;
+
+    /// Closes the database connections.
+    async fn close(&self);
+}
+
+/// Opens the store a config names: the SQLite file in `data_dir`, else a private in-memory
+/// database.
+pub(crate) async fn open(config: &Config) -> Result<Arc<dyn Store>, crate::ServerError> {
+    let clock: SharedClock = config.clock.clone();
+    Ok(match &config.data_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)?;
+            Arc::new(SqliteStore::open(&dir.join("composio.db"), clock).await?)
+        }
+        None => Arc::new(SqliteStore::memory(clock).await?),
+    })
 }

@@ -1,52 +1,58 @@
-//! SQLite implementation of [`Store`] (sqlx, WAL, schema applied at startup).
+//! The SQLite [`Store`] (sqlx, WAL, versioned migrations applied at startup).
 
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use composio_core::models::{OrderBy, OrderDirection};
+use composio_core::ConnectionStatus;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
+use super::sqlx_util::{auth_scheme, status, status_names, Db};
 use super::*;
-use crate::util::{now_ms, random_id};
+use crate::clock::{after, SharedClock};
 
 /// Versioned schema migrations, applied in order once each.
 const MIGRATIONS: &[(i64, &str)] = &[
-    (1, include_str!("schema.sql")),
-    (2, include_str!("migration_002_meta.sql")),
+    (1, include_str!("migrations/sqlite/001_schema.sql")),
+    (2, include_str!("migrations/sqlite/002_meta.sql")),
+    (3, include_str!("migrations/sqlite/003_typed_core.sql")),
 ];
 
-const ACCOUNT_COLS: &str =
-    "id, project_id, user_id, toolkit, auth_config_id, auth_scheme, status, \
-    status_reason, is_disabled, credentials, info, created_at, updated_at, expires_at";
+const ACCOUNT_COLS: &str = "id, project_id, user_id, toolkit, auth_config_id, auth_scheme, \
+    status, status_reason, is_disabled, credentials, credentials_version, info, created_at, \
+    updated_at";
 const LINK_COLS: &str =
-    "token, project_id, account_id, callback_url, state, pkce_verifier, used, expires_at";
+    "token, project_id, account_id, callback_url, pkce_verifier, used, expires_at";
 
 /// A [`Store`] on SQLite.
 #[derive(Debug, Clone)]
-pub struct SqliteStore {
+pub(crate) struct SqliteStore {
     pool: SqlitePool,
+    clock: SharedClock,
 }
 
 impl SqliteStore {
     /// A private in-memory database (one connection, lives as long as the store).
-    pub async fn memory() -> StoreResult<Self> {
-        let opts = SqliteConnectOptions::from_str("sqlite::memory:")?;
+    pub(crate) async fn memory(clock: SharedClock) -> StoreResult<Self> {
+        let opts = SqliteConnectOptions::from_str("sqlite::memory:").db()?;
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)
             .connect_with(opts)
-            .await?;
-        Self::migrated(pool).await
+            .await
+            .db()?;
+        Self::migrated(pool, clock).await
     }
 
     /// A database file (created when missing) in WAL mode.
-    pub async fn open(path: &Path) -> StoreResult<Self> {
+    pub(crate) async fn open(path: &Path, clock: SharedClock) -> StoreResult<Self> {
         let opts = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -58,72 +64,86 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(opts)
-            .await?;
-        Self::migrated(pool).await
+            .await
+            .db()?;
+        Self::migrated(pool, clock).await
     }
 
-    async fn migrated(pool: SqlitePool) -> StoreResult<Self> {
+    async fn migrated(pool: SqlitePool, clock: SharedClock) -> StoreResult<Self> {
         sqlx::raw_sql(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
         )
         .execute(&pool)
-        .await?;
-        for (version, sql) in MIGRATIONS {
-            let done: Option<i64> =
-                sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = ?")
-                    .bind(version)
-                    .fetch_optional(&pool)
-                    .await?;
-            if done.is_none() {
-                let mut tx = pool.begin().await?;
-                sqlx::raw_sql(sql).execute(&mut *tx).await?;
-                sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")
-                    .bind(version)
-                    .bind(now_ms())
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-            }
+        .await
+        .db()?;
+        let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
+            .fetch_one(&pool)
+            .await
+            .db()?;
+        let known = MIGRATIONS.last().map_or(0, |m| m.0);
+        if let Some(found) = newest.filter(|v| *v > known) {
+            return Err(StoreError::TooNew { found, known });
         }
-        Ok(Self { pool })
+        for (version, sql) in MIGRATIONS {
+            if newest.is_some_and(|n| n >= *version) {
+                continue;
+            }
+            let mut tx = pool.begin().await.db()?;
+            sqlx::raw_sql(sql).execute(&mut *tx).await.db()?;
+            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")
+                .bind(version)
+                .bind(clock.now_ms())
+                .execute(&mut *tx)
+                .await
+                .db()?;
+            tx.commit().await.db()?;
+        }
+        Ok(Self { pool, clock })
     }
 
-    /// Closes the pool.
-    pub async fn close(&self) {
-        self.pool.close().await;
+    fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
     }
 }
 
-fn account(row: &SqliteRow) -> AccountRow {
-    AccountRow {
-        id: row.get("id"),
-        project_id: row.get("project_id"),
-        user_id: row.get("user_id"),
-        toolkit: row.get("toolkit"),
-        auth_config_id: row.get("auth_config_id"),
-        auth_scheme: row.get("auth_scheme"),
-        status: row.get("status"),
-        status_reason: row.get("status_reason"),
-        is_disabled: row.get::<i64, _>("is_disabled") != 0,
-        credentials: row.get("credentials"),
-        info: row.get("info"),
-        created_at: row.get("created_at"),
-        updated_at: row.get("updated_at"),
-        expires_at: row.get("expires_at"),
-    }
+fn account(row: &SqliteRow) -> StoreResult<AccountRow> {
+    Ok(AccountRow {
+        id: row.try_get("id").db()?,
+        project_id: row.try_get("project_id").db()?,
+        user_id: row.try_get("user_id").db()?,
+        toolkit: row.try_get("toolkit").db()?,
+        auth_config_id: row.try_get("auth_config_id").db()?,
+        auth_scheme: auth_scheme(row.try_get("auth_scheme").db()?)?,
+        status: status(row.try_get("status").db()?),
+        status_reason: row.try_get("status_reason").db()?,
+        is_disabled: row.try_get::<i64, _>("is_disabled").db()? != 0,
+        credentials: row.try_get("credentials").db()?,
+        credentials_version: row.try_get("credentials_version").db()?,
+        info: row.try_get("info").db()?,
+        created_at: row.try_get("created_at").db()?,
+        updated_at: row.try_get("updated_at").db()?,
+    })
 }
 
-fn link(row: &SqliteRow) -> LinkRow {
-    LinkRow {
-        token: row.get("token"),
-        project_id: row.get("project_id"),
-        account_id: row.get("account_id"),
-        callback_url: row.get("callback_url"),
-        state: row.get("state"),
-        pkce_verifier: row.get("pkce_verifier"),
-        used: row.get::<i64, _>("used") != 0,
-        expires_at: row.get("expires_at"),
-    }
+fn accounts(rows: &[SqliteRow]) -> StoreResult<Vec<AccountRow>> {
+    rows.iter().map(account).collect()
+}
+
+fn link(row: &SqliteRow) -> StoreResult<LinkRow> {
+    Ok(LinkRow {
+        token: row.try_get("token").db()?,
+        project_id: row.try_get("project_id").db()?,
+        account_id: row.try_get("account_id").db()?,
+        callback_url: row.try_get("callback_url").db()?,
+        pkce_verifier: row.try_get("pkce_verifier").db()?,
+        used: row.try_get::<i64, _>("used").db()? != 0,
+        expires_at: row.try_get("expires_at").db()?,
+    })
 }
 
 fn push_in(qb: &mut QueryBuilder<'_, Sqlite>, column: &str, values: &[String]) {
@@ -138,112 +158,159 @@ fn push_in(qb: &mut QueryBuilder<'_, Sqlite>, column: &str, values: &[String]) {
     sep.push_unseparated(")");
 }
 
-impl SqliteStore {
-    async fn account_by_id(&self, id: &str) -> StoreResult<Option<AccountRow>> {
-        let sql = format!("SELECT {ACCOUNT_COLS} FROM connected_accounts WHERE id = ?");
-        let row = sqlx::query(&sql)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.as_ref().map(account))
+async fn account_by_id(conn: &mut SqliteConnection, id: &str) -> StoreResult<Option<AccountRow>> {
+    let sql = format!("SELECT {ACCOUNT_COLS} FROM connected_accounts WHERE id = ?");
+    let row = sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .db()?;
+    row.as_ref().map(account).transpose()
+}
+
+/// The conditional status update of [`AccountEvent`]s: `UPDATE … WHERE id = ? AND status IN
+/// (allowed) [AND the link has not expired]`, returning the updated row.
+async fn apply_event(
+    conn: &mut SqliteConnection,
+    id: &str,
+    event: &AccountEvent,
+    credentials: Option<(&[u8], Option<&str>)>,
+    now: i64,
+) -> StoreResult<Option<AccountRow>> {
+    let mut qb = QueryBuilder::<Sqlite>::new("UPDATE connected_accounts SET status = ");
+    qb.push_bind(event.target().as_str().to_owned());
+    qb.push(", status_reason = ")
+        .push_bind(event.reason().map(str::to_owned));
+    qb.push(", is_disabled = ")
+        .push_bind(i64::from(event.disabled()));
+    qb.push(", updated_at = ").push_bind(now);
+    if let Some((sealed, info)) = credentials {
+        qb.push(", credentials = ").push_bind(sealed.to_vec());
+        qb.push(", credentials_version = credentials_version + 1");
+        qb.push(", info = ").push_bind(info.map(str::to_owned));
     }
+    if event.target() != ConnectionStatus::Expired {
+        qb.push(", expires_at = NULL");
+    }
+    qb.push(" WHERE id = ").push_bind(id.to_owned());
+    push_in(&mut qb, "status", &status_names(event.allowed_from()));
+    if event.needs_live_link() {
+        qb.push(" AND (expires_at IS NULL OR expires_at > ")
+            .push_bind(now)
+            .push(")");
+    }
+    qb.push(format!(" RETURNING {ACCOUNT_COLS}"));
+    let row = qb.build().fetch_optional(&mut *conn).await.db()?;
+    row.as_ref().map(account).transpose()
 }
 
 #[async_trait]
 impl Store for SqliteStore {
     async fn ensure_project(&self, name: &str) -> StoreResult<String> {
-        let existing: Option<String> = sqlx::query_scalar("SELECT id FROM projects WHERE name = ?")
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?;
-        if let Some(id) = existing {
-            return Ok(id);
-        }
-        let id = random_id("prj_", 12);
         sqlx::query("INSERT INTO projects (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT(name) DO NOTHING")
-            .bind(&id)
+            .bind(crate::ids::project())
             .bind(name)
-            .bind(now_ms())
+            .bind(self.now())
             .execute(&self.pool)
-            .await?;
-        let id: String = sqlx::query_scalar("SELECT id FROM projects WHERE name = ?")
+            .await
+            .db()?;
+        sqlx::query_scalar("SELECT id FROM projects WHERE name = ?")
             .bind(name)
             .fetch_one(&self.pool)
-            .await?;
-        Ok(id)
+            .await
+            .db()
     }
 
     async fn add_api_key(&self, project_id: &str, key_hash: &[u8]) -> StoreResult<()> {
         sqlx::query("INSERT INTO api_keys (key_hash, project_id, created_at) VALUES (?, ?, ?) ON CONFLICT(key_hash) DO NOTHING")
             .bind(key_hash)
             .bind(project_id)
-            .bind(now_ms())
+            .bind(self.now())
             .execute(&self.pool)
-            .await?;
+            .await
+            .db()?;
         Ok(())
+    }
+
+    async fn api_keys(&self) -> StoreResult<Vec<ApiKeyRow>> {
+        let rows = sqlx::query("SELECT key_hash, project_id FROM api_keys")
+            .fetch_all(&self.pool)
+            .await
+            .db()?;
+        rows.iter()
+            .map(|r| {
+                Ok(ApiKeyRow {
+                    hash: r.try_get("key_hash").db()?,
+                    project_id: r.try_get("project_id").db()?,
+                })
+            })
+            .collect()
     }
 
     async fn get_meta(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
-        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
             .bind(key)
             .fetch_optional(&self.pool)
-            .await?)
+            .await
+            .db()
     }
 
-    async fn set_meta(&self, key: &str, value: &[u8]) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        )
-        .bind(key)
-        .bind(value)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+    async fn init_meta(&self, key: &str, value: &[u8]) -> StoreResult<Vec<u8>> {
+        sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING")
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+            .await
+            .db()?;
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+            .bind(key)
+            .fetch_one(&self.pool)
+            .await
+            .db()
     }
 
-    async fn api_keys(&self) -> StoreResult<Vec<(Vec<u8>, String)>> {
-        let rows = sqlx::query("SELECT key_hash, project_id FROM api_keys")
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| (r.get("key_hash"), r.get("project_id")))
-            .collect())
-    }
-
-    async fn insert_session(&self, s: &SessionRow) -> StoreResult<()> {
+    async fn insert_session(&self, s: &NewSession) -> StoreResult<SessionRow> {
+        let now = self.now();
         sqlx::query("INSERT INTO sessions (id, project_id, user_id, config, created_at) VALUES (?, ?, ?, ?, ?)")
             .bind(&s.id)
             .bind(&s.project_id)
             .bind(&s.user_id)
             .bind(&s.config)
-            .bind(s.created_at)
+            .bind(now)
             .execute(&self.pool)
-            .await?;
-        Ok(())
+            .await
+            .db()?;
+        Ok(SessionRow {
+            id: s.id.clone(),
+            user_id: s.user_id.clone(),
+            config: s.config.clone(),
+        })
     }
 
     async fn get_session(&self, project_id: &str, id: &str) -> StoreResult<Option<SessionRow>> {
-        let row = sqlx::query("SELECT id, project_id, user_id, config, created_at FROM sessions WHERE id = ? AND project_id = ?")
-            .bind(id)
-            .bind(project_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| SessionRow {
-            id: r.get("id"),
-            project_id: r.get("project_id"),
-            user_id: r.get("user_id"),
-            config: r.get("config"),
-            created_at: r.get("created_at"),
-        }))
+        let row =
+            sqlx::query("SELECT id, user_id, config FROM sessions WHERE id = ? AND project_id = ?")
+                .bind(id)
+                .bind(project_id)
+                .fetch_optional(&self.pool)
+                .await
+                .db()?;
+        row.map(|r| {
+            Ok(SessionRow {
+                id: r.try_get("id").db()?,
+                user_id: r.try_get("user_id").db()?,
+                config: r.try_get("config").db()?,
+            })
+        })
+        .transpose()
     }
 
     async fn session_project(&self, id: &str) -> StoreResult<Option<String>> {
-        let row = sqlx::query("SELECT project_id FROM sessions WHERE id = ?")
+        sqlx::query_scalar("SELECT project_id FROM sessions WHERE id = ?")
             .bind(id)
             .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| r.get("project_id")))
+            .await
+            .db()
     }
 
     async fn delete_session(&self, project_id: &str, id: &str) -> StoreResult<bool> {
@@ -251,43 +318,21 @@ impl Store for SqliteStore {
             .bind(id)
             .bind(project_id)
             .execute(&self.pool)
-            .await?;
+            .await
+            .db()?;
         Ok(r.rows_affected() > 0)
-    }
-
-    async fn insert_account(&self, a: &AccountRow) -> StoreResult<()> {
-        let sql = format!(
-            "INSERT INTO connected_accounts ({ACCOUNT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        );
-        sqlx::query(&sql)
-            .bind(&a.id)
-            .bind(&a.project_id)
-            .bind(&a.user_id)
-            .bind(&a.toolkit)
-            .bind(&a.auth_config_id)
-            .bind(&a.auth_scheme)
-            .bind(&a.status)
-            .bind(&a.status_reason)
-            .bind(i64::from(a.is_disabled))
-            .bind(&a.credentials)
-            .bind(&a.info)
-            .bind(a.created_at)
-            .bind(a.updated_at)
-            .bind(a.expires_at)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
     }
 
     async fn get_account(&self, project_id: &str, id: &str) -> StoreResult<Option<AccountRow>> {
         Ok(self
-            .account_by_id(id)
+            .get_account_any(id)
             .await?
             .filter(|a| a.project_id == project_id))
     }
 
     async fn get_account_any(&self, id: &str) -> StoreResult<Option<AccountRow>> {
-        self.account_by_id(id).await
+        let mut conn = self.pool.acquire().await.db()?;
+        account_by_id(&mut conn, id).await
     }
 
     async fn get_accounts(&self, project_id: &str, ids: &[String]) -> StoreResult<Vec<AccountRow>> {
@@ -298,24 +343,21 @@ impl Store for SqliteStore {
             ));
             qb.push_bind(project_id.to_owned());
             push_in(&mut qb, "id", chunk);
-            let rows = qb.build().fetch_all(&self.pool).await?;
-            out.extend(rows.iter().map(account));
+            let rows = qb.build().fetch_all(&self.pool).await.db()?;
+            out.extend(accounts(&rows)?);
         }
         Ok(out)
     }
 
-    async fn list_accounts(
-        &self,
-        project_id: &str,
-        f: &AccountFilter,
-    ) -> StoreResult<(Vec<AccountRow>, u64)> {
+    async fn list_accounts(&self, project_id: &str, f: &AccountFilter) -> StoreResult<AccountPage> {
+        let statuses = status_names(&f.statuses);
         let build = |select: &str| {
             let mut qb = QueryBuilder::<Sqlite>::new(format!(
                 "SELECT {select} FROM connected_accounts WHERE project_id = "
             ));
             qb.push_bind(project_id.to_owned());
             push_in(&mut qb, "toolkit", &f.toolkits);
-            push_in(&mut qb, "status", &f.statuses);
+            push_in(&mut qb, "status", &statuses);
             push_in(&mut qb, "user_id", &f.user_ids);
             push_in(&mut qb, "auth_config_id", &f.auth_config_ids);
             push_in(&mut qb, "id", &f.ids);
@@ -324,23 +366,26 @@ impl Store for SqliteStore {
         let total: i64 = build("COUNT(*)")
             .build_query_scalar()
             .fetch_one(&self.pool)
-            .await?;
+            .await
+            .db()?;
         let mut qb = build(ACCOUNT_COLS);
-        let col = if f.order_by_updated {
-            "updated_at"
-        } else {
-            "created_at"
+        let col = match f.order.by {
+            OrderBy::UpdatedAt => "updated_at",
+            _ => "created_at",
         };
-        let dir = if f.ascending { "ASC" } else { "DESC" };
+        let dir = match f.order.direction {
+            OrderDirection::Asc => "ASC",
+            _ => "DESC",
+        };
         qb.push(format!(" ORDER BY {col} {dir}, id {dir} LIMIT "));
         qb.push_bind(i64::try_from(f.limit).unwrap_or(i64::MAX));
         qb.push(" OFFSET ");
         qb.push_bind(i64::try_from(f.offset).unwrap_or(i64::MAX));
-        let rows = qb.build().fetch_all(&self.pool).await?;
-        Ok((
-            rows.iter().map(account).collect(),
-            u64::try_from(total).unwrap_or(0),
-        ))
+        let rows = qb.build().fetch_all(&self.pool).await.db()?;
+        Ok(AccountPage {
+            rows: accounts(&rows)?,
+            total: u64::try_from(total).unwrap_or(0),
+        })
     }
 
     async fn best_account(
@@ -358,114 +403,115 @@ impl Store for SqliteStore {
             .bind(user_id)
             .bind(toolkit)
             .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.as_ref().map(account))
+            .await
+            .db()?;
+        row.as_ref().map(account).transpose()
     }
 
-    async fn set_account_status(
-        &self,
-        id: &str,
-        status: &str,
-        reason: Option<&str>,
-        is_disabled: bool,
-    ) -> StoreResult<Option<AccountRow>> {
-        sqlx::query("UPDATE connected_accounts SET status = ?, status_reason = ?, is_disabled = ?, updated_at = ? WHERE id = ?")
-            .bind(status)
-            .bind(reason)
-            .bind(i64::from(is_disabled))
-            .bind(now_ms())
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        self.account_by_id(id).await
-    }
-
-    async fn transition_account(
-        &self,
-        id: &str,
-        from: &str,
-        to: &str,
-        reason: Option<&str>,
-    ) -> StoreResult<Option<AccountRow>> {
-        let r = sqlx::query("UPDATE connected_accounts SET status = ?, status_reason = ?, updated_at = ? WHERE id = ? AND status = ?")
-            .bind(to)
-            .bind(reason)
-            .bind(now_ms())
-            .bind(id)
-            .bind(from)
-            .execute(&self.pool)
-            .await?;
-        if r.rows_affected() == 0 {
-            return Ok(None);
+    async fn apply(&self, id: &str, event: &AccountEvent) -> StoreResult<Transition> {
+        let mut conn = self.pool.acquire().await.db()?;
+        if let Some(row) = apply_event(&mut conn, id, event, None, self.now()).await? {
+            return Ok(Transition::Applied(row));
         }
-        self.account_by_id(id).await
-    }
-
-    async fn activate_account(
-        &self,
-        id: &str,
-        credentials: &[u8],
-        info: Option<&str>,
-    ) -> StoreResult<Option<AccountRow>> {
-        sqlx::query("UPDATE connected_accounts SET status = 'ACTIVE', status_reason = NULL, credentials = ?, info = ?, expires_at = NULL, updated_at = ? WHERE id = ?")
-            .bind(credentials)
-            .bind(info)
-            .bind(now_ms())
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        self.account_by_id(id).await
-    }
-
-    async fn set_credentials(&self, id: &str, credentials: &[u8]) -> StoreResult<()> {
-        sqlx::query("UPDATE connected_accounts SET credentials = ? WHERE id = ?")
-            .bind(credentials)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        Ok(match account_by_id(&mut conn, id).await? {
+            Some(row) => Transition::Rejected(row),
+            None => Transition::NotFound,
+        })
     }
 
     async fn delete_account(&self, project_id: &str, id: &str) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await.db()?;
+        sqlx::query("DELETE FROM links WHERE account_id = ? AND project_id = ?")
+            .bind(id)
+            .bind(project_id)
+            .execute(&mut *tx)
+            .await
+            .db()?;
         let r = sqlx::query("DELETE FROM connected_accounts WHERE id = ? AND project_id = ?")
             .bind(id)
             .bind(project_id)
-            .execute(&self.pool)
-            .await?;
-        sqlx::query("DELETE FROM links WHERE account_id = ?")
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        tx.commit().await.db()?;
         Ok(r.rows_affected() > 0)
     }
 
-    async fn expire_initiated(&self, now: i64, reason: &str) -> StoreResult<Vec<String>> {
-        let ids: Vec<String> = sqlx::query_scalar(
-            "UPDATE connected_accounts SET status = 'EXPIRED', status_reason = ?, updated_at = ? \
-             WHERE status IN ('INITIATED', 'INITIALIZING') AND expires_at IS NOT NULL AND expires_at <= ? RETURNING id",
-        )
-        .bind(reason)
-        .bind(now)
-        .bind(now)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(ids)
+    async fn expire_overdue(&self, reason: &str) -> StoreResult<Vec<String>> {
+        let now = self.now();
+        let event = AccountEvent::LinkExpired(reason.to_owned());
+        let mut qb = QueryBuilder::<Sqlite>::new("UPDATE connected_accounts SET status = ");
+        qb.push_bind(event.target().as_str().to_owned());
+        qb.push(", status_reason = ").push_bind(reason.to_owned());
+        qb.push(", updated_at = ").push_bind(now);
+        qb.push(" WHERE expires_at IS NOT NULL AND expires_at <= ")
+            .push_bind(now);
+        push_in(&mut qb, "status", &status_names(event.allowed_from()));
+        qb.push(" RETURNING id");
+        qb.build_query_scalar().fetch_all(&self.pool).await.db()
     }
 
-    async fn insert_link(&self, l: &LinkRow) -> StoreResult<()> {
-        let sql = format!("INSERT INTO links ({LINK_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-        sqlx::query(&sql)
-            .bind(&l.token)
-            .bind(&l.project_id)
-            .bind(&l.account_id)
-            .bind(&l.callback_url)
-            .bind(&l.state)
-            .bind(&l.pkce_verifier)
-            .bind(i64::from(l.used))
-            .bind(l.expires_at)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+    async fn create_connection(&self, new: &NewConnection) -> StoreResult<Connection> {
+        let now = self.now();
+        let expires_at = after(now, new.ttl);
+        let account = AccountRow {
+            id: new.account_id.clone(),
+            project_id: new.project_id.clone(),
+            user_id: new.user_id.clone(),
+            toolkit: new.toolkit.clone(),
+            auth_config_id: new.auth_config_id.clone(),
+            auth_scheme: new.auth_scheme,
+            status: ConnectionStatus::Initiated,
+            status_reason: None,
+            is_disabled: false,
+            credentials: None,
+            credentials_version: 0,
+            info: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let link = LinkRow {
+            token: new.link_token.clone(),
+            project_id: new.project_id.clone(),
+            account_id: new.account_id.clone(),
+            callback_url: new.callback_url.clone(),
+            pkce_verifier: None,
+            used: false,
+            expires_at,
+        };
+        let mut tx = self.pool.begin().await.db()?;
+        sqlx::query(
+            "INSERT INTO connected_accounts (id, project_id, user_id, toolkit, auth_config_id, \
+             auth_scheme, status, is_disabled, credentials_version, created_at, updated_at, expires_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?)",
+        )
+        .bind(&account.id)
+        .bind(&account.project_id)
+        .bind(&account.user_id)
+        .bind(&account.toolkit)
+        .bind(&account.auth_config_id)
+        .bind(account.auth_scheme.as_str())
+        .bind(account.status.as_str())
+        .bind(now)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await
+        .db()?;
+        sqlx::query(
+            "INSERT INTO links (token, project_id, account_id, callback_url, used, expires_at) \
+             VALUES (?, ?, ?, ?, 0, ?)",
+        )
+        .bind(&link.token)
+        .bind(&link.project_id)
+        .bind(&link.account_id)
+        .bind(&link.callback_url)
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await
+        .db()?;
+        tx.commit().await.db()?;
+        Ok(Connection { account, link })
     }
 
     async fn get_link(&self, token: &str) -> StoreResult<Option<LinkRow>> {
@@ -473,34 +519,138 @@ impl Store for SqliteStore {
         let row = sqlx::query(&sql)
             .bind(token)
             .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.as_ref().map(link))
+            .await
+            .db()?;
+        row.as_ref().map(link).transpose()
     }
 
-    async fn get_link_by_state(&self, state: &str) -> StoreResult<Option<LinkRow>> {
-        let sql = format!("SELECT {LINK_COLS} FROM links WHERE state = ?");
+    async fn start_link(&self, token: &str, state: &str, verifier: &[u8]) -> StoreResult<bool> {
+        let r = sqlx::query(
+            "UPDATE links SET state = ?, pkce_verifier = ? WHERE token = ? AND used = 0 AND claimed_at IS NULL",
+        )
+        .bind(state)
+        .bind(verifier)
+        .bind(token)
+        .execute(&self.pool)
+        .await
+        .db()?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn claim_link(&self, state: &str) -> StoreResult<Claim> {
+        let sql = format!(
+            "UPDATE links SET claimed_at = ? WHERE state = ? AND used = 0 AND claimed_at IS NULL \
+             RETURNING {LINK_COLS}"
+        );
         let row = sqlx::query(&sql)
+            .bind(self.now())
             .bind(state)
             .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.as_ref().map(link))
-    }
-
-    async fn start_link(&self, token: &str, state: &str, verifier: &[u8]) -> StoreResult<()> {
-        sqlx::query("UPDATE links SET state = ?, pkce_verifier = ? WHERE token = ? AND used = 0")
+            .await
+            .db()?;
+        if let Some(row) = row {
+            return Ok(Claim::Claimed(link(&row)?));
+        }
+        let row = sqlx::query("SELECT token FROM links WHERE state = ?")
             .bind(state)
-            .bind(verifier)
-            .bind(token)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+            .fetch_optional(&self.pool)
+            .await
+            .db()?;
+        Ok(match row {
+            Some(_) => Claim::Taken,
+            None => Claim::Unknown,
+        })
     }
 
-    async fn use_link(&self, token: &str) -> StoreResult<bool> {
-        let r = sqlx::query("UPDATE links SET used = 1 WHERE token = ? AND used = 0")
-            .bind(token)
-            .execute(&self.pool)
-            .await?;
+    async fn complete_link(
+        &self,
+        token: &str,
+        completion: &Completion,
+        expired_reason: &str,
+    ) -> StoreResult<Completed> {
+        let now = self.now();
+        let mut tx = self.pool.begin().await.db()?;
+        let account_id: Option<String> = sqlx::query_scalar(
+            "UPDATE links SET used = 1 WHERE token = ? AND used = 0 RETURNING account_id",
+        )
+        .bind(token)
+        .fetch_optional(&mut *tx)
+        .await
+        .db()?;
+        let Some(account_id) = account_id else {
+            return Ok(Completed::LinkUsed);
+        };
+        let credentials = match completion {
+            Completion::Connected { credentials, info } => {
+                Some((credentials.as_slice(), info.as_deref()))
+            }
+            Completion::Failed(_) => None,
+        };
+        let event = completion.event();
+        let outcome = match apply_event(&mut tx, &account_id, &event, credentials, now).await? {
+            Some(row) => Completed::Applied(row),
+            None => {
+                // Not pending any more, or overdue: expire it if the sweeper has not yet.
+                let expire = AccountEvent::LinkExpired(expired_reason.to_owned());
+                match apply_event(&mut tx, &account_id, &expire, None, now).await? {
+                    Some(row) => Completed::Expired(row),
+                    None => match account_by_id(&mut tx, &account_id).await? {
+                        Some(row) if row.status == ConnectionStatus::Expired => {
+                            Completed::Expired(row)
+                        }
+                        other => Completed::Rejected(other),
+                    },
+                }
+            }
+        };
+        tx.commit().await.db()?;
+        Ok(outcome)
+    }
+
+    async fn lease_refresh(&self, id: &str, holder: &str, ttl: Duration) -> StoreResult<Lease> {
+        let now = self.now();
+        let sql = format!(
+            "UPDATE connected_accounts SET refresh_holder = ?, refresh_lease_until = ? \
+             WHERE id = ? AND (refresh_lease_until IS NULL OR refresh_lease_until <= ? OR refresh_holder = ?) \
+             RETURNING {ACCOUNT_COLS}"
+        );
+        let row = sqlx::query(&sql)
+            .bind(holder)
+            .bind(after(now, ttl))
+            .bind(id)
+            .bind(now)
+            .bind(holder)
+            .fetch_optional(&self.pool)
+            .await
+            .db()?;
+        if let Some(row) = row {
+            return Ok(Lease::Acquired(Box::new(account(&row)?)));
+        }
+        Ok(match self.get_account_any(id).await? {
+            Some(_) => Lease::Busy,
+            None => Lease::NotFound,
+        })
+    }
+
+    async fn store_refreshed(
+        &self,
+        id: &str,
+        holder: &str,
+        version: i64,
+        credentials: &[u8],
+    ) -> StoreResult<bool> {
+        let r = sqlx::query(
+            "UPDATE connected_accounts SET credentials = ?, credentials_version = credentials_version + 1, \
+             refresh_holder = NULL, refresh_lease_until = NULL \
+             WHERE id = ? AND credentials_version = ? AND refresh_holder = ?",
+        )
+        .bind(credentials)
+        .bind(id)
+        .bind(version)
+        .bind(holder)
+        .execute(&self.pool)
+        .await
+        .db()?;
         Ok(r.rows_affected() > 0)
     }
 
@@ -508,18 +658,27 @@ impl Store for SqliteStore {
         &self,
         project_id: &str,
         key: &str,
-        since_ms: i64,
+        ttl: Duration,
     ) -> StoreResult<Option<IdempotentResponse>> {
+        let since = self
+            .now()
+            .saturating_sub(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX));
         let row = sqlx::query("SELECT status, body FROM idempotency_keys WHERE project_id = ? AND key = ? AND created_at >= ?")
             .bind(project_id)
             .bind(key)
-            .bind(since_ms)
+            .bind(since)
             .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| IdempotentResponse {
-            status: u16::try_from(r.get::<i64, _>("status")).unwrap_or(200),
-            body: r.get("body"),
-        }))
+            .await
+            .db()?;
+        row.map(|r| {
+            let status: i64 = r.try_get("status").db()?;
+            Ok(IdempotentResponse {
+                status: u16::try_from(status)
+                    .map_err(|_| StoreError::Corrupt(format!("HTTP status {status}")))?,
+                body: r.try_get("body").db()?,
+            })
+        })
+        .transpose()
     }
 
     async fn idempotent_put(
@@ -527,7 +686,6 @@ impl Store for SqliteStore {
         project_id: &str,
         key: &str,
         resp: &IdempotentResponse,
-        now: i64,
     ) -> StoreResult<()> {
         sqlx::query("INSERT INTO idempotency_keys (project_id, key, status, body, created_at) VALUES (?, ?, ?, ?, ?) \
                      ON CONFLICT(project_id, key) DO UPDATE SET status = excluded.status, body = excluded.body, created_at = excluded.created_at")
@@ -535,17 +693,26 @@ impl Store for SqliteStore {
             .bind(key)
             .bind(i64::from(resp.status))
             .bind(&resp.body)
-            .bind(now)
+            .bind(self.now())
             .execute(&self.pool)
-            .await?;
+            .await
+            .db()?;
         Ok(())
     }
 
-    async fn idempotent_purge(&self, before_ms: i64) -> StoreResult<()> {
-        sqlx::query("DELETE FROM idempotency_keys WHERE created_at < ?")
-            .bind(before_ms)
+    async fn idempotent_purge(&self, ttl: Duration) -> StoreResult<u64> {
+        let before = self
+            .now()
+            .saturating_sub(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX));
+        let r = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < ?")
+            .bind(before)
             .execute(&self.pool)
-            .await?;
-        Ok(())
+            .await
+            .db()?;
+        Ok(r.rows_affected())
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
     }
 }

@@ -10,32 +10,11 @@ use super::{schema, CredentialPlacement, HttpCall, ToolDef};
 use crate::catalog::{AuthScheme, ToolkitDef};
 use crate::credentials::CredentialError;
 use crate::error::ApiResult;
+use crate::service::accounts::session_account;
 use crate::state::AppState;
-use crate::store::AccountRow;
 
 /// Largest provider response passed through (bytes).
 const MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
-
-/// The account a session uses for a toolkit: the session's pinned accounts when configured,
-/// else the user's best account (`ACTIVE` first, then newest).
-pub(crate) async fn session_account(
-    state: &AppState,
-    project: &str,
-    config: &SessionConfig,
-    toolkit: &str,
-) -> ApiResult<Option<AccountRow>> {
-    if let Some(ids) = config.connected_accounts.get(toolkit) {
-        let mut pinned = state.store.get_accounts(project, ids).await?;
-        pinned.sort_by_key(|a| a.status != "ACTIVE");
-        if let Some(a) = pinned.into_iter().next() {
-            return Ok(Some(a));
-        }
-    }
-    Ok(state
-        .store
-        .best_account(project, &config.user_id, toolkit)
-        .await?)
-}
 
 /// The failure that starts the in-chat flow: no usable connection for the toolkit.
 pub(crate) fn not_connected(
@@ -109,17 +88,12 @@ pub(crate) async fn run(
     let mut account_id = None;
     if !tk.is_no_auth() {
         let account = session_account(state, project, config, &tk.slug).await?;
-        let Some(account) = account.filter(|a| a.status == "ACTIVE" && !a.is_disabled) else {
-            let status = session_account(state, project, config, &tk.slug)
-                .await?
-                .map(|a| a.status);
-            return Ok(not_connected(
-                config,
-                tk,
-                &tool.slug,
-                status.as_deref(),
-                log_id,
-            ));
+        let account = match account {
+            Some(a) if a.is_usable() => a,
+            other => {
+                let status = other.as_ref().map(|a| a.status.as_str());
+                return Ok(not_connected(config, tk, &tool.slug, status, log_id));
+            }
         };
         let secret = match crate::credentials::access_token(state, &account.id).await {
             Ok(s) => s,

@@ -1,0 +1,177 @@
+//! Connections: creating a Connect Link, completing it, expiring overdue ones, enabling,
+//! disabling and deleting accounts. Every status change goes through the store's
+//! conditional updates ([`crate::domain::AccountEvent`]) and is announced to watchers after
+//! it is committed.
+
+use crate::catalog::{AuthScheme, ToolkitDef};
+use crate::config::describe_duration;
+use crate::domain::LinkOutcome;
+use crate::error::{ApiError, ApiResult};
+use crate::oauth::{self, StoredCredentials};
+use crate::state::AppState;
+use crate::store::{Completed, Completion, Connection, LinkRow, NewConnection};
+
+/// The hub key notified when a new account of a user's toolkit is created.
+pub(crate) fn new_account_key(project: &str, user_id: &str, toolkit: &str) -> String {
+    format!("new-account {project} {user_id} {toolkit}")
+}
+
+/// `<public-url>/link/<token>`.
+pub(crate) fn link_url(state: &AppState, token: &str) -> String {
+    format!("{}/link/{token}", state.public_url)
+}
+
+/// The status reason of an expired connection initiation.
+pub(crate) fn expiry_reason(state: &AppState) -> String {
+    format!(
+        "Connection initiation did not complete within {}",
+        describe_duration(state.config.link_expiry)
+    )
+}
+
+/// Creates an `INITIATED` account and its single-use link (one unit of work).
+pub(crate) async fn create_link(
+    state: &AppState,
+    project: &str,
+    user_id: &str,
+    tk: &ToolkitDef,
+    callback_url: Option<String>,
+) -> ApiResult<Connection> {
+    if tk.is_no_auth() {
+        return Err(ApiError::bad_request(format!(
+            "Toolkit '{}' needs no authentication; there is nothing to connect",
+            tk.slug
+        ))
+        .fix("Use the toolkit's tools directly."));
+    }
+    if tk.auth_scheme == AuthScheme::OAuth2 && oauth::provider(state, tk).is_none() {
+        let up = tk.slug.to_ascii_uppercase();
+        return Err(ApiError::bad_request(format!(
+            "No OAuth app is configured for toolkit '{}'",
+            tk.slug
+        ))
+        .fix(format!(
+            "Set COMPOSIO_SERVER_{up}_CLIENT_ID and _CLIENT_SECRET, or run with --sandbox."
+        )));
+    }
+    if let Some(cb) = &callback_url {
+        state.check_callback(project, cb)?;
+    }
+    let new = NewConnection {
+        account_id: crate::ids::account(),
+        link_token: crate::ids::link_token(),
+        project_id: project.to_owned(),
+        user_id: user_id.to_owned(),
+        toolkit: tk.slug.clone(),
+        auth_config_id: state.auth_config_id(project, &tk.slug),
+        auth_scheme: tk.auth_scheme,
+        callback_url,
+        ttl: state.config.link_expiry,
+    };
+    let conn = state.store.create_connection(&new).await?;
+    // Wakes COMPOSIO_WAIT_FOR_CONNECTIONS calls waiting on this user's toolkit.
+    state
+        .hub
+        .notify(&new_account_key(project, user_id, &tk.slug));
+    tracing::info!(account_id = %conn.account.id, toolkit = %tk.slug, "connect link created");
+    Ok(conn)
+}
+
+/// Why a Connect Link attempt did not produce credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum AttemptFailure {
+    /// The user refused consent.
+    Denied(String),
+    /// Anything else (the provider, the exchange, the configuration).
+    Failed(String),
+}
+
+/// Completes a link with the result of the user's attempt: stores the credentials and
+/// activates the account, or fails it, in one unit of work with marking the link used.
+/// A link that expired meanwhile ends `EXPIRED`, whatever the attempt brought.
+pub(crate) async fn complete(
+    state: &AppState,
+    link: &LinkRow,
+    attempt: Result<(StoredCredentials, Option<serde_json::Value>), AttemptFailure>,
+) -> LinkOutcome {
+    let (completion, success) = match attempt {
+        Ok((creds, info)) => match seal(state, &creds) {
+            Ok(sealed) => (
+                Completion::Connected {
+                    credentials: sealed,
+                    info: info.map(|v| v.to_string()),
+                },
+                LinkOutcome::Connected,
+            ),
+            Err(e) => {
+                tracing::error!(error = %e, "could not seal the credentials");
+                let reason = "Could not store the credentials".to_owned();
+                (
+                    Completion::Failed(reason.clone()),
+                    LinkOutcome::Failed(reason),
+                )
+            }
+        },
+        Err(AttemptFailure::Denied(reason)) => (
+            Completion::Failed(reason.clone()),
+            LinkOutcome::Denied(reason),
+        ),
+        Err(AttemptFailure::Failed(reason)) => (
+            Completion::Failed(reason.clone()),
+            LinkOutcome::Failed(reason),
+        ),
+    };
+    let result = state
+        .store
+        .complete_link(&link.token, &completion, &expiry_reason(state))
+        .await;
+    match result {
+        Ok(Completed::Applied(account)) => {
+            tracing::info!(account_id = %account.id, status = %account.status, "connect link completed");
+            state.changed(&account.id);
+            success
+        }
+        Ok(Completed::Expired(account)) => {
+            tracing::info!(account_id = %account.id, "connect link expired before completion");
+            state.changed(&account.id);
+            LinkOutcome::Expired
+        }
+        Ok(Completed::LinkUsed) => LinkOutcome::Used,
+        Ok(Completed::Rejected(Some(account))) => {
+            tracing::info!(account_id = %account.id, status = %account.status, "account no longer pending");
+            LinkOutcome::Expired
+        }
+        Ok(Completed::Rejected(None)) => {
+            LinkOutcome::Failed("The connected account no longer exists".to_owned())
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "could not complete the connect link");
+            LinkOutcome::Failed("Could not store the credentials".to_owned())
+        }
+    }
+}
+
+fn seal(
+    state: &AppState,
+    creds: &StoredCredentials,
+) -> Result<Vec<u8>, crate::credentials::CredentialError> {
+    let json = serde_json::to_vec(creds)?;
+    Ok(state.cipher.encrypt(&json)?)
+}
+
+/// Expires pending accounts whose link ran out; how many.
+pub(crate) async fn expire_overdue(state: &AppState) -> usize {
+    match state.store.expire_overdue(&expiry_reason(state)).await {
+        Ok(ids) => {
+            for id in &ids {
+                tracing::info!(account_id = %id, "connection initiation expired");
+                state.changed(id);
+            }
+            ids.len()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "expiry sweep failed");
+            0
+        }
+    }
+}

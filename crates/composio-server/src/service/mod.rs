@@ -1,0 +1,5 @@
+//! The rules between the HTTP handlers and the store: handlers parse and answer HTTP, the
+//! services decide, the store persists.
+
+pub(crate) mod accounts;
+pub(crate) mod connections;

@@ -1,0 +1,539 @@
+//! Behaviour every [`Store`] backend must have, written once against the trait and run for
+//! each backend: units of work commit whole or not at all (checked by injecting a database
+//! failure between their writes), status changes are conditional, time comes from the
+//! injected clock.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use composio_core::ConnectionStatus;
+
+use super::*;
+use crate::catalog::AuthScheme;
+use crate::clock::{Clock, ManualClock};
+
+/// A statement of a unit of work that the harness makes the database refuse.
+#[derive(Debug, Clone, Copy)]
+enum FailPoint {
+    /// Inserting a link (the second write of `create_connection`).
+    InsertLink,
+    /// Updating an account (the second write of `complete_link`).
+    UpdateAccount,
+    /// Deleting an account (the second write of `delete_account`).
+    DeleteAccount,
+}
+
+#[async_trait]
+trait Harness: Send + Sync {
+    fn store(&self) -> &dyn Store;
+    fn clock(&self) -> &ManualClock;
+    async fn fail_on(&self, point: FailPoint);
+    async fn heal(&self);
+}
+
+struct Sqlite {
+    store: SqliteStore,
+    clock: Arc<ManualClock>,
+}
+
+impl Sqlite {
+    async fn new() -> Self {
+        let clock = Arc::new(ManualClock::new(1_700_000_000_000));
+        let store = SqliteStore::memory(clock.clone()).await.expect("store");
+        Self { store, clock }
+    }
+}
+
+#[async_trait]
+impl Harness for Sqlite {
+    fn store(&self) -> &dyn Store {
+        &self.store
+    }
+
+    fn clock(&self) -> &ManualClock {
+        &self.clock
+    }
+
+    async fn fail_on(&self, point: FailPoint) {
+        let (when, table) = match point {
+            FailPoint::InsertLink => ("INSERT", "links"),
+            FailPoint::UpdateAccount => ("UPDATE", "connected_accounts"),
+            FailPoint::DeleteAccount => ("DELETE", "connected_accounts"),
+        };
+        let sql = format!(
+            "CREATE TRIGGER injected_failure BEFORE {when} ON {table} \
+             BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+        );
+        sqlx::raw_sql(&sql)
+            .execute(self.store.pool())
+            .await
+            .expect("trigger");
+    }
+
+    async fn heal(&self) {
+        sqlx::raw_sql("DROP TRIGGER IF EXISTS injected_failure")
+            .execute(self.store.pool())
+            .await
+            .expect("drop trigger");
+    }
+}
+
+const TTL: Duration = Duration::from_secs(600);
+
+fn new_connection(user: &str) -> NewConnection {
+    NewConnection {
+        account_id: crate::ids::account(),
+        link_token: crate::ids::link_token(),
+        project_id: "prj_test".into(),
+        user_id: user.into(),
+        toolkit: "gmail".into(),
+        auth_config_id: "ac_test".into(),
+        auth_scheme: AuthScheme::OAuth2,
+        callback_url: Some("https://app.example.com/cb".into()),
+        ttl: TTL,
+    }
+}
+
+fn connected(secret: &str) -> Completion {
+    Completion::Connected {
+        credentials: secret.as_bytes().to_vec(),
+        info: Some(r#"{"email":"a@example.com"}"#.into()),
+    }
+}
+
+async fn status_of(h: &dyn Harness, id: &str) -> Option<ConnectionStatus> {
+    h.store()
+        .get_account_any(id)
+        .await
+        .expect("read")
+        .map(|a| a.status)
+}
+
+async fn creates_and_completes_a_connection(h: &dyn Harness) {
+    let now = h.clock().now_ms();
+    let c = h
+        .store()
+        .create_connection(&new_connection("u1"))
+        .await
+        .expect("create");
+    assert_eq!(c.account.status, ConnectionStatus::Initiated);
+    assert_eq!(c.account.created_at, now);
+    assert_eq!(c.link.expires_at, now + 600_000);
+    let link = h.store().get_link(&c.link.token).await.expect("read");
+    assert!(link.is_some_and(|l| !l.used && l.account_id == c.account.id));
+
+    h.clock().advance(Duration::from_secs(1));
+    let done = h
+        .store()
+        .complete_link(&c.link.token, &connected("s1"), "expired")
+        .await
+        .expect("complete");
+    let Completed::Applied(a) = done else {
+        panic!("not applied: {done:?}")
+    };
+    assert_eq!(a.status, ConnectionStatus::Active);
+    assert_eq!(a.credentials.as_deref(), Some(&b"s1"[..]));
+    assert_eq!(a.credentials_version, 1);
+    assert_eq!(a.updated_at, now + 1000);
+    let link = h.store().get_link(&c.link.token).await.expect("read");
+    assert!(link.is_some_and(|l| l.used));
+
+    // A second completion (a replayed callback) changes nothing.
+    let again = h
+        .store()
+        .complete_link(&c.link.token, &Completion::Failed("late".into()), "expired")
+        .await
+        .expect("complete");
+    assert!(matches!(again, Completed::LinkUsed), "{again:?}");
+    assert_eq!(
+        status_of(h, &c.account.id).await,
+        Some(ConnectionStatus::Active)
+    );
+}
+
+async fn an_expired_link_never_activates(h: &dyn Harness) {
+    // Completed after the expiry, before any sweep: the completion itself expires it.
+    let c = h
+        .store()
+        .create_connection(&new_connection("u2"))
+        .await
+        .expect("create");
+    h.clock().advance(TTL);
+    let done = h
+        .store()
+        .complete_link(&c.link.token, &connected("s"), "too late")
+        .await
+        .expect("complete");
+    let Completed::Expired(a) = done else {
+        panic!("not expired: {done:?}")
+    };
+    assert_eq!(a.status, ConnectionStatus::Expired);
+    assert_eq!(a.status_reason.as_deref(), Some("too late"));
+    assert!(a.credentials.is_none());
+
+    // Swept first, completed afterwards: still expired, credentials never stored.
+    let c = h
+        .store()
+        .create_connection(&new_connection("u3"))
+        .await
+        .expect("create");
+    h.clock().advance(TTL + Duration::from_millis(1));
+    let swept = h.store().expire_overdue("swept").await.expect("sweep");
+    assert_eq!(swept, vec![c.account.id.clone()]);
+    let done = h
+        .store()
+        .complete_link(&c.link.token, &connected("s"), "too late")
+        .await
+        .expect("complete");
+    assert!(
+        matches!(&done, Completed::Expired(a) if a.credentials.is_none() && a.status_reason.as_deref() == Some("swept")),
+        "{done:?}"
+    );
+    // A sweep never touches accounts that are not pending.
+    assert!(h
+        .store()
+        .expire_overdue("again")
+        .await
+        .expect("sweep")
+        .is_empty());
+}
+
+async fn status_changes_are_conditional(h: &dyn Harness) {
+    let c = h
+        .store()
+        .create_connection(&new_connection("u4"))
+        .await
+        .expect("create");
+    let id = c.account.id.as_str();
+    let t = h
+        .store()
+        .apply(id, &AccountEvent::Disabled)
+        .await
+        .expect("apply");
+    assert!(
+        matches!(&t, Transition::Rejected(a) if a.status == ConnectionStatus::Initiated),
+        "{t:?}"
+    );
+    h.store()
+        .complete_link(&c.link.token, &connected("s"), "x")
+        .await
+        .expect("complete");
+    let t = h
+        .store()
+        .apply(id, &AccountEvent::Disabled)
+        .await
+        .expect("apply");
+    assert!(
+        matches!(&t, Transition::Applied(a) if a.status == ConnectionStatus::Inactive && a.is_disabled),
+        "{t:?}"
+    );
+    let t = h
+        .store()
+        .apply(id, &AccountEvent::RefreshExhausted("x".into()))
+        .await
+        .expect("apply");
+    assert!(matches!(t, Transition::Rejected(_)), "{t:?}");
+    let t = h
+        .store()
+        .apply(id, &AccountEvent::Enabled)
+        .await
+        .expect("apply");
+    assert!(
+        matches!(&t, Transition::Applied(a) if a.is_usable() && a.status_reason.is_none()),
+        "{t:?}"
+    );
+    let t = h
+        .store()
+        .apply(id, &AccountEvent::RefreshExhausted("gone".into()))
+        .await
+        .expect("apply");
+    assert!(matches!(&t, Transition::Applied(a) if a.status == ConnectionStatus::Expired));
+    // EXPIRED is final for activation.
+    let t = h
+        .store()
+        .apply(id, &AccountEvent::Enabled)
+        .await
+        .expect("apply");
+    assert!(matches!(t, Transition::Rejected(_)), "{t:?}");
+    let t = h
+        .store()
+        .apply("ca_missing", &AccountEvent::Enabled)
+        .await
+        .expect("apply");
+    assert!(matches!(t, Transition::NotFound));
+}
+
+async fn links_are_claimed_once(h: &dyn Harness) {
+    let c = h
+        .store()
+        .create_connection(&new_connection("u5"))
+        .await
+        .expect("create");
+    assert!(matches!(
+        h.store().claim_link("nope").await.expect("claim"),
+        Claim::Unknown
+    ));
+    assert!(h
+        .store()
+        .start_link(&c.link.token, "st5", b"v")
+        .await
+        .expect("start"));
+    let first = h.store().claim_link("st5").await.expect("claim");
+    assert!(
+        matches!(&first, Claim::Claimed(l) if l.pkce_verifier.as_deref() == Some(&b"v"[..])),
+        "{first:?}"
+    );
+    assert!(matches!(
+        h.store().claim_link("st5").await.expect("claim"),
+        Claim::Taken
+    ));
+    // A claimed link cannot be restarted.
+    assert!(!h
+        .store()
+        .start_link(&c.link.token, "st6", b"w")
+        .await
+        .expect("start"));
+}
+
+async fn refresh_leases_and_versions(h: &dyn Harness) {
+    let c = h
+        .store()
+        .create_connection(&new_connection("u6"))
+        .await
+        .expect("create");
+    let id = c.account.id.as_str();
+    h.store()
+        .complete_link(&c.link.token, &connected("v1"), "x")
+        .await
+        .expect("complete");
+    let ttl = Duration::from_secs(30);
+    let Lease::Acquired(a) = h.store().lease_refresh(id, "A", ttl).await.expect("lease") else {
+        panic!("A should get the lease")
+    };
+    assert!(matches!(
+        h.store().lease_refresh(id, "B", ttl).await.expect("lease"),
+        Lease::Busy
+    ));
+    // The holder may take its own lease again.
+    assert!(matches!(
+        h.store().lease_refresh(id, "A", ttl).await.expect("lease"),
+        Lease::Acquired(_)
+    ));
+    // A stale version or a non-holder cannot write.
+    assert!(!h
+        .store()
+        .store_refreshed(id, "A", a.credentials_version + 1, b"x")
+        .await
+        .expect("store"));
+    assert!(!h
+        .store()
+        .store_refreshed(id, "B", a.credentials_version, b"x")
+        .await
+        .expect("store"));
+    assert!(h
+        .store()
+        .store_refreshed(id, "A", a.credentials_version, b"v2")
+        .await
+        .expect("store"));
+    let now = h
+        .store()
+        .get_account_any(id)
+        .await
+        .expect("read")
+        .expect("row");
+    assert_eq!(now.credentials.as_deref(), Some(&b"v2"[..]));
+    assert_eq!(now.credentials_version, a.credentials_version + 1);
+    // The write released the lease; an expired lease is free too.
+    let Lease::Acquired(_) = h.store().lease_refresh(id, "B", ttl).await.expect("lease") else {
+        panic!("B should get the released lease")
+    };
+    h.clock().advance(ttl);
+    assert!(matches!(
+        h.store().lease_refresh(id, "C", ttl).await.expect("lease"),
+        Lease::Acquired(_)
+    ));
+    assert!(matches!(
+        h.store()
+            .lease_refresh("ca_missing", "C", ttl)
+            .await
+            .expect("lease"),
+        Lease::NotFound
+    ));
+}
+
+async fn units_of_work_are_atomic(h: &dyn Harness) {
+    // create_connection: the link insert fails, so no account is left behind.
+    h.fail_on(FailPoint::InsertLink).await;
+    let new = new_connection("u7");
+    assert!(h.store().create_connection(&new).await.is_err());
+    h.heal().await;
+    assert_eq!(status_of(h, &new.account_id).await, None);
+
+    // complete_link: the account update fails, so the link is not spent.
+    let c = h.store().create_connection(&new).await.expect("create");
+    h.fail_on(FailPoint::UpdateAccount).await;
+    assert!(h
+        .store()
+        .complete_link(&c.link.token, &connected("s"), "x")
+        .await
+        .is_err());
+    h.heal().await;
+    let link = h.store().get_link(&c.link.token).await.expect("read");
+    assert!(link.is_some_and(|l| !l.used), "the link must not be used");
+    assert_eq!(
+        status_of(h, &c.account.id).await,
+        Some(ConnectionStatus::Initiated)
+    );
+
+    // delete_account: the account delete fails, so its link is kept.
+    h.fail_on(FailPoint::DeleteAccount).await;
+    assert!(h
+        .store()
+        .delete_account("prj_test", &c.account.id)
+        .await
+        .is_err());
+    h.heal().await;
+    assert!(h
+        .store()
+        .get_link(&c.link.token)
+        .await
+        .expect("read")
+        .is_some());
+    assert!(h
+        .store()
+        .delete_account("prj_test", &c.account.id)
+        .await
+        .expect("delete"));
+    assert!(h
+        .store()
+        .get_link(&c.link.token)
+        .await
+        .expect("read")
+        .is_none());
+    assert_eq!(status_of(h, &c.account.id).await, None);
+}
+
+async fn lists_and_idempotency(h: &dyn Harness) {
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let c = h
+            .store()
+            .create_connection(&new_connection("u8"))
+            .await
+            .expect("create");
+        ids.push(c.account.id);
+        h.clock().advance(Duration::from_millis(5));
+    }
+    let filter = AccountFilter {
+        user_ids: vec!["u8".into()],
+        statuses: vec![ConnectionStatus::Initiated],
+        order: AccountOrder {
+            by: composio_core::models::OrderBy::CreatedAt,
+            direction: composio_core::models::OrderDirection::Asc,
+        },
+        limit: 2,
+        ..Default::default()
+    };
+    let page = h
+        .store()
+        .list_accounts("prj_test", &filter)
+        .await
+        .expect("list");
+    assert_eq!(page.total, 3);
+    let got: Vec<_> = page.rows.iter().map(|a| a.id.clone()).collect();
+    assert_eq!(got, ids[..2].to_vec());
+    let none = AccountFilter {
+        statuses: vec![ConnectionStatus::Active],
+        user_ids: vec!["u8".into()],
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(
+        h.store()
+            .list_accounts("prj_test", &none)
+            .await
+            .expect("list")
+            .total,
+        0
+    );
+
+    let resp = IdempotentResponse {
+        status: 201,
+        body: "{}".into(),
+    };
+    h.store()
+        .idempotent_put("prj_test", "k", &resp)
+        .await
+        .expect("put");
+    let ttl = Duration::from_secs(60);
+    assert_eq!(
+        h.store()
+            .idempotent_get("prj_test", "k", ttl)
+            .await
+            .expect("get"),
+        Some(resp)
+    );
+    h.clock().advance(ttl + Duration::from_millis(1));
+    assert_eq!(
+        h.store()
+            .idempotent_get("prj_test", "k", ttl)
+            .await
+            .expect("get"),
+        None
+    );
+    assert_eq!(h.store().idempotent_purge(ttl).await.expect("purge"), 1);
+}
+
+async fn projects_keys_and_meta(h: &dyn Harness) {
+    let p = h.store().ensure_project("acme").await.expect("project");
+    assert_eq!(h.store().ensure_project("acme").await.expect("again"), p);
+    h.store().add_api_key(&p, b"hash").await.expect("key");
+    h.store().add_api_key(&p, b"hash").await.expect("key twice");
+    let keys = h.store().api_keys().await.expect("keys");
+    assert_eq!(
+        keys,
+        vec![ApiKeyRow {
+            hash: b"hash".to_vec(),
+            project_id: p
+        }]
+    );
+    assert_eq!(h.store().get_meta("m").await.expect("meta"), None);
+    assert_eq!(h.store().init_meta("m", b"1").await.expect("init"), b"1");
+    assert_eq!(h.store().init_meta("m", b"2").await.expect("init"), b"1");
+}
+
+/// Runs every check against one backend.
+async fn conformance(h: &dyn Harness) {
+    creates_and_completes_a_connection(h).await;
+    an_expired_link_never_activates(h).await;
+    status_changes_are_conditional(h).await;
+    links_are_claimed_once(h).await;
+    refresh_leases_and_versions(h).await;
+    units_of_work_are_atomic(h).await;
+    lists_and_idempotency(h).await;
+    projects_keys_and_meta(h).await;
+}
+
+#[tokio::test]
+async fn sqlite_conforms() {
+    conformance(&Sqlite::new().await).await;
+}
+
+#[tokio::test]
+async fn sqlite_refuses_a_newer_schema() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("db.sqlite");
+    let clock: crate::clock::SharedClock = Arc::new(ManualClock::new(0));
+    let store = SqliteStore::open(&path, clock.clone()).await.expect("open");
+    sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES (999, 0)")
+        .execute(store.pool())
+        .await
+        .expect("insert");
+    store.close().await;
+    let err = SqliteStore::open(&path, clock).await.expect_err("too new");
+    assert!(
+        matches!(err, StoreError::TooNew { found: 999, .. }),
+        "{err}"
+    );
+}
