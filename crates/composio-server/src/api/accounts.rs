@@ -13,7 +13,7 @@ use super::{
     idempotent, json_response, page_json, parse_cursor, parse_limit, query_map, ApiJson, Project,
 };
 use crate::error::{ApiError, ApiResult};
-use crate::state::{model, SharedState};
+use crate::state::SharedState;
 use crate::store::{AccountFilter, AccountRow};
 use crate::util::{format_ts, split_list};
 
@@ -130,12 +130,12 @@ pub(super) async fn link(
                 req.callback_url.clone(),
             )
             .await?;
-            let resp: CreateAccountLinkResponse = model(json!({
-                "link_token": link.token,
-                "redirect_url": crate::flow::link_url(&state, &link.token),
-                "expires_at": format_ts(link.expires_at),
-                "connected_account_id": account.id,
-            }))?;
+            let resp = CreateAccountLinkResponse::new(
+                &link.token,
+                crate::flow::link_url(&state, &link.token),
+                &account.id,
+            )
+            .expires_at(format_ts(link.expires_at));
             Ok((
                 StatusCode::CREATED,
                 serde_json::to_value(resp).unwrap_or_default(),
