@@ -3,8 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use composio_core::models::ConnectedAccount;
-use serde::de::DeserializeOwned;
+use composio_core::models::{AccountAuthConfig, AccountToolkit, ConnectedAccount};
 use serde_json::json;
 use tokio::sync::watch;
 
@@ -50,12 +49,6 @@ pub(crate) struct AppState {
 
 pub(crate) type SharedState = Arc<AppState>;
 
-/// Builds a shared wire model from JSON, so the server's output always parses as the SDK's
-/// model (composio-core's models are `#[non_exhaustive]`).
-pub(crate) fn model<T: DeserializeOwned>(value: serde_json::Value) -> ApiResult<T> {
-    serde_json::from_value(value).map_err(|e| ApiError::internal(&e))
-}
-
 impl AppState {
     /// The auth config id of a toolkit in a project (stable, derived).
     pub fn auth_config_id(&self, project_id: &str, toolkit: &str) -> String {
@@ -89,24 +82,23 @@ impl AppState {
             .as_deref()
             .and_then(|s| serde_json::from_str(s).ok())
             .unwrap_or_else(|| json!({}));
-        model(json!({
-            "id": a.id,
-            "user_id": a.user_id,
-            "status": a.status,
-            "status_reason": a.status_reason,
-            "is_disabled": a.is_disabled,
-            "toolkit": {"slug": a.toolkit},
-            "auth_config": {
-                "id": a.auth_config_id,
-                "auth_scheme": a.auth_scheme.as_str(),
-                "is_composio_managed": self.is_managed(&a.toolkit),
-                "is_disabled": false
-            },
-            "created_at": format_ts(a.created_at),
-            "updated_at": format_ts(a.updated_at),
-            "data": info,
-            "params": {},
-        }))
+        let account =
+            ConnectedAccount::new(&a.id, a.status.clone(), AccountToolkit::new(&a.toolkit))
+                .user_id(&a.user_id)
+                .is_disabled(a.is_disabled)
+                .auth_config(AccountAuthConfig::new(
+                    &a.auth_config_id,
+                    a.auth_scheme.as_str(),
+                    self.is_managed(&a.toolkit),
+                ))
+                .created_at(format_ts(a.created_at))
+                .updated_at(format_ts(a.updated_at))
+                .data(info)
+                .params(json!({}));
+        Ok(match &a.status_reason {
+            Some(reason) => account.status_reason(reason),
+            None => account,
+        })
     }
 
     /// Records a status change for watchers.

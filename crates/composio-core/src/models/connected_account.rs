@@ -37,7 +37,17 @@ pub struct AccountAuthConfig {
 }
 
 impl AccountAuthConfig {
-    /// An auth config reference.
+    /// An auth config reference (not disabled).
+    ///
+    /// ```
+    /// use composio_core::models::AccountAuthConfig;
+    /// let c = AccountAuthConfig::new("ac_1", "OAUTH2", true).is_disabled(true);
+    /// assert_eq!(
+    ///     serde_json::to_value(&c).unwrap(),
+    ///     serde_json::json!({"id": "ac_1", "auth_scheme": "OAUTH2",
+    ///                        "is_composio_managed": true, "is_disabled": true})
+    /// );
+    /// ```
     pub fn new(id: impl Into<String>, auth_scheme: impl Into<String>, managed: bool) -> Self {
         Self {
             id: id.into(),
@@ -45,6 +55,12 @@ impl AccountAuthConfig {
             is_composio_managed: managed,
             is_disabled: false,
         }
+    }
+
+    /// Sets whether the auth config is disabled.
+    pub fn is_disabled(mut self, disabled: bool) -> Self {
+        self.is_disabled = disabled;
+        self
     }
 }
 
@@ -79,6 +95,91 @@ pub struct ConnectedAccount {
     /// Everything else the server sent (`state`, `data`, `params`, …).
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+impl ConnectedAccount {
+    /// An account with its id, status and toolkit; everything else unset (as when the
+    /// server sends only these three fields).
+    ///
+    /// ```
+    /// use composio_core::ConnectionStatus;
+    /// use composio_core::models::{AccountAuthConfig, AccountToolkit, ConnectedAccount};
+    /// let a = ConnectedAccount::new("ca_1", ConnectionStatus::Failed, AccountToolkit::new("gmail"))
+    ///     .user_id("user_123")
+    ///     .status_reason("User denied access")
+    ///     .auth_config(AccountAuthConfig::new("ac_1", "OAUTH2", true))
+    ///     .created_at("2026-01-10T12:00:00.000Z")
+    ///     .updated_at("2026-01-10T12:01:10.000Z")
+    ///     .data(serde_json::json!({"email": "jane@example.com"}));
+    /// let json = serde_json::to_value(&a).unwrap();
+    /// assert_eq!(json["status"], "FAILED");
+    /// assert_eq!(json["toolkit"]["slug"], "gmail");
+    /// assert_eq!(json["data"]["email"], "jane@example.com");
+    /// assert_eq!(serde_json::from_value::<ConnectedAccount>(json).unwrap(), a);
+    /// ```
+    pub fn new(id: impl Into<String>, status: ConnectionStatus, toolkit: AccountToolkit) -> Self {
+        Self {
+            id: id.into(),
+            user_id: None,
+            status,
+            status_reason: None,
+            is_disabled: false,
+            toolkit,
+            auth_config: None,
+            created_at: None,
+            updated_at: None,
+            extra: Extra::new(),
+        }
+    }
+
+    /// Sets the end user.
+    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
+        self.user_id = Some(user_id.into());
+        self
+    }
+
+    /// Sets why the account has its status.
+    pub fn status_reason(mut self, reason: impl Into<String>) -> Self {
+        self.status_reason = Some(reason.into());
+        self
+    }
+
+    /// Sets whether the account is disabled.
+    pub fn is_disabled(mut self, disabled: bool) -> Self {
+        self.is_disabled = disabled;
+        self
+    }
+
+    /// Sets the auth config.
+    pub fn auth_config(mut self, auth_config: AccountAuthConfig) -> Self {
+        self.auth_config = Some(auth_config);
+        self
+    }
+
+    /// Sets the creation time (RFC 3339).
+    pub fn created_at(mut self, created_at: impl Into<String>) -> Self {
+        self.created_at = Some(created_at.into());
+        self
+    }
+
+    /// Sets the time of the last update (RFC 3339).
+    pub fn updated_at(mut self, updated_at: impl Into<String>) -> Self {
+        self.updated_at = Some(updated_at.into());
+        self
+    }
+
+    /// Sets `data` (non-secret account information, such as the user's email), kept in
+    /// [`extra`](Self::extra).
+    pub fn data(mut self, data: serde_json::Value) -> Self {
+        self.extra.insert("data".to_owned(), data);
+        self
+    }
+
+    /// Sets `params`, kept in [`extra`](Self::extra).
+    pub fn params(mut self, params: serde_json::Value) -> Self {
+        self.extra.insert("params".to_owned(), params);
+        self
+    }
 }
 
 /// Field to order connected accounts by.
@@ -272,6 +373,40 @@ pub struct CreateAccountLinkResponse {
     pub connected_account_id: String,
 }
 
+impl CreateAccountLinkResponse {
+    /// A link response without an expiry.
+    ///
+    /// ```
+    /// use composio_core::models::CreateAccountLinkResponse;
+    /// let r = CreateAccountLinkResponse::new("lk_1", "https://h/link/lk_1", "ca_1")
+    ///     .expires_at("2026-01-10T12:10:00.000Z");
+    /// assert_eq!(
+    ///     serde_json::to_value(&r).unwrap(),
+    ///     serde_json::json!({"link_token": "lk_1", "redirect_url": "https://h/link/lk_1",
+    ///                        "expires_at": "2026-01-10T12:10:00.000Z",
+    ///                        "connected_account_id": "ca_1"})
+    /// );
+    /// ```
+    pub fn new(
+        link_token: impl Into<String>,
+        redirect_url: impl Into<String>,
+        connected_account_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            link_token: Some(link_token.into()),
+            redirect_url: redirect_url.into(),
+            expires_at: None,
+            connected_account_id: connected_account_id.into(),
+        }
+    }
+
+    /// Sets when the link expires (RFC 3339).
+    pub fn expires_at(mut self, expires_at: impl Into<String>) -> Self {
+        self.expires_at = Some(expires_at.into());
+        self
+    }
+}
+
 /// `PATCH {P}/connected_accounts/{id}/status` request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -318,6 +453,87 @@ mod tests {
                 .unwrap();
         assert_eq!(a.status, ConnectionStatus::Unknown("SUSPENDED".into()));
         assert_eq!(serde_json::to_value(&a).unwrap()["status"], "SUSPENDED");
+    }
+
+    /// What composio-server's `account_model` sends, built from JSON and with the constructors.
+    #[test]
+    fn constructors_build_what_the_server_sends() {
+        let from_json: ConnectedAccount = serde_json::from_value(serde_json::json!({
+            "id": "ca_1",
+            "user_id": "user_123",
+            "status": "FAILED",
+            "status_reason": "User denied access",
+            "is_disabled": false,
+            "toolkit": {"slug": "gmail"},
+            "auth_config": {
+                "id": "ac_1",
+                "auth_scheme": "OAUTH2",
+                "is_composio_managed": true,
+                "is_disabled": false
+            },
+            "created_at": "2026-01-10T12:00:00.000Z",
+            "updated_at": "2026-01-10T12:01:10.000Z",
+            "data": {"email": "jane@example.com"},
+            "params": {},
+        }))
+        .unwrap();
+        let built = ConnectedAccount::new(
+            "ca_1",
+            ConnectionStatus::Failed,
+            AccountToolkit::new("gmail"),
+        )
+        .user_id("user_123")
+        .status_reason("User denied access")
+        .is_disabled(false)
+        .auth_config(AccountAuthConfig::new("ac_1", "OAUTH2", true))
+        .created_at("2026-01-10T12:00:00.000Z")
+        .updated_at("2026-01-10T12:01:10.000Z")
+        .data(serde_json::json!({"email": "jane@example.com"}))
+        .params(serde_json::json!({}));
+        assert_eq!(built, from_json);
+        assert_eq!(
+            serde_json::to_value(&built).unwrap(),
+            serde_json::to_value(&from_json).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_new_account_sends_nulls_and_defaults_like_a_minimal_json_one() {
+        let minimal: ConnectedAccount = serde_json::from_value(serde_json::json!({
+            "id": "ca_1", "status": "INACTIVE", "status_reason": null, "is_disabled": true,
+            "toolkit": {"slug": "x"},
+            "auth_config": {"id": "ac_1", "auth_scheme": "API_KEY", "is_composio_managed": false,
+                            "is_disabled": true}
+        }))
+        .unwrap();
+        let built =
+            ConnectedAccount::new("ca_1", ConnectionStatus::Inactive, AccountToolkit::new("x"))
+                .is_disabled(true)
+                .auth_config(AccountAuthConfig::new("ac_1", "API_KEY", false).is_disabled(true));
+        assert_eq!(built, minimal);
+        let json = serde_json::to_value(&built).unwrap();
+        assert_eq!(json["status_reason"], serde_json::Value::Null);
+        assert_eq!(json["user_id"], serde_json::Value::Null);
+        assert!(json.get("data").is_none());
+    }
+
+    #[test]
+    fn link_response_constructor_matches_the_server_json() {
+        let from_json: CreateAccountLinkResponse = serde_json::from_value(serde_json::json!({
+            "link_token": "lk_1",
+            "redirect_url": "http://127.0.0.1:8000/link/lk_1",
+            "expires_at": "2026-01-10T12:10:00.000Z",
+            "connected_account_id": "ca_1",
+        }))
+        .unwrap();
+        let built =
+            CreateAccountLinkResponse::new("lk_1", "http://127.0.0.1:8000/link/lk_1", "ca_1")
+                .expires_at("2026-01-10T12:10:00.000Z");
+        assert_eq!(built, from_json);
+        assert_eq!(
+            serde_json::to_value(&built).unwrap(),
+            serde_json::to_value(&from_json).unwrap()
+        );
     }
 
     #[test]

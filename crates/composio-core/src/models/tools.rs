@@ -16,6 +16,41 @@ pub struct ToolToolkit {
     pub logo: Option<String>,
 }
 
+impl ToolToolkit {
+    /// A toolkit reference with an empty name and no logo.
+    ///
+    /// ```
+    /// use composio_core::models::ToolToolkit;
+    /// let t = ToolToolkit::new("composio")
+    ///     .name("Composio")
+    ///     .logo("https://logos.composio.dev/api/composio");
+    /// assert_eq!(
+    ///     serde_json::to_value(&t).unwrap(),
+    ///     serde_json::json!({"slug": "composio", "name": "Composio",
+    ///                        "logo": "https://logos.composio.dev/api/composio"})
+    /// );
+    /// ```
+    pub fn new(slug: impl Into<String>) -> Self {
+        Self {
+            slug: slug.into(),
+            name: String::new(),
+            logo: None,
+        }
+    }
+
+    /// Sets the display name.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// Sets the logo URL.
+    pub fn logo(mut self, logo: impl Into<String>) -> Self {
+        self.logo = Some(logo.into());
+        self
+    }
+}
+
 /// A tool of a session (spec §6).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -51,6 +86,93 @@ pub struct Tool {
     /// Everything else the server sent.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+impl Tool {
+    /// A tool with an empty name and description, empty object schemas, no version, no tags,
+    /// needing authentication and not deprecated (the defaults of `{"slug": …, "toolkit": …}`).
+    ///
+    /// ```
+    /// use composio_core::models::{Tool, ToolToolkit};
+    /// let t = Tool::new("GMAIL_GET_PROFILE", ToolToolkit::new("gmail").name("Gmail"))
+    ///     .name("Get profile")
+    ///     .description("Gets the user's Gmail profile.")
+    ///     .input_parameters(serde_json::json!({"type": "object", "properties": {}}))
+    ///     .version("20260101_00")
+    ///     .tags(["readOnlyHint"]);
+    /// let json = serde_json::to_value(&t).unwrap();
+    /// assert_eq!(json["toolkit"]["slug"], "gmail");
+    /// assert_eq!(json["no_auth"], false);
+    /// assert_eq!(json["tags"], serde_json::json!(["readOnlyHint"]));
+    /// assert_eq!(serde_json::from_value::<Tool>(json).unwrap(), t);
+    /// ```
+    pub fn new(slug: impl Into<String>, toolkit: ToolToolkit) -> Self {
+        Self {
+            slug: slug.into(),
+            name: String::new(),
+            description: String::new(),
+            toolkit,
+            input_parameters: empty_object(),
+            output_parameters: empty_object(),
+            no_auth: false,
+            version: None,
+            tags: Vec::new(),
+            is_deprecated: false,
+            extra: Extra::new(),
+        }
+    }
+
+    /// Sets the display name.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// Sets what the tool does.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = description.into();
+        self
+    }
+
+    /// Sets the JSON Schema of the arguments.
+    pub fn input_parameters(mut self, schema: serde_json::Value) -> Self {
+        self.input_parameters = schema;
+        self
+    }
+
+    /// Sets the JSON Schema of the output.
+    pub fn output_parameters(mut self, schema: serde_json::Value) -> Self {
+        self.output_parameters = schema;
+        self
+    }
+
+    /// Sets whether it needs no connected account.
+    pub fn no_auth(mut self, no_auth: bool) -> Self {
+        self.no_auth = no_auth;
+        self
+    }
+
+    /// Sets the version.
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.version = Some(version.into());
+        self
+    }
+
+    /// Sets the tags.
+    pub fn tags<I>(mut self, tags: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.tags = tags.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets whether it is deprecated.
+    pub fn is_deprecated(mut self, deprecated: bool) -> Self {
+        self.is_deprecated = deprecated;
+        self
+    }
 }
 
 fn empty_object() -> serde_json::Value {
@@ -197,5 +319,56 @@ impl ExecuteResponse {
             result_type: Some(ResultType::Failed),
             extra: Extra::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What composio-server's meta tool `definitions` send.
+    #[test]
+    fn constructors_build_what_the_server_sends() {
+        let input = serde_json::json!({"type": "object",
+            "properties": {"toolkits": {"type": "array", "items": {"type": "string"}}},
+            "required": ["toolkits"]});
+        let output = serde_json::json!({"type": "object", "properties": {}});
+        let from_json: Tool = serde_json::from_value(serde_json::json!({
+            "slug": "COMPOSIO_MANAGE_CONNECTIONS", "name": "Manage connections",
+            "description": "Connects toolkits.",
+            "toolkit": {"slug": "composio", "name": "Composio", "logo": "https://logos.composio.dev/api/composio"},
+            "input_parameters": input,
+            "output_parameters": output,
+            "no_auth": true, "version": "00000000_00", "tags": [], "is_deprecated": false,
+        }))
+        .unwrap();
+        let built = Tool::new(
+            "COMPOSIO_MANAGE_CONNECTIONS",
+            ToolToolkit::new("composio")
+                .name("Composio")
+                .logo("https://logos.composio.dev/api/composio"),
+        )
+        .name("Manage connections")
+        .description("Connects toolkits.")
+        .input_parameters(input)
+        .output_parameters(output)
+        .no_auth(true)
+        .version("00000000_00")
+        .tags(Vec::<String>::new())
+        .is_deprecated(false);
+        assert_eq!(built, from_json);
+        assert_eq!(
+            serde_json::to_value(&built).unwrap(),
+            serde_json::to_value(&from_json).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_new_tool_has_the_defaults_of_a_minimal_json_one() {
+        let minimal: Tool = serde_json::from_value(serde_json::json!({
+            "slug": "X_Y", "toolkit": {"slug": "x"}
+        }))
+        .unwrap();
+        assert_eq!(Tool::new("X_Y", ToolToolkit::new("x")), minimal);
     }
 }

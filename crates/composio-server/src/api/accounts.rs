@@ -15,7 +15,7 @@ use super::{
 use crate::error::{ApiError, ApiResult};
 use crate::service::accounts::{self, load_account};
 use crate::service::connections;
-use crate::state::{model, SharedState};
+use crate::state::SharedState;
 use crate::store::{AccountFilter, AccountOrder};
 use crate::util::{format_ts, split_list};
 use composio_core::models::{OrderBy, OrderDirection};
@@ -119,12 +119,12 @@ pub(super) async fn link(
                 req.callback_url.clone(),
             )
             .await?;
-            let resp: CreateAccountLinkResponse = model(json!({
-                "link_token": conn.link.token,
-                "redirect_url": connections::link_url(&state, &conn.link.token),
-                "expires_at": format_ts(conn.link.expires_at),
-                "connected_account_id": conn.account.id,
-            }))?;
+            let resp = CreateAccountLinkResponse::new(
+                &conn.link.token,
+                connections::link_url(&state, &conn.link.token),
+                &conn.account.id,
+            )
+            .expires_at(format_ts(conn.link.expires_at));
             Ok((
                 StatusCode::CREATED,
                 serde_json::to_value(resp).unwrap_or_default(),

@@ -12,14 +12,14 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Extension;
 use composio_core::models::{
-    ExecuteMetaRequest, ExecuteRequest, ExecuteResponse, SessionConfig, Tool,
+    ExecuteMetaRequest, ExecuteRequest, ExecuteResponse, SessionConfig, Tool, ToolToolkit,
 };
 use serde_json::{json, Value};
 
 use super::sessions::{load, router_tools, toolkit_allowed};
 use super::{connections, json_response, search, ApiJson, Project};
 use crate::error::{ApiError, ApiResult};
-use crate::state::{model, SharedState};
+use crate::state::SharedState;
 use crate::tools::schema;
 
 mod schemas;
@@ -30,13 +30,18 @@ pub(crate) fn definitions(config: &SessionConfig) -> ApiResult<Vec<Tool>> {
         .into_iter()
         .map(|slug| {
             let (name, description, input, output) = schemas::meta(slug);
-            model(json!({
-                "slug": slug, "name": name, "description": description,
-                "toolkit": {"slug": "composio", "name": "Composio", "logo": "https://logos.composio.dev/api/composio"},
-                "input_parameters": input,
-                "output_parameters": output,
-                "no_auth": true, "version": "00000000_00", "tags": [], "is_deprecated": false,
-            }))
+            Ok(Tool::new(
+                slug,
+                ToolToolkit::new("composio")
+                    .name("Composio")
+                    .logo("https://logos.composio.dev/api/composio"),
+            )
+            .name(name)
+            .description(description)
+            .input_parameters(input)
+            .output_parameters(output)
+            .no_auth(true)
+            .version("00000000_00"))
         })
         .collect()
 }

@@ -6,18 +6,20 @@ use axum::response::Response;
 use axum::Extension;
 use composio_core::models::{
     CreateSessionRequest, DeleteSessionResponse, LinkRequest, LinkResponse,
-    ManageConnectionsConfig, SessionConfig, SessionResponse, SessionToolkit, ToolkitFilterEcho,
+    ManageConnectionsConfig, McpInfo, SessionConfig, SessionResponse, SessionToolkit,
+    TagFilterEcho, ToolkitAuthConfig, ToolkitConnectedAccount, ToolkitFilterEcho, ToolkitMeta,
 };
 use composio_core::ToolkitFilter;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::{
     idempotent, json_response, page_of, parse_cursor, parse_limit, query_map, ApiJson, Project,
 };
 use crate::catalog::ToolkitDef;
 use crate::error::{ApiError, ApiResult};
+use crate::service::accounts::session_account;
 use crate::service::connections;
-use crate::state::{model, SharedState};
+use crate::state::SharedState;
 use crate::store::{NewSession, SessionRow};
 use crate::util::{format_ts, split_list};
 
@@ -76,13 +78,12 @@ pub(crate) fn router_tools(config: &SessionConfig) -> Vec<&'static str> {
 }
 
 fn session_response(state: &SharedState, id: &str, config: &SessionConfig) -> ApiResult<Value> {
-    let resp: SessionResponse = model(json!({
-        "session_id": id,
-        "mcp": {"type": "http", "url": format!("{}/tool_router/{id}/mcp", state.public_url)},
-        "tool_router_tools": router_tools(config),
-        "config": config,
-        "config_version": 1,
-    }))?;
+    let resp = SessionResponse::new(
+        id,
+        McpInfo::http(format!("{}/tool_router/{id}/mcp", state.public_url)),
+        config.clone(),
+    )
+    .tool_router_tools(router_tools(config));
     serde_json::to_value(resp).map_err(|e| ApiError::internal(&e))
 }
 
@@ -129,27 +130,19 @@ pub(super) async fn create(
     if let Some(cb) = &req.manage_connections.callback_url {
         state.check_callback(&project, cb)?;
     }
-    let mut config = json!({
-        "user_id": req.user_id,
-        "auth_configs": req.auth_configs,
-        "connected_accounts": req.connected_accounts,
-        "manage_connections": ManageConnectionsConfig::from(&req.manage_connections),
-        "preload": {"tools": []},
-    });
+    let mut config = SessionConfig::new(&req.user_id)
+        .auth_configs(req.auth_configs.clone())
+        .connected_accounts(req.connected_accounts.clone())
+        .manage_connections(ManageConnectionsConfig::from(&req.manage_connections));
     if let Some(f) = req.toolkits.clone() {
-        config["toolkits"] = serde_json::to_value(ToolkitFilterEcho::from(f)).unwrap_or_default();
+        config = config.toolkits(ToolkitFilterEcho::from(f));
     }
-    if let Some(tags) = &req.tags {
-        let v = serde_json::to_value(tags).unwrap_or_default();
-        config["tags"] = json!({
-            "enabled": v.get("enable").cloned().unwrap_or(json!([])),
-            "disabled": v.get("disable").cloned().unwrap_or(json!([])),
-        });
+    if let Some(tags) = req.tags.clone() {
+        config = config.tags(TagFilterEcho::from(tags));
     }
     if !req.tools.is_empty() {
-        config["tools"] = serde_json::to_value(&req.tools).unwrap_or_default();
+        config = config.tools(req.tools.clone());
     }
-    let config: SessionConfig = model(config)?;
     idempotent(&state, &project, &headers, "POST session", async {
         let id = crate::ids::session();
         let row = NewSession {
@@ -234,42 +227,37 @@ pub(crate) async fn toolkit_item(
     config: &SessionConfig,
     tk: &ToolkitDef,
 ) -> ApiResult<SessionToolkit> {
-    let mut account = None;
-    if !tk.is_no_auth() {
-        if let Some(ids) = config.connected_accounts.get(&tk.slug) {
-            account = state
-                .store
-                .get_accounts(project, ids)
-                .await?
-                .into_iter()
-                .next();
-        }
-        if account.is_none() {
-            account = state
-                .store
-                .best_account(project, &config.user_id, &tk.slug)
-                .await?;
-        }
-    }
-    let connected = account.map(|a| {
-        json!({
-            "id": a.id, "user_id": a.user_id, "status": a.status,
-            "created_at": format_ts(a.created_at),
-            "auth_config": {"id": a.auth_config_id, "auth_scheme": a.auth_scheme.as_str(),
-                            "is_composio_managed": state.is_managed(&a.toolkit)},
-        })
-    });
+    let account = if tk.is_no_auth() {
+        None
+    } else {
+        session_account(state, project, config, &tk.slug).await?
+    };
     let schemes: Vec<&str> = if tk.is_no_auth() {
         vec![]
     } else {
         vec![tk.auth_scheme.as_str()]
     };
-    model(json!({
-        "name": tk.name, "slug": tk.slug, "enabled": true, "is_no_auth": tk.is_no_auth(),
-        "composio_managed_auth_schemes": schemes,
-        "meta": {"logo": tk.logo_url(), "description": tk.description},
-        "connected_account": connected,
-    }))
+    let item = SessionToolkit::new(&tk.name, &tk.slug)
+        .is_no_auth(tk.is_no_auth())
+        .composio_managed_auth_schemes(schemes)
+        .meta(
+            ToolkitMeta::new()
+                .logo(tk.logo_url())
+                .description(&tk.description),
+        );
+    Ok(match account {
+        Some(a) => item.connected_account(
+            ToolkitConnectedAccount::new(&a.id, a.status.clone())
+                .user_id(&a.user_id)
+                .created_at(format_ts(a.created_at))
+                .auth_config(ToolkitAuthConfig::new(
+                    &a.auth_config_id,
+                    a.auth_scheme.as_str(),
+                    state.is_managed(&a.toolkit),
+                )),
+        ),
+        None => item,
+    })
 }
 
 pub(super) async fn toolkits(
