@@ -43,6 +43,7 @@ mod error;
 mod flow;
 mod hub;
 mod ids;
+mod meta_tools;
 mod oauth;
 mod pages;
 mod rate_limit;

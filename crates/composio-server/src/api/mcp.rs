@@ -54,10 +54,11 @@ use rmcp::{RoleServer, ServerHandler};
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
-use super::meta_tools::{definitions, execute_tool};
-use super::sessions::load;
-use super::{require_api_key, Project};
+use super::middleware::require_api_key;
+use super::Project;
 use crate::error::ApiError;
+use crate::meta_tools::{definitions, execute_tool};
+use crate::service::sessions::load;
 use crate::state::SharedState;
 
 /// The MCP endpoint's path (relative to the origin).
@@ -329,7 +330,7 @@ impl ServerHandler for SessionTools {
         let (_, config) = load(&self.state, &t.project, &t.session_id)
             .await
             .map_err(|e| mcp_error(&e))?;
-        let tools = definitions(&config).map_err(|e| mcp_error(&e))?;
+        let tools = definitions(&config);
         let mut result = ListToolsResult::with_all_items(tools.into_iter().map(mcp_tool).collect());
         // Per session and per project: never shared between users.
         result.cache_scope = Some(CacheScope::Private);

@@ -19,63 +19,10 @@ use crate::catalog::ToolkitDef;
 use crate::error::{ApiError, ApiResult};
 use crate::service::accounts::session_account;
 use crate::service::connections;
+use crate::service::sessions::{load, toolkit, toolkit_allowed};
 use crate::state::SharedState;
-use crate::store::{NewSession, SessionRow};
+use crate::store::NewSession;
 use crate::util::{format_ts, split_list};
-
-/// 404 for an unknown toolkit, suggesting the closest slug.
-pub(crate) fn unknown_toolkit(state: &SharedState, slug: &str) -> ApiError {
-    let err = ApiError::not_found("Toolkit_NotFound", format!("Toolkit '{slug}' not found"));
-    match state.catalog.closest(slug) {
-        Some(c) => err.fix(format!("Did you mean '{c}'? Check the toolkit slug.")),
-        None => err.fix("Check the toolkit slug."),
-    }
-}
-
-pub(crate) fn toolkit<'a>(state: &'a SharedState, slug: &str) -> ApiResult<&'a ToolkitDef> {
-    state
-        .catalog
-        .get(slug)
-        .ok_or_else(|| unknown_toolkit(state, slug))
-}
-
-/// The stored session; 403 when it belongs to another project (spec §4), else 404.
-pub(crate) async fn load(
-    state: &SharedState,
-    project: &str,
-    id: &str,
-) -> ApiResult<(SessionRow, SessionConfig)> {
-    let Some(row) = state.store.get_session(project, id).await? else {
-        if state.store.session_project(id).await?.is_some() {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "ToolRouterSession_Forbidden",
-                format!("Session '{id}' belongs to another project"),
-            )
-            .fix("Use the API key of the project that created the session."));
-        }
-        return Err(ApiError::not_found(
-            "ToolRouterSession_NotFound",
-            format!("Session '{id}' not found"),
-        )
-        .fix("Create a session first; sessions belong to the project of the API key."));
-    };
-    let config: SessionConfig =
-        serde_json::from_str(&row.config).map_err(|e| ApiError::internal(&e))?;
-    Ok((row, config))
-}
-
-/// The meta tools a session offers.
-pub(crate) fn router_tools(config: &SessionConfig) -> Vec<&'static str> {
-    let mut tools = vec!["COMPOSIO_SEARCH_TOOLS", "COMPOSIO_MULTI_EXECUTE_TOOL"];
-    if let Some(mc) = config.manage_connections.as_ref().filter(|m| m.enabled) {
-        tools.push("COMPOSIO_MANAGE_CONNECTIONS");
-        if mc.enable_wait_for_connections {
-            tools.push("COMPOSIO_WAIT_FOR_CONNECTIONS");
-        }
-    }
-    tools
-}
 
 fn session_response(state: &SharedState, id: &str, config: &SessionConfig) -> ApiResult<Value> {
     let resp = SessionResponse::new(
@@ -83,17 +30,13 @@ fn session_response(state: &SharedState, id: &str, config: &SessionConfig) -> Ap
         McpInfo::http(format!("{}/tool_router/{id}/mcp", state.public_url)),
         config.clone(),
     )
-    .tool_router_tools(router_tools(config));
+    .tool_router_tools(
+        crate::meta_tools::offered(config)
+            .iter()
+            .map(|t| t.slug())
+            .collect::<Vec<_>>(),
+    );
     serde_json::to_value(resp).map_err(|e| ApiError::internal(&e))
-}
-
-/// Whether a toolkit is allowed by the session's filter.
-pub(crate) fn toolkit_allowed(config: &SessionConfig, slug: &str) -> bool {
-    match &config.toolkits {
-        Some(ToolkitFilterEcho::Enabled(v)) => v.iter().any(|s| s.eq_ignore_ascii_case(slug)),
-        Some(ToolkitFilterEcho::Disabled(v)) => !v.iter().any(|s| s.eq_ignore_ascii_case(slug)),
-        _ => true,
-    }
 }
 
 pub(super) async fn create(
@@ -322,6 +265,6 @@ pub(super) async fn tools(
     let q = query_map(&uri);
     let limit = parse_limit(&q, 500, 1000)?;
     let offset = parse_cursor(&q)?;
-    let all = super::meta_tools::definitions(&config)?;
+    let all = crate::meta_tools::definitions(&config);
     Ok(json_response(StatusCode::OK, &page_of(all, offset, limit)))
 }

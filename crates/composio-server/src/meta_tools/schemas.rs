@@ -2,17 +2,18 @@
 
 use serde_json::{json, Value};
 
-/// Every meta tool slug.
-pub(super) const META_TOOLS: &[&str] = &[
-    "COMPOSIO_SEARCH_TOOLS",
-    "COMPOSIO_MULTI_EXECUTE_TOOL",
-    "COMPOSIO_MANAGE_CONNECTIONS",
-    "COMPOSIO_WAIT_FOR_CONNECTIONS",
-];
+use super::MetaTool;
 
-/// Whether `slug` (upper case) is a meta tool.
-pub(super) fn is_meta(slug: &str) -> bool {
-    META_TOOLS.contains(&slug)
+/// The definition of a meta tool.
+pub(super) struct Schema {
+    /// Display name.
+    pub name: &'static str,
+    /// What it does, for the agent.
+    pub description: &'static str,
+    /// JSON Schema of its arguments.
+    pub input: Value,
+    /// JSON Schema of its result envelope.
+    pub output: Value,
 }
 
 fn envelope(data: Value) -> Value {
@@ -99,10 +100,10 @@ fn multi_output() -> Value {
         "required": ["results"]}))
 }
 
-/// `(name, description, input schema, output schema)` of a meta tool.
-pub(super) fn meta(slug: &str) -> (&'static str, &'static str, Value, Value) {
-    match slug {
-        "COMPOSIO_SEARCH_TOOLS" => ("Search tools",
+/// The definition of a meta tool.
+pub(super) fn schema(tool: MetaTool) -> Schema {
+    let (name, description, input, output) = match tool {
+        MetaTool::SearchTools => ("Search tools",
             "Find the tools for a task across the session's toolkits. Give one query per use case; each result lists tool slugs with their input schemas and whether the user's toolkit is connected. Run them with COMPOSIO_MULTI_EXECUTE_TOOL.",
             json!({"type": "object", "properties": {
                 "queries": {"type": "array", "minItems": 1, "description": "One entry per use case.",
@@ -112,10 +113,10 @@ pub(super) fn meta(slug: &str) -> (&'static str, &'static str, Value, Value) {
                 "session_id": session_id()},
                 "required": ["queries"]}),
             search_output()),
-        "COMPOSIO_MULTI_EXECUTE_TOOL" => ("Multi execute tool",
+        MetaTool::MultiExecute => ("Multi execute tool",
             "Execute one or more app tools (found with COMPOSIO_SEARCH_TOOLS) in parallel. Each tool reports its own result; a tool whose toolkit is not connected fails with a hint to call COMPOSIO_MANAGE_CONNECTIONS.",
             json!({"type": "object", "properties": {
-                "tools": {"type": "array", "minItems": 1, "maxItems": super::search::MAX_BATCH,
+                "tools": {"type": "array", "minItems": 1, "maxItems": super::multi_execute::MAX_BATCH,
                     "items": {"type": "object", "properties": {
                         "tool_slug": {"type": "string", "description": "An app tool slug, e.g. GMAIL_FETCH_EMAILS."},
                         "arguments": {"type": "object", "description": "Arguments matching the tool's input schema."}},
@@ -123,7 +124,7 @@ pub(super) fn meta(slug: &str) -> (&'static str, &'static str, Value, Value) {
                 "session_id": session_id()},
                 "required": ["tools"]}),
             multi_output()),
-        "COMPOSIO_MANAGE_CONNECTIONS" => ("Manage connections",
+        MetaTool::ManageConnections => ("Manage connections",
             "Check the user's connections to toolkits and create Connect Links for missing ones. Call it when a tool fails because its toolkit is not connected. For each `initiated` toolkit, share its redirect_url with the user and ask them to say when they are done, then retry the task.",
             json!({"type": "object", "properties": {
                 "toolkits": {"type": "array", "items": {"type": "string"}, "minItems": 1,
@@ -133,7 +134,7 @@ pub(super) fn meta(slug: &str) -> (&'static str, &'static str, Value, Value) {
                 "session_id": session_id()},
                 "required": ["toolkits"]}),
             manage_output()),
-        _ => ("Wait for connections",
+        MetaTool::WaitForConnections => ("Wait for connections",
             "Wait until the user finishes connecting the given toolkits (any or all), or a timeout (default 60 s, at most 120 s). Use it after sharing Connect Links instead of asking the user.",
             json!({"type": "object", "properties": {
                 "toolkits": {"type": "array", "items": {"type": "string"}, "minItems": 1},
@@ -144,5 +145,11 @@ pub(super) fn meta(slug: &str) -> (&'static str, &'static str, Value, Value) {
                 "session_id": session_id()},
                 "required": ["toolkits"]}),
             wait_output()),
+    };
+    Schema {
+        name,
+        description,
+        input,
+        output,
     }
 }

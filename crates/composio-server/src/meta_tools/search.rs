@@ -1,23 +1,19 @@
-//! `COMPOSIO_SEARCH_TOOLS` (token matching of use cases against the catalog's app tools) and
-//! `COMPOSIO_MULTI_EXECUTE_TOOL` (runs several app tools concurrently).
+//! `COMPOSIO_SEARCH_TOOLS`: token matching of use cases against the catalog's app tools.
 
 use std::collections::{BTreeMap, HashSet};
 
-use composio_core::models::{ExecuteResponse, SessionConfig};
-use futures_util::future::join_all;
+use composio_core::models::SessionConfig;
 use serde_json::{json, Map, Value};
 
-use super::sessions::toolkit_allowed;
 use crate::catalog::ToolkitDef;
 use crate::error::ApiResult;
 use crate::service::accounts::session_account;
+use crate::service::sessions::toolkit_allowed;
 use crate::state::SharedState;
 use crate::tools::ToolDef;
 
 /// Tools returned per use case.
 const TOP_N: usize = 5;
-/// Most tools one `COMPOSIO_MULTI_EXECUTE_TOOL` call may run.
-pub(super) const MAX_BATCH: usize = 20;
 
 const STOPWORDS: &[&str] = &[
     "a", "an", "the", "my", "me", "i", "to", "of", "for", "from", "and", "or", "in", "on", "at",
@@ -162,71 +158,4 @@ pub(super) async fn search(
         json!({"results": results, "toolkit_connection_statuses": statuses,
         "next_steps": "Run the tools with COMPOSIO_MULTI_EXECUTE_TOOL (or execute them one by one). For toolkits without an active connection, call COMPOSIO_MANAGE_CONNECTIONS first and share its link with the user."}),
     )
-}
-
-/// Runs `COMPOSIO_MULTI_EXECUTE_TOOL`: each item through `run_one`, concurrently; the envelope
-/// is successful when every tool succeeded.
-pub(super) async fn multi_execute<F, Fut>(
-    args: &Map<String, Value>,
-    log_id: String,
-    run_one: F,
-) -> ExecuteResponse
-where
-    F: Fn(String, Value) -> Fut,
-    Fut: std::future::Future<Output = (bool, Value, Option<String>)>,
-{
-    let items: Vec<(String, Value)> = args
-        .get("tools")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .map(|t| {
-            (
-                t.get("tool_slug")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_owned(),
-                t.get("arguments").cloned().unwrap_or_else(|| json!({})),
-            )
-        })
-        .collect();
-    if items.len() > MAX_BATCH {
-        return ExecuteResponse::failed(
-            json!({}),
-            format!("At most {MAX_BATCH} tools per call; split the batch."),
-            log_id,
-        );
-    }
-    let outcomes = join_all(
-        items
-            .iter()
-            .map(|(slug, a)| run_one(slug.clone(), a.clone())),
-    )
-    .await;
-    let mut results = Vec::new();
-    let mut errors = Vec::new();
-    for (i, ((slug, _), (ok, data, error))) in items.iter().zip(outcomes).enumerate() {
-        if let Some(e) = &error {
-            errors.push(e.clone());
-        }
-        results.push(
-            json!({"index": i, "tool_slug": slug, "successful": ok, "data": data, "error": error}),
-        );
-    }
-    let failed = errors.len();
-    let data = json!({"results": results, "summary": {"total": items.len(),
-        "successful": items.len() - failed, "failed": failed}});
-    if failed == 0 {
-        ExecuteResponse::completed(data, log_id)
-    } else {
-        ExecuteResponse::failed(
-            data,
-            format!(
-                "{failed} of {} tool(s) failed: {}",
-                items.len(),
-                errors.join(" | ")
-            ),
-            log_id,
-        )
-    }
 }
