@@ -32,12 +32,12 @@ pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod credentials;
-pub mod crypto;
 pub mod sandbox;
 pub mod tools;
 
 mod api;
 mod api_keys;
+mod crypto;
 mod domain;
 mod error;
 mod flow;
@@ -57,4 +57,17 @@ mod util;
 pub use config::{Config, OAuthApp, ProjectConfig};
 pub use error::ApiError;
 pub use server::{keys_create, run_until_signal, spawn, ServerError, ServerHandle};
+pub use crypto::{generate_api_key, pkce_s256, CryptoError, Secret};
 pub use store::StoreError;
+
+/// A new random encryption key for stored credentials: base64 of 32 bytes, the format of
+/// `COMPOSIO_SERVER_ENCRYPTION_KEY` and `encryption_key`.
+///
+/// ```
+/// let key = composio_server::generate_encryption_key();
+/// let config = composio_server::Config::default().encryption_key(key);
+/// # drop(config);
+/// ```
+pub fn generate_encryption_key() -> String {
+    crypto::Cipher::generate_key_base64()
+}

@@ -212,7 +212,7 @@ async fn sandbox_token_endpoint_rejects_a_wrong_pkce_verifier() {
         .build()
         .unwrap();
     let verifier = "correct-verifier-0123456789-0123456789-0123456789";
-    let challenge = composio_server::crypto::pkce_s256(verifier);
+    let challenge = composio_server::pkce_s256(verifier);
     let redirect_uri = "http://127.0.0.1:9/cb";
     let resp = http
         .post(format!("{base}/sandbox/oauth/authorize"))

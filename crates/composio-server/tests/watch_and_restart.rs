@@ -196,7 +196,7 @@ async fn a_wrong_or_lost_encryption_key_refuses_to_start_and_keeps_the_data() {
     api.server.shutdown().await;
 
     // Another key cannot read the stored credentials: the server says so and does not start.
-    let other = composio_server::crypto::Cipher::generate_key_base64();
+    let other = composio_server::generate_encryption_key();
     let err = composio_server::spawn(config.clone().encryption_key(other))
         .await
         .unwrap_err();
