@@ -147,7 +147,8 @@ pub struct ApiError {
     pub request_id: Option<String>,
     /// The server's suggestion, when it gave one.
     pub suggested_fix: Option<String>,
-    /// The delay the server asked for (`retry-after-ms` / `retry-after`).
+    /// The delay the server asked for (`retry-after-ms` / `retry-after`), when it is between
+    /// 0 and 60 s (the range the retry layer honours).
     pub retry_after: Option<Duration>,
     /// Field-level details, as sent.
     pub errors: Vec<serde_json::Value>,

@@ -185,6 +185,9 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// The delay a response asks for: `retry-after-ms` (milliseconds), else `retry-after`
 /// (seconds or an HTTP date), when it is between 0 and 60 s.
 ///
+/// This is the one reading of these headers in composio-rs: the retry layer waits this long,
+/// and the SDK reports it as `ApiError::retry_after`.
+///
 /// ```
 /// use std::time::{Duration, SystemTime};
 /// let mut h = http::HeaderMap::new();
@@ -436,6 +439,22 @@ mod tests {
             retry_after(&headers(&[("retry-after", "61")]), now),
             None,
             "over 60 s"
+        );
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", "60")]), now),
+            Some(Duration::from_secs(60)),
+            "60 s is still honoured"
+        );
+        assert_eq!(
+            retry_after(&headers(&[("retry-after-ms", "60001")]), now),
+            None,
+            "over 60 s in milliseconds"
+        );
+        let past = httpdate::fmt_http_date(now - Duration::from_secs(5));
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", &past)]), now),
+            Some(Duration::ZERO),
+            "a date in the past means now"
         );
         assert_eq!(retry_after(&headers(&[("retry-after", "-1")]), now), None);
         assert_eq!(retry_after(&headers(&[("retry-after", "soon")]), now), None);

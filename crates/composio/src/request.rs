@@ -294,27 +294,6 @@ pub(crate) fn snippet(body: &[u8]) -> String {
     out
 }
 
-/// The server's requested delay: `retry-after-ms`, else `retry-after` in seconds.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let get = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-    };
-    if let Some(ms) = get("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
-        if ms.is_finite() && ms >= 0.0 {
-            return Some(Duration::from_secs_f64(ms / 1000.0));
-        }
-    }
-    get("retry-after")
-        .and_then(|v| v.parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(Duration::from_secs_f64)
-        // An HTTP date (within the range the retry layer honours).
-        .or_else(|| composio_http::retry::retry_after(headers, std::time::SystemTime::now()))
-}
-
 /// Maps a non-2xx response to an [`ApiError`]; bodies that are not the §10 envelope still
 /// give an error with the status and a snippet of the body.
 pub(crate) fn api_error(status: u16, headers: &HeaderMap, body: &[u8]) -> ApiError {
@@ -341,7 +320,8 @@ pub(crate) fn api_error(status: u16, headers: &HeaderMap, body: &[u8]) -> ApiErr
     if header_request_id.is_some() {
         err.request_id = header_request_id;
     }
-    err.retry_after = retry_after(headers);
+    // The same reading (and the same 0–60 s range) as the retry layer's.
+    err.retry_after = composio_http::retry::retry_after(headers, std::time::SystemTime::now());
     err
 }
 
@@ -394,12 +374,17 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_seconds() {
-        let mut h = HeaderMap::new();
-        h.insert("retry-after", HeaderValue::from_static("3"));
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
-        h.insert("retry-after", HeaderValue::from_static("soon"));
-        assert_eq!(retry_after(&h), None);
+    fn retry_after_is_read_like_the_retry_layer() {
+        let retry_after = |value: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert("retry-after", HeaderValue::from_static(value));
+            api_error(429, &h, b"").retry_after
+        };
+        assert_eq!(retry_after("3"), Some(Duration::from_secs(3)));
+        assert_eq!(retry_after("soon"), None);
+        // Beyond the 60 s the retry layer honours, no delay is reported either.
+        assert_eq!(retry_after("61"), None);
+        assert_eq!(retry_after("60"), Some(Duration::from_secs(60)));
     }
 
     #[test]
