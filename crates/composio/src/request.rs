@@ -121,22 +121,6 @@ impl Call {
     }
 }
 
-/// A random key shaped like a UUID v4 (`8-4-4-4-12` lowercase hex).
-pub(crate) fn idempotency_key() -> String {
-    let mut b: [u8; 16] = rand::random();
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
-}
-
 impl Api {
     /// The full URL of `path` (after the version prefix).
     pub(crate) fn url(&self, path: &str, query: &str) -> String {
@@ -161,7 +145,7 @@ impl Api {
             builder = builder.header(header::CONTENT_TYPE, "application/json");
         }
         if call.idempotency_key {
-            builder = builder.header(IDEMPOTENCY_KEY, idempotency_key());
+            builder = builder.header(IDEMPOTENCY_KEY, composio_core::ids::new_uuid_v4());
         }
         let mut request = builder
             .body(call.body.clone().unwrap_or_default())
@@ -328,17 +312,6 @@ pub(crate) fn api_error(status: u16, headers: &HeaderMap, body: &[u8]) -> ApiErr
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn idempotency_keys_are_uuid_shaped_and_distinct() {
-        let a = idempotency_key();
-        let b = idempotency_key();
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 36);
-        let parts: Vec<_> = a.split('-').map(str::len).collect();
-        assert_eq!(parts, vec![8, 4, 4, 4, 12]);
-        assert!(a.chars().all(|c| c == '-' || c.is_ascii_hexdigit()));
-    }
 
     #[test]
     fn envelope_is_mapped_and_header_request_id_wins() {
