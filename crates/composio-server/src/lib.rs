@@ -43,6 +43,7 @@ mod flow;
 mod hub;
 mod oauth;
 mod pages;
+mod private_file;
 mod rate_limit;
 mod server;
 mod state;
@@ -50,5 +51,7 @@ mod sweeper;
 mod util;
 
 pub use config::{Config, OAuthApp, ProjectConfig};
+pub use crypto::generate_api_key;
 pub use error::ApiError;
+pub use private_file::write_private_file;
 pub use server::{keys_create, run_until_signal, spawn, ServerError, ServerHandle};
