@@ -90,7 +90,7 @@ impl StdError for TransportError {
     }
 }
 
-/// The class of an API error, from its HTTP status (spec §10).
+/// The class of an API error, from its HTTP status (docs/spec/wire.md §10).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ApiErrorKind {
@@ -131,7 +131,7 @@ impl ApiErrorKind {
     }
 }
 
-/// An error answer of the API: a non-2xx status with the error envelope of spec §10.
+/// An error answer of the API: a non-2xx status with the error envelope of docs/spec/wire.md §10.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ApiError {
@@ -192,7 +192,7 @@ impl fmt::Display for ApiError {
     }
 }
 
-/// The error envelope every non-2xx response carries (spec §10).
+/// The error envelope every non-2xx response carries (docs/spec/wire.md §10).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorEnvelope {
     /// The error.
@@ -346,8 +346,8 @@ impl Error {
         }
     }
 
-    /// Whether the same call may succeed when tried again (spec §11): connection failures,
-    /// timeouts, and API errors 408, 409, 429 and 5xx.
+    /// Whether the same call may succeed when tried again (docs/spec/wire.md §11):
+    /// connection failures, timeouts, and API errors 408, 409, 429 and 5xx.
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Connect(_) | Self::Timeout(_) | Self::Transport(_) => true,

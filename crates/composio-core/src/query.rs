@@ -1,5 +1,5 @@
-//! Query-string encoding of the spec (§1): arrays are one comma-joined parameter, booleans are
-//! `true`/`false`, absent values are omitted, everything is URL-encoded.
+//! Query-string encoding of docs/spec/wire.md §1: arrays are one comma-joined parameter,
+//! booleans are `true`/`false`, absent values are omitted, everything is URL-encoded.
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
@@ -71,8 +71,8 @@ impl Query {
     }
 }
 
-/// Splits a comma-joined query value (spec §1): splits on `,`, trims each part and drops
-/// the empty ones. An absent value (`None`) is an empty list.
+/// Splits a comma-joined query value (docs/spec/wire.md §1): splits on `,`, trims each part
+/// and drops the empty ones. An absent value (`None`) is an empty list.
 ///
 /// Takes a `&str` or an `Option<&str>` (a query parameter that may be missing); composio-server
 /// reads its list parameters with it.

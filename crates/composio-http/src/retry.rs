@@ -1,4 +1,4 @@
-//! Retry policy and the retrying transport (spec §11).
+//! Retry policy and the retrying transport (docs/spec/wire.md §11).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
@@ -8,7 +8,7 @@ use bytes::Bytes;
 use composio_core::{ByteStream, Idempotency, Transport, TransportError, TransportErrorKind};
 use http::HeaderMap;
 
-/// The longest server-requested delay that is honoured (spec §11: 0–60 s).
+/// The longest server-requested delay that is honoured (docs/spec/wire.md §11: 0–60 s).
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// How the random part of the backoff is chosen.
@@ -23,7 +23,7 @@ pub enum Jitter {
     Fixed(f64),
 }
 
-/// When and how often to retry (spec §11).
+/// When and how often to retry (docs/spec/wire.md §11).
 ///
 /// ```
 /// use std::time::Duration;
@@ -116,7 +116,7 @@ pub enum RetryDecision {
     },
 }
 
-/// Classifies one attempt's outcome by the rules of spec §11.
+/// Classifies one attempt's outcome by the rules of docs/spec/wire.md §11.
 ///
 /// Retries connection errors, timeouts, 408, 409, 429 and 5xx; the header
 /// `x-should-retry: true|false` overrides the status rule. A non-idempotent request is

@@ -278,8 +278,8 @@ pub(crate) fn snippet(body: &[u8]) -> String {
     out
 }
 
-/// Maps a non-2xx response to an [`ApiError`]; bodies that are not the §10 envelope still
-/// give an error with the status and a snippet of the body.
+/// Maps a non-2xx response to an [`ApiError`]; bodies that are not the envelope of
+/// docs/spec/wire.md §10 still give an error with the status and a snippet of the body.
 pub(crate) fn api_error(status: u16, headers: &HeaderMap, body: &[u8]) -> ApiError {
     let header_request_id = request_id(headers);
     let mut err = match serde_json::from_slice::<ErrorEnvelope>(body) {

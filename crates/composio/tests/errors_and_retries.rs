@@ -1,4 +1,5 @@
-//! Error mapping (spec §10) and retries (spec §11) on an in-memory transport with paused time.
+//! Error mapping (docs/spec/wire.md §10) and retries (docs/spec/wire.md §11) on an in-memory
+//! transport with paused time.
 
 mod common;
 

@@ -16,7 +16,7 @@ pub struct ToolToolkit {
     pub logo: Option<String>,
 }
 
-/// A tool of a session (spec §6).
+/// A tool of a session (docs/spec/wire.md §6).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Tool {
@@ -147,7 +147,7 @@ impl<'de> Deserialize<'de> for ResultType {
     }
 }
 
-/// The execute envelope of both execute endpoints (spec §6).
+/// The execute envelope of both execute endpoints (docs/spec/wire.md §6).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ExecuteResponse {
