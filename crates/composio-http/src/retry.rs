@@ -5,7 +5,9 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use composio_core::{ByteStream, Idempotency, Transport, TransportError, TransportErrorKind};
+use composio_core::{
+    Attempts, ByteStream, Idempotency, Transport, TransportError, TransportErrorKind,
+};
 use http::HeaderMap;
 
 /// The longest server-requested delay that is honoured (docs/spec/wire.md §11: 0–60 s).
@@ -220,6 +222,10 @@ pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
 /// `Idempotency-Key` or `x-request-id` stays the same across retries); the header
 /// `x-retry-count` tells the server which attempt it sees. Delays use `tokio::time::sleep`,
 /// so tests with paused time never wait.
+///
+/// What it returns says how many attempts it made: an error's
+/// [`TransportError::attempts`] ("… (after 3 attempts)"), a response's [`Attempts`]
+/// extension.
 #[derive(Debug)]
 pub struct RetryTransport<T> {
     inner: T,
@@ -292,7 +298,8 @@ fn idempotency_of(req: &http::Request<Bytes>) -> Idempotency {
 
 impl<T: Transport> RetryTransport<T> {
     /// Runs `attempt` on clones of `request` until it succeeds, the policy says stop, or the
-    /// retries are used up; the last outcome is returned.
+    /// retries are used up; the last outcome is returned, carrying the number of attempts
+    /// ([`TransportError::attempts`], or the [`Attempts`] extension of a response).
     async fn with_retries<B, F, Fut>(
         &self,
         request: http::Request<Bytes>,
@@ -314,7 +321,15 @@ impl<T: Transport> RetryTransport<T> {
                 idempotency,
             );
             if decision == RetryDecision::Done || retry >= self.policy.max_retries {
-                return outcome;
+                // Say how many attempts led to this outcome.
+                let attempts = retry + 1;
+                return match outcome {
+                    Ok(mut response) => {
+                        response.extensions_mut().insert(Attempts(attempts));
+                        Ok(response)
+                    }
+                    Err(e) => Err(e.with_attempts(attempts)),
+                };
             }
             self.pause(retry, &decision, request.method(), request.uri())
                 .await;

@@ -160,8 +160,12 @@ impl Composio {
         let call = Call::post("/tool_router/session")
             .json(&body)?
             .with_idempotency_key();
-        let response: SessionResponse = self.inner.api.send(call).await?;
-        Session::new(self.clone(), response)
+        let (response, meta) = self
+            .inner
+            .api
+            .send_with_meta::<SessionResponse>(call)
+            .await?;
+        Session::new(self.clone(), response, &meta)
     }
 
     /// Loads an existing session (`GET {P}/tool_router/session/{id}`).
@@ -178,8 +182,12 @@ impl Composio {
             "/tool_router/session/{}",
             encode_path_segment(id.as_str())
         ));
-        let response: SessionResponse = self.inner.api.send(call).await?;
-        Session::new(self.clone(), response)
+        let (response, meta) = self
+            .inner
+            .api
+            .send_with_meta::<SessionResponse>(call)
+            .await?;
+        Session::new(self.clone(), response, &meta)
     }
 
     /// Connected accounts of your project.

@@ -9,8 +9,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use composio_core::error::ErrorEnvelope;
 use composio_core::{
-    ApiError, ByteStream, Error, Idempotency, RequestTimeout, Result, Transport, PUSH_WAIT_HEADER,
-    PUSH_WAIT_PROTOCOL,
+    ApiError, Attempts, ByteStream, Error, Idempotency, RequestTimeout, Result, Transport,
+    PUSH_WAIT_HEADER, PUSH_WAIT_PROTOCOL,
 };
 use http::{header, HeaderMap, HeaderValue, Method};
 use serde::de::DeserializeOwned;
@@ -170,12 +170,22 @@ impl Api {
 
     /// Sends `call` and decodes a 2xx JSON body as `T`.
     pub(crate) async fn send<T: DeserializeOwned>(&self, call: Call) -> Result<T> {
-        let (status, request_id, body) = self.send_bytes(call).await?;
-        decode(status, request_id, &body)
+        self.send_with_meta(call).await.map(|(value, _)| value)
     }
 
-    /// Sends `call`; returns the status, request id and body of a 2xx response.
-    pub(crate) async fn send_bytes(&self, call: Call) -> Result<(u16, Option<String>, Bytes)> {
+    /// Sends `call` and decodes a 2xx JSON body as `T`; also returns the response's status
+    /// and request id, for errors found in the value later.
+    pub(crate) async fn send_with_meta<T: DeserializeOwned>(
+        &self,
+        call: Call,
+    ) -> Result<(T, ResponseMeta)> {
+        let (meta, body) = self.send_bytes(call).await?;
+        let value = decode(meta.status, meta.request_id.clone(), &body)?;
+        Ok((value, meta))
+    }
+
+    /// Sends `call`; returns the status and request id, and the body, of a 2xx response.
+    pub(crate) async fn send_bytes(&self, call: Call) -> Result<(ResponseMeta, Bytes)> {
         let span = tracing::debug_span!(
             "composio.request",
             method = %call.method,
@@ -203,12 +213,16 @@ impl Api {
                 span.record("request_id", id.as_str());
             }
             if !parts.status.is_success() {
-                let err = api_error(status, &parts.headers, &body);
+                let mut err = api_error(status, &parts.headers, &body);
+                // Set by the retry layer when it gave up on this answer.
+                if let Some(Attempts(n)) = parts.extensions.get::<Attempts>() {
+                    err.attempts = *n;
+                }
                 tracing::debug!(error = %err, "API error");
                 return Err(Error::from(err));
             }
             tracing::trace!("ok");
-            Ok((status, request_id, body))
+            Ok((ResponseMeta { status, request_id }, body))
         }
         .instrument(span)
         .await
@@ -243,6 +257,39 @@ impl Api {
     }
 }
 
+/// What identifies a 2xx response, for the errors found in its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ResponseMeta {
+    /// The HTTP status (200, 201, …).
+    pub(crate) status: u16,
+    /// Its `x-request-id`.
+    pub(crate) request_id: Option<String>,
+}
+
+impl ResponseMeta {
+    /// The status and request id of a response head.
+    pub(crate) fn of<B>(response: &http::Response<B>) -> Self {
+        Self {
+            status: response.status().as_u16(),
+            request_id: request_id(response.headers()),
+        }
+    }
+
+    /// An [`Error::Decode`] about this response that keeps `source` as its cause.
+    pub(crate) fn decode_error(
+        &self,
+        message: String,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Error {
+        Error::Decode {
+            status: self.status,
+            message,
+            request_id: self.request_id.clone(),
+            source: Some(source.into()),
+        }
+    }
+}
+
 pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
     headers
         .get("x-request-id")
@@ -250,7 +297,7 @@ pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Decodes a 2xx body; failures become [`Error::Decode`].
+/// Decodes a 2xx body; failures become [`Error::Decode`] with the serde error as the cause.
 pub(crate) fn decode<T: DeserializeOwned>(
     status: u16,
     request_id: Option<String>,
@@ -260,6 +307,7 @@ pub(crate) fn decode<T: DeserializeOwned>(
         status,
         message: format!("{e}; body starts with: {}", snippet(body)),
         request_id,
+        source: Some(Box::new(e)),
     })
 }
 
@@ -366,5 +414,23 @@ mod tests {
         assert_eq!(e.status(), Some(200));
         assert_eq!(e.request_id(), Some("r"));
         assert!(e.to_string().contains("not json"));
+        let cause = std::error::Error::source(&e).expect("the serde error is the source");
+        assert!(cause.downcast_ref::<serde_json::Error>().is_some());
+    }
+
+    #[test]
+    fn response_meta_makes_decode_errors_with_the_real_status() {
+        let response = http::Response::builder()
+            .status(201)
+            .header("x-request-id", "r-201")
+            .body(())
+            .unwrap();
+        let meta = ResponseMeta::of(&response);
+        let cause = composio_core::SessionId::new("").unwrap_err();
+        let e = meta.decode_error("bad id".into(), cause);
+        assert_eq!(e.status(), Some(201));
+        assert_eq!(e.request_id(), Some("r-201"));
+        let cause = std::error::Error::source(&e).unwrap();
+        assert!(cause.downcast_ref::<composio_core::InvalidId>().is_some());
     }
 }

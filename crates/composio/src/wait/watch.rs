@@ -28,7 +28,7 @@ use tokio::time::{sleep, sleep_until, Instant};
 
 use super::sse::{SseEvent, SseParser};
 use super::Outcome;
-use crate::request::{Api, Call};
+use crate::request::{Api, Call, ResponseMeta};
 
 /// Ids added or removed within this window go in one request.
 pub(crate) const COALESCE: Duration = Duration::from_millis(5);
@@ -295,6 +295,7 @@ async fn connect(shared: &Shared) -> Result<Connected> {
     let synced: HashSet<String> = initial.iter().cloned().collect();
     let call = Call::post("/connected_accounts/watch").json(&WatchRequest::new(initial))?;
     let response = shared.api.open_stream(call).await?;
+    let meta = ResponseMeta::of(&response);
     let mut stream = response.into_body();
     let mut parser = SseParser::new();
     let deadline = Instant::now() + shared.api.timeout.min(SILENCE);
@@ -318,11 +319,8 @@ async fn connect(shared: &Shared) -> Result<Connected> {
         let mut ready = None;
         for ev in feed(&mut parser, &chunk)? {
             if ev.event == events::READY && ready.is_none() {
-                let r: WatchReady = serde_json::from_str(&ev.data).map_err(|e| Error::Decode {
-                    status: 200,
-                    message: format!("bad `ready` event: {e}"),
-                    request_id: None,
-                })?;
+                let r: WatchReady = serde_json::from_str(&ev.data)
+                    .map_err(|e| meta.decode_error(format!("bad `ready` event: {e}"), e))?;
                 ready = Some(r.watch_id);
             } else {
                 route(shared, &ev);
