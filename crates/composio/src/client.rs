@@ -160,12 +160,7 @@ impl Composio {
         let call = Call::post("/tool_router/session")
             .json(&body)?
             .with_idempotency_key();
-        let (response, meta) = self
-            .inner
-            .api
-            .send_with_meta::<SessionResponse>(call)
-            .await?;
-        Session::new(self.clone(), response, &meta)
+        self.session_from(call).await
     }
 
     /// Loads an existing session (`GET {P}/tool_router/session/{id}`).
@@ -182,6 +177,11 @@ impl Composio {
             "/tool_router/session/{}",
             encode_path_segment(id.as_str())
         ));
+        self.session_from(call).await
+    }
+
+    /// Sends `call`, whose answer is a session.
+    async fn session_from(&self, call: Call) -> Result<Session> {
         let (response, meta) = self
             .inner
             .api
