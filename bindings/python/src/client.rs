@@ -26,11 +26,11 @@ pub(crate) fn secs(value: f64, what: &str) -> PyResult<Duration> {
         .map_err(|_| PyValueError::new_err(format!("{what} is too large: {value}")))
 }
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
 /// Builds the SDK client from the constructor arguments (both classes share it).
+///
+/// The environment is read by the SDK (`ComposioBuilder::with_env`: `COMPOSIO_API_KEY`,
+/// `COMPOSIO_BASE_URL`, `COMPOSIO_ALLOW_INSECURE_HTTP`), exactly as `Composio::from_env` in
+/// Rust; the arguments given here win over it.
 fn build_client(
     py: Python<'_>,
     api_key: Option<String>,
@@ -45,26 +45,24 @@ fn build_client(
     let max_retries = u32::try_from(max_retries).map_err(|_| {
         PyValueError::new_err(format!("max_retries must be >= 0, got {max_retries}"))
     })?;
-    let key = match api_key {
-        Some(k) => {
-            non_empty(&k, "api_key")?;
-            k
-        }
-        None => env("COMPOSIO_API_KEY").ok_or_else(|| {
-            to_pyerr(
-                py,
-                composio::Error::Configuration(
-                    "no API key: pass Composio(api_key=...) or set COMPOSIO_API_KEY".to_owned(),
-                ),
-            )
-        })?,
-    };
     let mut builder = composio::Composio::builder()
-        .api_key(key)
+        .with_env()
         .source(SOURCE)
         .timeout(timeout)
         .max_retries(max_retries);
-    if let Some(url) = base_url.or_else(|| env("COMPOSIO_BASE_URL")) {
+    if let Some(key) = api_key {
+        non_empty(&key, "api_key")?;
+        builder = builder.api_key(key);
+    }
+    if !builder.has_api_key() {
+        return Err(to_pyerr(
+            py,
+            composio::Error::Configuration(
+                "no API key: pass Composio(api_key=...) or set COMPOSIO_API_KEY".to_owned(),
+            ),
+        ));
+    }
+    if let Some(url) = base_url {
         builder = builder.base_url(url.trim());
     }
     builder.build().map_err(|e| to_pyerr(py, e))
@@ -84,6 +82,7 @@ fn repr(kind: &str, client: &composio::Composio) -> String {
 /// ``Composio(api_key=None, base_url=None, timeout=60.0, max_retries=2)``: the key defaults
 /// to ``COMPOSIO_API_KEY``, the base URL to ``COMPOSIO_BASE_URL`` (else
 /// ``https://backend.composio.dev``); ``timeout`` is per HTTP request, in seconds.
+/// ``COMPOSIO_ALLOW_INSECURE_HTTP=1`` allows plain ``http://`` to a host other than loopback.
 #[pyclass(frozen, module = "composio_rs")]
 pub(crate) struct Composio {
     inner: composio::Composio,

@@ -36,6 +36,23 @@ def test_env_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
     assert Composio(api_key="x").base_url == "https://backend.composio.dev"
 
 
+@pytest.mark.parametrize("cls", [Composio, composio_rs.AsyncComposio])
+def test_env_allow_insecure_http(monkeypatch: pytest.MonkeyPatch, cls: Any) -> None:
+    """The binding reads the environment through the SDK, COMPOSIO_ALLOW_INSECURE_HTTP too."""
+    monkeypatch.setenv("COMPOSIO_API_KEY", "from-env-secret")
+    monkeypatch.setenv("COMPOSIO_BASE_URL", "http://composio.example.com")
+    monkeypatch.delenv("COMPOSIO_ALLOW_INSECURE_HTTP", raising=False)
+    with pytest.raises(composio_rs.ConfigurationError, match="COMPOSIO_ALLOW_INSECURE_HTTP"):
+        cls()
+    monkeypatch.setenv("COMPOSIO_ALLOW_INSECURE_HTTP", "1")
+    assert cls().base_url == "http://composio.example.com"
+    # The opt-in also covers a base URL given as an argument.
+    assert cls(base_url="http://other.example.com").base_url == "http://other.example.com"
+    monkeypatch.setenv("COMPOSIO_ALLOW_INSECURE_HTTP", "no")
+    with pytest.raises(composio_rs.ConfigurationError):
+        cls()
+
+
 def test_repr_hides_key() -> None:
     c = Composio(api_key="super-secret-key", base_url=OFFLINE)
     assert "super-secret-key" not in repr(c)

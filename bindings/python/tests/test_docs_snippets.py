@@ -1,5 +1,7 @@
 """Every ```python block of docs/**/*.md (and ARCHITECTURE.md and the READMEs) compiles and type-checks.
 
+The quoted wire protocol specification in docs/spec/ is not checked (see ``doc_pages``).
+
 Each block is compiled with ``compile(src, path, "exec")`` and then type-checked with mypy
 against the installed ``composio_rs`` stubs, so a renamed method, a wrong argument or a
 wrong attribute in the documentation fails CI. Blocks fenced as ```python no-check are
@@ -62,7 +64,10 @@ class Snippet:
 
 
 def doc_pages() -> list[Path]:
-    pages = sorted((REPO / "docs").rglob("*.md"))
+    # docs/spec/ holds the wire protocol specification, quoted as it is: its code blocks are
+    # examples of the wire format, not snippets of this project.
+    spec = REPO / "docs" / "spec"
+    pages = sorted(p for p in (REPO / "docs").rglob("*.md") if spec not in p.parents)
     for extra in ["ARCHITECTURE.md", "README.md", "bindings/python/README.md"]:
         if (REPO / extra).exists():
             pages.append(REPO / extra)

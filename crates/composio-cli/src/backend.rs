@@ -104,6 +104,9 @@ pub(crate) fn resolve_data_dir(given: Option<&Path>) -> Result<PathBuf, CliError
 
 /// The local API key: `COMPOSIO_SERVER_API_KEY` if set, else one generated on first use and
 /// kept in `<data dir>/cli-api-key` (readable by the user only).
+///
+/// Keys have the server's format (`csk_…`, [`composio_server::generate_api_key`]); a key file
+/// written by an older version is used as it is.
 pub(crate) fn local_api_key(data_dir: &Path) -> Result<String, CliError> {
     if let Ok(key) = std::env::var("COMPOSIO_SERVER_API_KEY") {
         if !key.trim().is_empty() {
@@ -111,50 +114,31 @@ pub(crate) fn local_api_key(data_dir: &Path) -> Result<String, CliError> {
         }
     }
     let path = data_dir.join("cli-api-key");
-    match std::fs::read_to_string(&path) {
-        Ok(key) if !key.trim().is_empty() => return Ok(key.trim().to_owned()),
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => {
-            return Err(CliError::new(
-                exit::CONFIG,
-                format!("could not read {}: {e}", path.display()),
-            ))
-        }
-    }
-    let key = new_api_key();
-    write_private(&path, &key).map_err(|e| {
+    let read_error = |e: std::io::Error| {
         CliError::new(
             exit::CONFIG,
-            format!("could not write {}: {e}", path.display()),
+            format!("could not read {}: {e}", path.display()),
         )
-    })?;
-    Ok(key)
-}
-
-/// A fresh random API key for a local server.
-pub(crate) fn new_api_key() -> String {
-    let bytes: [u8; 24] = rand::random();
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("ck_local_{hex}")
-}
-
-fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::io::Write;
-        use std::os::unix::fs::OpenOptionsExt;
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(path)?;
-        f.write_all(contents.as_bytes())
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(key) if !key.trim().is_empty() => return Ok(key.trim().to_owned()),
+        // A blank file holds no key: replace it with a new one.
+        Ok(_) => std::fs::remove_file(&path).map_err(read_error)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(read_error(e)),
     }
-    #[cfg(not(unix))]
-    {
-        std::fs::write(path, contents)
+    let key = composio_server::generate_api_key();
+    match composio_server::write_private_file(&path, &key) {
+        Ok(()) => Ok(key),
+        // Another `composio` process wrote it first: use its key.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let key = std::fs::read_to_string(&path).map_err(read_error)?;
+            Ok(key.trim().to_owned())
+        }
+        Err(e) => Err(CliError::new(
+            exit::CONFIG,
+            format!("could not write {}: {e}", path.display()),
+        )),
     }
 }
 
@@ -166,7 +150,7 @@ mod tests {
     fn local_key_is_generated_once_and_kept() {
         let dir = tempfile::tempdir().unwrap();
         let first = local_api_key(dir.path()).unwrap();
-        assert!(first.starts_with("ck_local_") && first.len() > 40);
+        assert!(first.starts_with("csk_") && first.len() > 40, "{first}");
         assert_eq!(local_api_key(dir.path()).unwrap(), first);
         #[cfg(unix)]
         {
@@ -176,6 +160,24 @@ mod tests {
                 .permissions()
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn old_keys_are_kept_and_blank_files_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cli-api-key");
+        std::fs::write(&path, "ck_local_0123\n").unwrap();
+        assert_eq!(local_api_key(dir.path()).unwrap(), "ck_local_0123");
+        std::fs::write(&path, "  \n").unwrap();
+        let key = local_api_key(dir.path()).unwrap();
+        assert!(key.starts_with("csk_"), "{key}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), key);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "the replaced file is private too");
         }
     }
 }

@@ -6,7 +6,7 @@ use composio::{CallbackResult, Composio, ConnectionRequest, SessionOptions, Tool
 use composio_server::sandbox::Browser;
 use composio_server::Config;
 
-use crate::backend::{local_client, new_api_key};
+use crate::backend::local_client;
 use crate::exit::{self, CliError};
 
 const USER: &str = "user_123";
@@ -22,7 +22,7 @@ pub(crate) async fn run() -> Result<(), CliError> {
     println!("browser would and presses \"Approve\" on the sandbox consent screen.");
     println!();
 
-    let key = new_api_key();
+    let key = composio_server::generate_api_key();
     let server = composio_server::spawn(Config::default().sandbox(true).api_key(key.clone()))
         .await
         .map_err(|e| {

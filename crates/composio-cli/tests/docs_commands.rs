@@ -1,8 +1,9 @@
 //! Every `composio …` command shown in the documentation parses.
 //!
-//! Reads the ```sh / ```bash / ```shell blocks of `docs/**/*.md`, `ARCHITECTURE.md`, the
-//! READMEs and `CONTRIBUTING.md`, and takes each command line (backslash continuations
-//! joined, `# comments` and leading `VAR=value` assignments dropped) that runs:
+//! Reads the ```sh / ```bash / ```shell blocks of `docs/**/*.md` (except the quoted
+//! specification in `docs/spec/`), `ARCHITECTURE.md`, the READMEs and `CONTRIBUTING.md`, and
+//! takes each command line (backslash continuations joined, `# comments` and leading
+//! `VAR=value` assignments dropped) that runs:
 //!
 //! - `composio ARGS`, or `cargo run … -p composio-cli -- ARGS`: runs the built `composio`
 //!   binary with `ARGS --help` and expects exit code 0. clap rejects an unknown subcommand, an
@@ -27,6 +28,11 @@ fn markdown_files() -> Vec<PathBuf> {
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
+                // docs/spec/ holds the wire protocol specification, quoted as it is: its
+                // blocks are examples of the wire format, not commands of this project.
+                if path.file_name().is_some_and(|n| n == "spec") {
+                    continue;
+                }
                 walk(&path, out);
             } else if path.extension().is_some_and(|e| e == "md") {
                 out.push(path);

@@ -1,4 +1,4 @@
-//! The callback URL a user lands on after a Connect Link (spec §9).
+//! The callback URL a user lands on after a Connect Link (docs/spec/wire.md §9).
 //!
 //! The server appends `status=success|failed`, `connected_account_id=ca_…` and, on failure,
 //! `error=<message>` to the callback URL, keeping the parameters already there.

@@ -31,11 +31,13 @@ pub enum TransportErrorKind {
     Other,
 }
 
-/// An error from one attempt of a [`Transport`](crate::Transport).
+/// An error from a [`Transport`](crate::Transport): of one attempt, or of the last one when
+/// a retrying transport gave up (see [`attempts`](Self::attempts)).
 #[derive(Debug)]
 pub struct TransportError {
     kind: TransportErrorKind,
     source: BoxError,
+    attempts: u32,
 }
 
 impl TransportError {
@@ -44,6 +46,7 @@ impl TransportError {
         Self {
             kind,
             source: source.into(),
+            attempts: 1,
         }
     }
 
@@ -71,6 +74,25 @@ impl TransportError {
     pub fn source_error(&self) -> &(dyn StdError + Send + Sync + 'static) {
         &*self.source
     }
+
+    /// How many attempts were made before this error was returned: 1 unless a retrying
+    /// transport (`composio_http::RetryTransport`) tried again and gave up.
+    ///
+    /// ```
+    /// use composio_core::TransportError;
+    /// let e = TransportError::connect("connection refused").with_attempts(3);
+    /// assert_eq!(e.attempts(), 3);
+    /// assert_eq!(e.to_string(), "connection failed: connection refused (after 3 attempts)");
+    /// ```
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// Records that this error ended `attempts` attempts (at least 1).
+    pub fn with_attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts.max(1);
+        self
+    }
 }
 
 impl fmt::Display for TransportError {
@@ -80,7 +102,11 @@ impl fmt::Display for TransportError {
             TransportErrorKind::Timeout => "timed out",
             TransportErrorKind::Other => "transport error",
         };
-        write!(f, "{what}: {}", self.source)
+        write!(f, "{what}: {}", self.source)?;
+        if self.attempts > 1 {
+            write!(f, " (after {} attempts)", self.attempts)?;
+        }
+        Ok(())
     }
 }
 
@@ -90,7 +116,7 @@ impl StdError for TransportError {
     }
 }
 
-/// The class of an API error, from its HTTP status (spec §10).
+/// The class of an API error, from its HTTP status (docs/spec/wire.md §10).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ApiErrorKind {
@@ -131,7 +157,7 @@ impl ApiErrorKind {
     }
 }
 
-/// An error answer of the API: a non-2xx status with the error envelope of spec §10.
+/// An error answer of the API: a non-2xx status with the error envelope of docs/spec/wire.md §10.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ApiError {
@@ -147,10 +173,14 @@ pub struct ApiError {
     pub request_id: Option<String>,
     /// The server's suggestion, when it gave one.
     pub suggested_fix: Option<String>,
-    /// The delay the server asked for (`retry-after-ms` / `retry-after`).
+    /// The delay the server asked for (`retry-after-ms` / `retry-after`), when it is between
+    /// 0 and 60 s (the range the retry layer honours).
     pub retry_after: Option<Duration>,
     /// Field-level details, as sent.
     pub errors: Vec<serde_json::Value>,
+    /// How many attempts were made: 1 unless the retry layer tried again and gave up on
+    /// this answer.
+    pub attempts: u32,
 }
 
 impl ApiError {
@@ -165,6 +195,7 @@ impl ApiError {
             suggested_fix: None,
             retry_after: None,
             errors: Vec::new(),
+            attempts: 1,
         }
     }
 
@@ -183,6 +214,9 @@ impl fmt::Display for ApiError {
         if let Some(id) = &self.request_id {
             write!(f, ", request id {id}")?;
         }
+        if self.attempts > 1 {
+            write!(f, ", after {} attempts", self.attempts)?;
+        }
         f.write_str(")")?;
         if let Some(fix) = &self.suggested_fix {
             write!(f, ". {fix}")?;
@@ -191,7 +225,7 @@ impl fmt::Display for ApiError {
     }
 }
 
-/// The error envelope every non-2xx response carries (spec §10).
+/// The error envelope every non-2xx response carries (docs/spec/wire.md §10).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorEnvelope {
     /// The error.
@@ -294,6 +328,11 @@ pub enum Error {
         message: String,
         /// `x-request-id` of the response.
         request_id: Option<String>,
+        /// The decoder's error (a `serde_json::Error`, or an
+        /// [`InvalidId`](crate::InvalidId) for an id the response got wrong): also
+        /// [`std::error::Error::source`].
+        #[source]
+        source: Option<BoxError>,
     },
     /// `wait_for_connection` ran out of time.
     #[error("connection request {id} did not complete within {timeout:?}")]
@@ -345,8 +384,8 @@ impl Error {
         }
     }
 
-    /// Whether the same call may succeed when tried again (spec §11): connection failures,
-    /// timeouts, and API errors 408, 409, 429 and 5xx.
+    /// Whether the same call may succeed when tried again (docs/spec/wire.md §11):
+    /// connection failures, timeouts, and API errors 408, 409, 429 and 5xx.
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Connect(_) | Self::Timeout(_) | Self::Transport(_) => true,
@@ -368,6 +407,16 @@ impl Error {
         match self {
             Self::Api(e) => Some(e.status),
             Self::Decode { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// How many attempts the call made, for errors of the transport and of the API: more
+    /// than 1 when the retry layer tried again and gave up.
+    pub fn attempts(&self) -> Option<u32> {
+        match self {
+            Self::Connect(e) | Self::Timeout(e) | Self::Transport(e) => Some(e.attempts()),
+            Self::Api(e) => Some(e.attempts),
             _ => None,
         }
     }
@@ -460,6 +509,45 @@ mod tests {
             "connection request ca_1 failed with status EXPIRED: Connection initiation did not complete within 10 minutes"
         );
         assert!(!e.is_retryable());
+    }
+
+    #[test]
+    fn attempts_are_reported_when_there_were_retries() {
+        let e = Error::from(TransportError::timeout("slow"));
+        assert_eq!(e.attempts(), Some(1));
+        assert_eq!(e.to_string(), "request timed out: timed out: slow");
+        let e = Error::from(TransportError::timeout("slow").with_attempts(3));
+        assert_eq!(e.attempts(), Some(3));
+        assert_eq!(
+            e.to_string(),
+            "request timed out: timed out: slow (after 3 attempts)"
+        );
+        assert_eq!(TransportError::other("x").with_attempts(0).attempts(), 1);
+
+        let mut api = ApiError::new(503, "busy");
+        api.slug = Some("Busy".into());
+        api.attempts = 3;
+        let e = Error::from(api);
+        assert_eq!(e.attempts(), Some(3));
+        assert_eq!(
+            e.to_string(),
+            "API error: busy (HTTP 503, Busy, after 3 attempts)"
+        );
+        assert_eq!(Error::InvalidInput("x".into()).attempts(), None);
+    }
+
+    #[test]
+    fn decode_errors_keep_their_cause() {
+        let cause = serde_json::from_str::<u32>("\"x\"").unwrap_err();
+        let e = Error::Decode {
+            status: 201,
+            message: cause.to_string(),
+            request_id: None,
+            source: Some(Box::new(cause)),
+        };
+        let source = e.source().expect("a source");
+        assert!(source.downcast_ref::<serde_json::Error>().is_some());
+        assert_eq!(e.status(), Some(201));
     }
 
     #[test]

@@ -33,6 +33,33 @@ pub(crate) fn validate(what: &'static str, value: &str) -> Result<(), InvalidId>
     Ok(())
 }
 
+/// A random UUID version 4 in its canonical form: 36 characters, `8-4-4-4-12` lowercase
+/// hex digits (for `Idempotency-Key` and `x-request-id` values).
+///
+/// ```
+/// let id = composio_core::ids::new_uuid_v4();
+/// assert_eq!(id.len(), 36);
+/// assert_eq!(&id[14..15], "4"); // the version
+/// assert_ne!(id, composio_core::ids::new_uuid_v4());
+/// ```
+pub fn new_uuid_v4() -> String {
+    format_uuid_v4(rand::random())
+}
+
+/// Sets the version (4) and variant (RFC 9562) bits of 16 random bytes and formats them.
+fn format_uuid_v4(mut b: [u8; 16]) -> String {
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let mut out = String::with_capacity(36);
+    for (i, byte) in b.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push_str(&format!("{byte:02x}"));
+    }
+    out
+}
+
 macro_rules! opaque_id {
     ($(#[$meta:meta])* $name:ident, $what:literal) => {
         $(#[$meta])*
@@ -159,6 +186,26 @@ opaque_id!(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn uuid_v4_has_the_canonical_form_version_and_variant() {
+        assert_eq!(
+            format_uuid_v4([0xff; 16]),
+            "ffffffff-ffff-4fff-bfff-ffffffffffff"
+        );
+        assert_eq!(
+            format_uuid_v4([0; 16]),
+            "00000000-0000-4000-8000-000000000000"
+        );
+        let a = new_uuid_v4();
+        let parts: Vec<usize> = a.split('-').map(str::len).collect();
+        assert_eq!(parts, vec![8, 4, 4, 4, 12]);
+        assert!(a
+            .chars()
+            .all(|c| c == '-' || c.is_ascii_digit() || ('a'..='f').contains(&c)));
+        assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"), "{a}");
+        assert_ne!(a, new_uuid_v4());
+    }
 
     #[test]
     fn rejects_empty_and_control_characters() {

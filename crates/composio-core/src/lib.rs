@@ -30,7 +30,7 @@ pub use error::{
 pub use ids::{AuthConfigId, ConnectedAccountId, InvalidId, SessionId, ToolkitSlug, UserId};
 pub use options::{ManageConnections, SessionOptions, ToolkitFilter};
 pub use status::ConnectionStatus;
-pub use transport::{ByteStream, Idempotency, RequestTimeout, Transport};
+pub use transport::{Attempts, ByteStream, Idempotency, RequestTimeout, Transport};
 
 /// The header `composio-server` sets on API responses to advertise its server-push wait.
 ///

@@ -1,5 +1,5 @@
-//! Query-string encoding of the spec (§1): arrays are one comma-joined parameter, booleans are
-//! `true`/`false`, absent values are omitted, everything is URL-encoded.
+//! Query-string encoding of docs/spec/wire.md §1: arrays are one comma-joined parameter,
+//! booleans are `true`/`false`, absent values are omitted, everything is URL-encoded.
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
@@ -71,18 +71,29 @@ impl Query {
     }
 }
 
-/// Splits a comma-joined query value the way the server does: empty parts are dropped.
+/// Splits a comma-joined query value (docs/spec/wire.md §1): splits on `,`, trims each part
+/// and drops the empty ones. An absent value (`None`) is an empty list.
+///
+/// Takes a `&str` or an `Option<&str>` (a query parameter that may be missing); composio-server
+/// reads its list parameters with it.
 ///
 /// ```
-/// assert_eq!(composio_core::query::split_list("gmail,,slack"), vec!["gmail", "slack"]);
+/// use composio_core::query::split_list;
+/// assert_eq!(split_list("gmail, slack,,"), vec!["gmail", "slack"]);
+/// assert_eq!(split_list(Some("gmail")), vec!["gmail"]);
+/// assert!(split_list(None).is_empty());
 /// ```
-pub fn split_list(value: &str) -> Vec<String> {
+pub fn split_list<'a>(value: impl Into<Option<&'a str>>) -> Vec<String> {
     value
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
+        .into()
+        .map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Percent-encodes one path segment (ids are opaque and may hold any character).
@@ -92,4 +103,29 @@ pub fn split_list(value: &str) -> Vec<String> {
 /// ```
 pub fn encode_path_segment(segment: &str) -> String {
     utf8_percent_encode(segment, QUERY).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_list_trims_and_drops_empty_parts() {
+        assert_eq!(split_list("gmail, slack,,"), vec!["gmail", "slack"]);
+        assert_eq!(split_list(Some(" a ,b")), vec!["a", "b"]);
+        assert!(split_list(Some(" , ,")).is_empty());
+        assert!(split_list("").is_empty());
+        assert!(split_list(None).is_empty());
+        let missing: Option<&String> = None;
+        assert!(split_list(missing.map(String::as_str)).is_empty());
+    }
+
+    #[test]
+    fn split_list_reverses_push_list() {
+        let mut q = Query::new();
+        q.push_list("toolkits", &["gmail", "slack"]);
+        let value = q.finish();
+        let value = value.strip_prefix("toolkits=").unwrap().replace("%2C", ",");
+        assert_eq!(split_list(value.as_str()), vec!["gmail", "slack"]);
+    }
 }

@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// Status of a connected account (spec §7).
+/// Status of a connected account (docs/spec/wire.md §7).
 ///
 /// The enum is `#[non_exhaustive]`: a status this version does not know is kept as
 /// [`ConnectionStatus::Unknown`] and serialized back unchanged.

@@ -117,6 +117,12 @@ impl Stream for Once {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestTimeout(pub Duration);
 
+/// Response extension: how many attempts a retrying transport made to get this response
+/// (1 when it was the first). `composio_http::RetryTransport` sets it; the SDK reports it as
+/// [`ApiError::attempts`](crate::ApiError::attempts) when the response is an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempts(pub u32);
+
 /// Request extension: whether a request may be sent twice.
 ///
 /// Tool execution is [`Idempotency::NonIdempotent`] and is never retried after it may have

@@ -7,7 +7,7 @@ use futures_util::StreamExt;
 
 /// Default time to establish a connection.
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Default time for one attempt (spec §1: 60 s).
+/// Default time for one attempt (docs/spec/wire.md §1: 60 s).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A [`Transport`] over reqwest with rustls.

@@ -1,14 +1,16 @@
-//! Retry policy and the retrying transport (spec §11).
+//! Retry policy and the retrying transport (docs/spec/wire.md §11).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use composio_core::{ByteStream, Idempotency, Transport, TransportError, TransportErrorKind};
+use composio_core::{
+    Attempts, ByteStream, Idempotency, Transport, TransportError, TransportErrorKind,
+};
 use http::HeaderMap;
 
-/// The longest server-requested delay that is honoured (spec §11: 0–60 s).
+/// The longest server-requested delay that is honoured (docs/spec/wire.md §11: 0–60 s).
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// How the random part of the backoff is chosen.
@@ -23,7 +25,7 @@ pub enum Jitter {
     Fixed(f64),
 }
 
-/// When and how often to retry (spec §11).
+/// When and how often to retry (docs/spec/wire.md §11).
 ///
 /// ```
 /// use std::time::Duration;
@@ -116,7 +118,7 @@ pub enum RetryDecision {
     },
 }
 
-/// Classifies one attempt's outcome by the rules of spec §11.
+/// Classifies one attempt's outcome by the rules of docs/spec/wire.md §11.
 ///
 /// Retries connection errors, timeouts, 408, 409, 429 and 5xx; the header
 /// `x-should-retry: true|false` overrides the status rule. A non-idempotent request is
@@ -185,6 +187,9 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// The delay a response asks for: `retry-after-ms` (milliseconds), else `retry-after`
 /// (seconds or an HTTP date), when it is between 0 and 60 s.
 ///
+/// This is the one reading of these headers in composio-rs: the retry layer waits this long,
+/// and the SDK reports it as `ApiError::retry_after`.
+///
 /// ```
 /// use std::time::{Duration, SystemTime};
 /// let mut h = http::HeaderMap::new();
@@ -217,6 +222,10 @@ pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
 /// `Idempotency-Key` or `x-request-id` stays the same across retries); the header
 /// `x-retry-count` tells the server which attempt it sees. Delays use `tokio::time::sleep`,
 /// so tests with paused time never wait.
+///
+/// What it returns says how many attempts it made: an error's
+/// [`TransportError::attempts`] ("… (after 3 attempts)"), a response's [`Attempts`]
+/// extension.
 #[derive(Debug)]
 pub struct RetryTransport<T> {
     inner: T,
@@ -289,7 +298,8 @@ fn idempotency_of(req: &http::Request<Bytes>) -> Idempotency {
 
 impl<T: Transport> RetryTransport<T> {
     /// Runs `attempt` on clones of `request` until it succeeds, the policy says stop, or the
-    /// retries are used up; the last outcome is returned.
+    /// retries are used up; the last outcome is returned, carrying the number of attempts
+    /// ([`TransportError::attempts`], or the [`Attempts`] extension of a response).
     async fn with_retries<B, F, Fut>(
         &self,
         request: http::Request<Bytes>,
@@ -311,7 +321,15 @@ impl<T: Transport> RetryTransport<T> {
                 idempotency,
             );
             if decision == RetryDecision::Done || retry >= self.policy.max_retries {
-                return outcome;
+                // Say how many attempts led to this outcome.
+                let attempts = retry + 1;
+                return match outcome {
+                    Ok(mut response) => {
+                        response.extensions_mut().insert(Attempts(attempts));
+                        Ok(response)
+                    }
+                    Err(e) => Err(e.with_attempts(attempts)),
+                };
             }
             self.pause(retry, &decision, request.method(), request.uri())
                 .await;
@@ -436,6 +454,22 @@ mod tests {
             retry_after(&headers(&[("retry-after", "61")]), now),
             None,
             "over 60 s"
+        );
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", "60")]), now),
+            Some(Duration::from_secs(60)),
+            "60 s is still honoured"
+        );
+        assert_eq!(
+            retry_after(&headers(&[("retry-after-ms", "60001")]), now),
+            None,
+            "over 60 s in milliseconds"
+        );
+        let past = httpdate::fmt_http_date(now - Duration::from_secs(5));
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", &past)]), now),
+            Some(Duration::ZERO),
+            "a date in the past means now"
         );
         assert_eq!(retry_after(&headers(&[("retry-after", "-1")]), now), None);
         assert_eq!(retry_after(&headers(&[("retry-after", "soon")]), now), None);

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use composio_core::{Idempotency, RequestTimeout, Transport, TransportErrorKind};
+use composio_core::{Attempts, Idempotency, RequestTimeout, Transport, TransportErrorKind};
 use composio_http::test_util::MockTransport;
 use composio_http::{Jitter, ReqwestTransport, RetryPolicy, RetryTransport};
 use futures_util::StreamExt;
@@ -234,4 +234,44 @@ async fn connect_errors_are_retried_even_for_non_idempotent_requests() {
     let err = t.send(req).await.unwrap_err();
     assert_eq!(err.kind(), TransportErrorKind::Timeout);
     assert_eq!(t.inner().requests().len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn giving_up_reports_how_many_attempts_were_made() {
+    // Errors: the last one says how many attempts there were.
+    let mock = MockTransport::new();
+    for _ in 0..3 {
+        mock.push_error(composio_core::TransportError::connect("refused"));
+    }
+    let t = RetryTransport::new(mock, RetryPolicy::new().jitter(Jitter::None));
+    let err = t.send(get("http://api.test/x".into())).await.unwrap_err();
+    assert_eq!(err.kind(), TransportErrorKind::Connect);
+    assert_eq!(err.attempts(), 3);
+    assert_eq!(
+        err.to_string(),
+        "connection failed: refused (after 3 attempts)"
+    );
+    assert_eq!(t.inner().requests().len(), 3);
+
+    // Responses: the `Attempts` extension.
+    let mock = MockTransport::new();
+    mock.push_json(503, serde_json::json!({}));
+    mock.push_json(503, serde_json::json!({}));
+    let t = RetryTransport::new(mock, RetryPolicy::new().max_retries(1));
+    let resp = t.send(get("http://api.test/x".into())).await.unwrap();
+    assert_eq!(resp.status(), 503);
+    assert_eq!(resp.extensions().get(), Some(&Attempts(2)));
+
+    // A first-time answer, and an error that is not retried, count one attempt.
+    let mock = MockTransport::new();
+    mock.push_json(200, serde_json::json!({}));
+    mock.push_error(composio_core::TransportError::timeout("slow"));
+    let t = RetryTransport::new(mock, RetryPolicy::new());
+    let resp = t.send(get("http://api.test/x".into())).await.unwrap();
+    assert_eq!(resp.extensions().get(), Some(&Attempts(1)));
+    let mut req = get("http://api.test/execute".into());
+    req.extensions_mut().insert(Idempotency::NonIdempotent);
+    let err = t.send(req).await.unwrap_err();
+    assert_eq!(err.attempts(), 1);
+    assert_eq!(err.to_string(), "timed out: slow");
 }

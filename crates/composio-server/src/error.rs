@@ -1,4 +1,4 @@
-//! The error envelope of spec §10, produced for every non-2xx API response.
+//! The error envelope of docs/spec/wire.md §10, produced for every non-2xx API response.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

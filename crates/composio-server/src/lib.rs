@@ -46,6 +46,7 @@ mod ids;
 mod meta_tools;
 mod oauth;
 mod pages;
+mod private_file;
 mod rate_limit;
 mod server;
 mod service;
@@ -55,9 +56,10 @@ mod sweeper;
 mod util;
 
 pub use config::{Config, OAuthApp, ProjectConfig};
-pub use error::ApiError;
-pub use server::{keys_create, run_until_signal, spawn, ServerError, ServerHandle};
 pub use crypto::{generate_api_key, pkce_s256, CryptoError, Secret};
+pub use error::ApiError;
+pub use private_file::write_private_file;
+pub use server::{keys_create, run_until_signal, spawn, ServerError, ServerHandle};
 pub use store::StoreError;
 
 /// A new random encryption key for stored credentials: base64 of 32 bytes, the format of

@@ -191,7 +191,7 @@ impl RateLimiter {
     }
 }
 
-/// The 429 answer (spec §10 envelope) with `retry-after`, `retry-after-ms` and the
+/// The 429 answer (docs/spec/wire.md §10 envelope) with `retry-after`, `retry-after-ms` and the
 /// `x-ratelimit-*` headers.
 pub(crate) fn limited_response(limit: Limit, decision: Decision) -> Response {
     let wait = match decision {

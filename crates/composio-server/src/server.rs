@@ -148,29 +148,11 @@ fn load_or_create_key(dir: &Path, has_encrypted_data: bool) -> Result<Cipher, Se
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let key = Cipher::generate_key_base64();
-            write_private(&path, &key)?;
+            crate::write_private_file(&path, &key)?;
             tracing::info!(path = %path.display(), "generated a new encryption key");
             Ok(Cipher::from_base64(&key)?)
         }
         Err(e) => Err(e.into()),
-    }
-}
-
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::io::Write;
-        use std::os::unix::fs::OpenOptionsExt;
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(path)?;
-        f.write_all(text.as_bytes())
-    }
-    #[cfg(not(unix))]
-    {
-        std::fs::write(path, text)
     }
 }
 

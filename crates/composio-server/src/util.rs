@@ -55,19 +55,6 @@ pub fn html_escape(s: &str) -> String {
     out
 }
 
-/// Splits a comma-joined query parameter, trimming and dropping empty parts.
-pub fn split_list(value: Option<&str>) -> Vec<String> {
-    value
-        .map(|v| {
-            v.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,11 +86,5 @@ mod tests {
         drop(a);
         let again = tokio::time::timeout(std::time::Duration::from_secs(1), locks.lock("a")).await;
         assert!(again.is_ok());
-    }
-
-    #[test]
-    fn splits_lists() {
-        assert_eq!(split_list(Some("gmail, slack,,")), vec!["gmail", "slack"]);
-        assert!(split_list(None).is_empty());
     }
 }

@@ -102,7 +102,7 @@ impl ComposioBuilder {
         self
     }
 
-    /// How often a failed call is retried (default 2; spec §11).
+    /// How often a failed call is retried (default 2; docs/spec/wire.md §11).
     pub fn max_retries(mut self, retries: u32) -> Self {
         self.retry = self.retry.max_retries(retries);
         self
@@ -137,6 +137,41 @@ impl ComposioBuilder {
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
         self.allow_insecure_http = allow;
         self
+    }
+
+    /// Takes the settings the environment gives, the one place composio-rs reads them:
+    ///
+    /// - `COMPOSIO_API_KEY`: the API key;
+    /// - `COMPOSIO_BASE_URL`: the base URL (trimmed);
+    /// - `COMPOSIO_ALLOW_INSECURE_HTTP`: `1`, `true` or `yes` (any case) allows plain
+    ///   `http://` to hosts other than loopback; any other value forbids it.
+    ///
+    /// A variable that is unset or blank leaves its setting as it is; settings made after
+    /// this call win. [`Composio::from_env`] and the Python binding both use it.
+    ///
+    /// ```
+    /// let builder = composio::Composio::builder().with_env().api_key("explicit key wins");
+    /// assert!(builder.has_api_key());
+    /// ```
+    pub fn with_env(mut self) -> Self {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        if let Some(key) = var("COMPOSIO_API_KEY") {
+            self.api_key = Some(key);
+        }
+        if let Some(url) = var("COMPOSIO_BASE_URL") {
+            self.base_url = url.trim().to_owned();
+        }
+        if let Some(v) = var("COMPOSIO_ALLOW_INSECURE_HTTP") {
+            self.allow_insecure_http =
+                matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes");
+        }
+        self
+    }
+
+    /// Whether an API key (not blank) is set, so that [`build`](Self::build) will not fail
+    /// for the lack of one.
+    pub fn has_api_key(&self) -> bool {
+        self.api_key.as_ref().is_some_and(|k| !k.trim().is_empty())
     }
 
     /// Checks the configuration and builds the client.

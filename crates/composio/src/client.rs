@@ -112,8 +112,8 @@ impl Composio {
         Self::builder_from_env()?.build()
     }
 
-    /// A builder pre-filled from the environment (see [`from_env`](Self::from_env)), to
-    /// adjust further before building.
+    /// A builder pre-filled from the environment (see [`from_env`](Self::from_env) and
+    /// [`ComposioBuilder::with_env`]), to adjust further before building.
     ///
     /// ```no_run
     /// use std::time::Duration;
@@ -123,24 +123,12 @@ impl Composio {
     /// # Ok::<(), composio::Error>(())
     /// ```
     pub fn builder_from_env() -> Result<ComposioBuilder> {
-        let key = std::env::var("COMPOSIO_API_KEY")
-            .ok()
-            .filter(|k| !k.trim().is_empty())
-            .ok_or_else(|| {
-                Error::Configuration(
-                    "the environment variable COMPOSIO_API_KEY is not set; set it to your Composio API key"
-                        .to_owned(),
-                )
-            })?;
-        let mut builder = Self::builder().api_key(key);
-        if let Ok(url) = std::env::var("COMPOSIO_BASE_URL") {
-            if !url.trim().is_empty() {
-                builder = builder.base_url(url.trim());
-            }
-        }
-        if let Ok(v) = std::env::var("COMPOSIO_ALLOW_INSECURE_HTTP") {
-            let on = matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes");
-            builder = builder.allow_insecure_http(on);
+        let builder = Self::builder().with_env();
+        if !builder.has_api_key() {
+            return Err(Error::Configuration(
+                "the environment variable COMPOSIO_API_KEY is not set; set it to your Composio API key"
+                    .to_owned(),
+            ));
         }
         Ok(builder)
     }
@@ -172,8 +160,7 @@ impl Composio {
         let call = Call::post("/tool_router/session")
             .json(&body)?
             .with_idempotency_key();
-        let response: SessionResponse = self.inner.api.send(call).await?;
-        Session::new(self.clone(), response)
+        self.session_from(call).await
     }
 
     /// Loads an existing session (`GET {P}/tool_router/session/{id}`).
@@ -190,8 +177,17 @@ impl Composio {
             "/tool_router/session/{}",
             encode_path_segment(id.as_str())
         ));
-        let response: SessionResponse = self.inner.api.send(call).await?;
-        Session::new(self.clone(), response)
+        self.session_from(call).await
+    }
+
+    /// Sends `call`, whose answer is a session.
+    async fn session_from(&self, call: Call) -> Result<Session> {
+        let (response, meta) = self
+            .inner
+            .api
+            .send_with_meta::<SessionResponse>(call)
+            .await?;
+        Session::new(self.clone(), response, &meta)
     }
 
     /// Connected accounts of your project.

@@ -134,13 +134,18 @@ impl ConnectedAccounts {
         let call = Call::post("/connected_accounts/link")
             .json(&body)?
             .with_idempotency_key();
-        let link: CreateAccountLinkResponse = self.client.api().send(call).await?;
+        let (link, meta) = self
+            .client
+            .api()
+            .send_with_meta::<CreateAccountLinkResponse>(call)
+            .await?;
         ConnectionRequest::from_link(
             self.client.clone(),
             &link.connected_account_id,
             link.redirect_url,
             link.link_token,
             link.expires_at,
+            &meta,
         )
     }
 

@@ -4,9 +4,10 @@ use std::fmt;
 use std::time::Duration;
 
 use composio_core::models::ConnectedAccount;
-use composio_core::{ConnectedAccountId, ConnectionStatus, Error, Result};
+use composio_core::{ConnectedAccountId, ConnectionStatus, Result};
 
 use crate::client::Composio;
+use crate::request::ResponseMeta;
 
 /// A connection the user has been asked to make: the new connected account's id (status
 /// `INITIATED`) and the Connect Link to send the user to.
@@ -51,11 +52,13 @@ impl ConnectionRequest {
         redirect_url: String,
         link_token: Option<String>,
         expires_at: Option<String>,
+        meta: &ResponseMeta,
     ) -> Result<Self> {
-        let id = ConnectedAccountId::new(connected_account_id).map_err(|e| Error::Decode {
-            status: 201,
-            message: format!("the link response has an invalid connected_account_id: {e}"),
-            request_id: None,
+        let id = ConnectedAccountId::new(connected_account_id).map_err(|e| {
+            meta.decode_error(
+                format!("the link response has an invalid connected_account_id: {e}"),
+                e,
+            )
         })?;
         Ok(Self {
             client,
@@ -124,6 +127,10 @@ impl ConnectionRequest {
     /// # Troubleshooting
     /// If the user closed the Connect Link without finishing, the account stays `INITIATED`
     /// until it expires (10 minutes), so the wait ends with a timeout.
+    ///
+    /// [`Error::ConnectionRequestFailed`]: crate::Error::ConnectionRequestFailed
+    /// [`Error::ConnectionRequestTimeout`]: crate::Error::ConnectionRequestTimeout
+    /// [`Error::ConnectedAccountNotFound`]: crate::Error::ConnectedAccountNotFound
     pub async fn wait_for_connection(&self, timeout: Duration) -> Result<ConnectedAccount> {
         crate::wait::wait_for_connection(&self.client, &self.id, timeout).await
     }

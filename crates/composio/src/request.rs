@@ -9,8 +9,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use composio_core::error::ErrorEnvelope;
 use composio_core::{
-    ApiError, ByteStream, Error, Idempotency, RequestTimeout, Result, Transport, PUSH_WAIT_HEADER,
-    PUSH_WAIT_PROTOCOL,
+    ApiError, Attempts, ByteStream, Error, Idempotency, RequestTimeout, Result, Transport,
+    PUSH_WAIT_HEADER, PUSH_WAIT_PROTOCOL,
 };
 use http::{header, HeaderMap, HeaderValue, Method};
 use serde::de::DeserializeOwned;
@@ -121,22 +121,6 @@ impl Call {
     }
 }
 
-/// A random key shaped like a UUID v4 (`8-4-4-4-12` lowercase hex).
-pub(crate) fn idempotency_key() -> String {
-    let mut b: [u8; 16] = rand::random();
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
-}
-
 impl Api {
     /// The full URL of `path` (after the version prefix).
     pub(crate) fn url(&self, path: &str, query: &str) -> String {
@@ -161,7 +145,7 @@ impl Api {
             builder = builder.header(header::CONTENT_TYPE, "application/json");
         }
         if call.idempotency_key {
-            builder = builder.header(IDEMPOTENCY_KEY, idempotency_key());
+            builder = builder.header(IDEMPOTENCY_KEY, composio_core::ids::new_uuid_v4());
         }
         let mut request = builder
             .body(call.body.clone().unwrap_or_default())
@@ -186,12 +170,22 @@ impl Api {
 
     /// Sends `call` and decodes a 2xx JSON body as `T`.
     pub(crate) async fn send<T: DeserializeOwned>(&self, call: Call) -> Result<T> {
-        let (status, request_id, body) = self.send_bytes(call).await?;
-        decode(status, request_id, &body)
+        self.send_with_meta(call).await.map(|(value, _)| value)
     }
 
-    /// Sends `call`; returns the status, request id and body of a 2xx response.
-    pub(crate) async fn send_bytes(&self, call: Call) -> Result<(u16, Option<String>, Bytes)> {
+    /// Sends `call` and decodes a 2xx JSON body as `T`; also returns the response's status
+    /// and request id, for errors found in the value later.
+    pub(crate) async fn send_with_meta<T: DeserializeOwned>(
+        &self,
+        call: Call,
+    ) -> Result<(T, ResponseMeta)> {
+        let (meta, body) = self.send_bytes(call).await?;
+        let value = decode(meta.status, meta.request_id.clone(), &body)?;
+        Ok((value, meta))
+    }
+
+    /// Sends `call`; returns the status and request id, and the body, of a 2xx response.
+    pub(crate) async fn send_bytes(&self, call: Call) -> Result<(ResponseMeta, Bytes)> {
         let span = tracing::debug_span!(
             "composio.request",
             method = %call.method,
@@ -219,12 +213,16 @@ impl Api {
                 span.record("request_id", id.as_str());
             }
             if !parts.status.is_success() {
-                let err = api_error(status, &parts.headers, &body);
+                let mut err = api_error(status, &parts.headers, &body);
+                // Set by the retry layer when it gave up on this answer.
+                if let Some(Attempts(n)) = parts.extensions.get::<Attempts>() {
+                    err.attempts = *n;
+                }
                 tracing::debug!(error = %err, "API error");
                 return Err(Error::from(err));
             }
             tracing::trace!("ok");
-            Ok((status, request_id, body))
+            Ok((ResponseMeta { status, request_id }, body))
         }
         .instrument(span)
         .await
@@ -259,6 +257,39 @@ impl Api {
     }
 }
 
+/// What identifies a 2xx response, for the errors found in its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ResponseMeta {
+    /// The HTTP status (200, 201, …).
+    pub(crate) status: u16,
+    /// Its `x-request-id`.
+    pub(crate) request_id: Option<String>,
+}
+
+impl ResponseMeta {
+    /// The status and request id of a response head.
+    pub(crate) fn of<B>(response: &http::Response<B>) -> Self {
+        Self {
+            status: response.status().as_u16(),
+            request_id: request_id(response.headers()),
+        }
+    }
+
+    /// An [`Error::Decode`] about this response that keeps `source` as its cause.
+    pub(crate) fn decode_error(
+        &self,
+        message: String,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Error {
+        Error::Decode {
+            status: self.status,
+            message,
+            request_id: self.request_id.clone(),
+            source: Some(source.into()),
+        }
+    }
+}
+
 pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
     headers
         .get("x-request-id")
@@ -266,7 +297,7 @@ pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Decodes a 2xx body; failures become [`Error::Decode`].
+/// Decodes a 2xx body; failures become [`Error::Decode`] with the serde error as the cause.
 pub(crate) fn decode<T: DeserializeOwned>(
     status: u16,
     request_id: Option<String>,
@@ -276,6 +307,7 @@ pub(crate) fn decode<T: DeserializeOwned>(
         status,
         message: format!("{e}; body starts with: {}", snippet(body)),
         request_id,
+        source: Some(Box::new(e)),
     })
 }
 
@@ -294,29 +326,8 @@ pub(crate) fn snippet(body: &[u8]) -> String {
     out
 }
 
-/// The server's requested delay: `retry-after-ms`, else `retry-after` in seconds.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let get = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-    };
-    if let Some(ms) = get("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
-        if ms.is_finite() && ms >= 0.0 {
-            return Some(Duration::from_secs_f64(ms / 1000.0));
-        }
-    }
-    get("retry-after")
-        .and_then(|v| v.parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(Duration::from_secs_f64)
-        // An HTTP date (within the range the retry layer honours).
-        .or_else(|| composio_http::retry::retry_after(headers, std::time::SystemTime::now()))
-}
-
-/// Maps a non-2xx response to an [`ApiError`]; bodies that are not the §10 envelope still
-/// give an error with the status and a snippet of the body.
+/// Maps a non-2xx response to an [`ApiError`]; bodies that are not the envelope of
+/// docs/spec/wire.md §10 still give an error with the status and a snippet of the body.
 pub(crate) fn api_error(status: u16, headers: &HeaderMap, body: &[u8]) -> ApiError {
     let header_request_id = request_id(headers);
     let mut err = match serde_json::from_slice::<ErrorEnvelope>(body) {
@@ -341,24 +352,14 @@ pub(crate) fn api_error(status: u16, headers: &HeaderMap, body: &[u8]) -> ApiErr
     if header_request_id.is_some() {
         err.request_id = header_request_id;
     }
-    err.retry_after = retry_after(headers);
+    // The same reading (and the same 0–60 s range) as the retry layer's.
+    err.retry_after = composio_http::retry::retry_after(headers, std::time::SystemTime::now());
     err
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn idempotency_keys_are_uuid_shaped_and_distinct() {
-        let a = idempotency_key();
-        let b = idempotency_key();
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 36);
-        let parts: Vec<_> = a.split('-').map(str::len).collect();
-        assert_eq!(parts, vec![8, 4, 4, 4, 12]);
-        assert!(a.chars().all(|c| c == '-' || c.is_ascii_hexdigit()));
-    }
 
     #[test]
     fn envelope_is_mapped_and_header_request_id_wins() {
@@ -394,12 +395,17 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_seconds() {
-        let mut h = HeaderMap::new();
-        h.insert("retry-after", HeaderValue::from_static("3"));
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
-        h.insert("retry-after", HeaderValue::from_static("soon"));
-        assert_eq!(retry_after(&h), None);
+    fn retry_after_is_read_like_the_retry_layer() {
+        let retry_after = |value: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert("retry-after", HeaderValue::from_static(value));
+            api_error(429, &h, b"").retry_after
+        };
+        assert_eq!(retry_after("3"), Some(Duration::from_secs(3)));
+        assert_eq!(retry_after("soon"), None);
+        // Beyond the 60 s the retry layer honours, no delay is reported either.
+        assert_eq!(retry_after("61"), None);
+        assert_eq!(retry_after("60"), Some(Duration::from_secs(60)));
     }
 
     #[test]
@@ -408,5 +414,23 @@ mod tests {
         assert_eq!(e.status(), Some(200));
         assert_eq!(e.request_id(), Some("r"));
         assert!(e.to_string().contains("not json"));
+        let cause = std::error::Error::source(&e).expect("the serde error is the source");
+        assert!(cause.downcast_ref::<serde_json::Error>().is_some());
+    }
+
+    #[test]
+    fn response_meta_makes_decode_errors_with_the_real_status() {
+        let response = http::Response::builder()
+            .status(201)
+            .header("x-request-id", "r-201")
+            .body(())
+            .unwrap();
+        let meta = ResponseMeta::of(&response);
+        let cause = composio_core::SessionId::new("").unwrap_err();
+        let e = meta.decode_error("bad id".into(), cause);
+        assert_eq!(e.status(), Some(201));
+        assert_eq!(e.request_id(), Some("r-201"));
+        let cause = std::error::Error::source(&e).unwrap();
+        assert!(cause.downcast_ref::<composio_core::InvalidId>().is_some());
     }
 }

@@ -16,7 +16,7 @@ use futures_util::Stream;
 use crate::client::{ApiVersion, Composio};
 use crate::connection_request::ConnectionRequest;
 use crate::pagination::paginate;
-use crate::request::Call;
+use crate::request::{Call, ResponseMeta};
 
 /// Page size used by [`Session::tools`] (as the official clients do).
 const TOOLS_PAGE_SIZE: u32 = 500;
@@ -105,11 +105,17 @@ impl<'a> SessionMcp<'a> {
 }
 
 impl Session {
-    pub(crate) fn new(client: Composio, data: SessionResponse) -> Result<Self> {
-        let id = SessionId::new(data.session_id.clone()).map_err(|e| Error::Decode {
-            status: 200,
-            message: format!("the session response has an invalid session_id: {e}"),
-            request_id: None,
+    /// A session from the response `meta` answered with `data`.
+    pub(crate) fn new(
+        client: Composio,
+        data: SessionResponse,
+        meta: &ResponseMeta,
+    ) -> Result<Self> {
+        let id = SessionId::new(data.session_id.clone()).map_err(|e| {
+            meta.decode_error(
+                format!("the session response has an invalid session_id: {e}"),
+                e,
+            )
         })?;
         Ok(Self { client, id, data })
     }
@@ -189,13 +195,18 @@ impl Session {
         let call = Call::post(self.path("/link"))
             .json(&body)?
             .with_idempotency_key();
-        let link: LinkResponse = self.client.api().send(call).await?;
+        let (link, meta) = self
+            .client
+            .api()
+            .send_with_meta::<LinkResponse>(call)
+            .await?;
         ConnectionRequest::from_link(
             self.client.clone(),
             &link.connected_account_id,
             link.redirect_url,
             link.link_token,
             None,
+            &meta,
         )
     }
 

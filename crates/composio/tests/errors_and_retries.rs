@@ -1,4 +1,5 @@
-//! Error mapping (spec §10) and retries (spec §11) on an in-memory transport with paused time.
+//! Error mapping (docs/spec/wire.md §10) and retries (docs/spec/wire.md §11) on an in-memory
+//! transport with paused time.
 
 mod common;
 
@@ -109,6 +110,91 @@ async fn undecodable_success_is_a_decode_error() {
         .unwrap_err();
     assert!(matches!(e, Error::Decode { status: 200, .. }), "{e:?}");
     assert_eq!(e.request_id(), Some("r-1"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn decode_errors_keep_their_cause_and_the_real_status() {
+    // A body that is not the expected JSON: the serde error is the source.
+    let mock = Arc::new(MockTransport::new());
+    mock.push_response(raw(200, &[("x-request-id", "r-1")], b"{\"session_id\": 5}"));
+    let e = no_retry_client(&mock)
+        .use_session("trs_1")
+        .await
+        .unwrap_err();
+    let cause = std::error::Error::source(&e).expect("a source");
+    assert!(
+        cause.downcast_ref::<serde_json::Error>().is_some(),
+        "{cause:?}"
+    );
+
+    // A 201 whose session id is unusable: HTTP 201 (not a made-up 200), its request id,
+    // and the id error as the cause.
+    let mock = Arc::new(MockTransport::new());
+    let mut created = composio_http::test_util::json_response(201, &session_json("", false));
+    created
+        .headers_mut()
+        .insert("x-request-id", "r-201".parse().unwrap());
+    mock.push_response(created);
+    let e = no_retry_client(&mock)
+        .create("user_123", SessionOptions::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Decode { status: 201, .. }), "{e:?}");
+    assert_eq!(e.request_id(), Some("r-201"));
+    let cause = std::error::Error::source(&e).expect("a source");
+    assert!(
+        cause.downcast_ref::<composio::InvalidId>().is_some(),
+        "{cause:?}"
+    );
+
+    // The same for a link response with an unusable connected account id.
+    let mock = Arc::new(MockTransport::new());
+    mock.push_json(200, session_json("trs_1", true));
+    mock.push_json(201, link_json(""));
+    let session = no_retry_client(&mock).use_session("trs_1").await.unwrap();
+    let e = session.authorize("gmail", None).await.unwrap_err();
+    assert!(matches!(e, Error::Decode { status: 201, .. }), "{e:?}");
+    assert!(std::error::Error::source(&e).is_some());
+}
+
+#[tokio::test(start_paused = true)]
+async fn giving_up_says_how_many_attempts_were_made() {
+    let mock = Arc::new(MockTransport::new());
+    for _ in 0..3 {
+        mock.push_json(503, error_json(503, "busy", "Busy"));
+    }
+    let e = mock_client(&mock)
+        .connected_accounts()
+        .get("ca_1")
+        .await
+        .unwrap_err();
+    assert_eq!(e.attempts(), Some(3));
+    assert_eq!(e.api_error().unwrap().attempts, 3);
+    assert!(e.to_string().contains("after 3 attempts"), "{e}");
+
+    let mock = Arc::new(MockTransport::new());
+    for _ in 0..3 {
+        mock.push_error(TransportError::connect("refused"));
+    }
+    let e = mock_client(&mock)
+        .connected_accounts()
+        .get("ca_1")
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Connect);
+    assert_eq!(e.attempts(), Some(3));
+    assert!(e.to_string().ends_with("(after 3 attempts)"), "{e}");
+
+    // One attempt is not worth mentioning.
+    let mock = Arc::new(MockTransport::new());
+    mock.push_json(404, error_json(404, "no such account", "NotFound"));
+    let e = mock_client(&mock)
+        .connected_accounts()
+        .get("ca_1")
+        .await
+        .unwrap_err();
+    assert_eq!(e.attempts(), Some(1));
+    assert!(!e.to_string().contains("attempts"), "{e}");
 }
 
 #[tokio::test(start_paused = true)]

@@ -34,6 +34,25 @@ fn from_env_reads_key_and_base_url() {
     assert_eq!(c.base_url(), "http://composio.example.com");
     std::env::set_var("COMPOSIO_ALLOW_INSECURE_HTTP", "no");
     assert!(matches!(Composio::from_env(), Err(Error::Configuration(_))));
+
+    // `with_env` is the same reader (the Python binding uses it); later settings win.
+    std::env::set_var("COMPOSIO_ALLOW_INSECURE_HTTP", "TRUE");
+    let c = Composio::builder()
+        .with_env()
+        .base_url("http://other.example.com")
+        .build()
+        .unwrap();
+    assert_eq!(c.base_url(), "http://other.example.com");
+    let b = Composio::builder()
+        .with_env()
+        .allow_insecure_http(false)
+        .base_url("http://other.example.com");
+    assert!(matches!(b.build(), Err(Error::Configuration(_))));
+    std::env::remove_var("COMPOSIO_API_KEY");
+    assert!(!Composio::builder().with_env().has_api_key());
+    assert!(Composio::builder().api_key("k").with_env().has_api_key());
+    std::env::set_var("COMPOSIO_API_KEY", "env-secret");
     std::env::remove_var("COMPOSIO_ALLOW_INSECURE_HTTP");
     std::env::remove_var("COMPOSIO_BASE_URL");
+    std::env::remove_var("COMPOSIO_API_KEY");
 }

@@ -1,5 +1,5 @@
-//! `wait_for_connection` by polling (spec §8), on an in-memory transport with paused time:
-//! no real sleeping.
+//! `wait_for_connection` by polling (docs/spec/wire.md §8), on an in-memory transport with
+//! paused time: no real sleeping.
 
 mod common;
 

@@ -64,7 +64,7 @@ impl AccountAuthConfig {
     }
 }
 
-/// A connected account (spec §7). Credentials are never part of it.
+/// A connected account (docs/spec/wire.md §7). Credentials are never part of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ConnectedAccount {

@@ -5,7 +5,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use super::Extra;
 use crate::options::{ManageConnections, SessionOptions, ToolFilter, ToolkitFilter};
 
-/// `POST {P}/tool_router/session` request body (spec §3).
+/// `POST {P}/tool_router/session` request body (docs/spec/wire.md §3).
 ///
 /// ```
 /// use composio_core::{SessionOptions, models::CreateSessionRequest};
@@ -520,7 +520,7 @@ impl DeleteSessionResponse {
     }
 }
 
-/// `POST {P}/tool_router/session/{id}/link` request (spec §4).
+/// `POST {P}/tool_router/session/{id}/link` request (docs/spec/wire.md §4).
 ///
 /// ```
 /// use composio_core::models::LinkRequest;

@@ -4,7 +4,7 @@ use super::Extra;
 use crate::query::Query;
 use crate::status::ConnectionStatus;
 
-/// Query of `GET {P}/tool_router/session/{id}/toolkits` (spec §5).
+/// Query of `GET {P}/tool_router/session/{id}/toolkits` (docs/spec/wire.md §5).
 ///
 /// ```
 /// use composio_core::models::ToolkitsQuery;
@@ -220,7 +220,7 @@ impl ToolkitConnectedAccount {
     }
 }
 
-/// One toolkit of a session, with the user's connection (spec §5).
+/// One toolkit of a session, with the user's connection (docs/spec/wire.md §5).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SessionToolkit {

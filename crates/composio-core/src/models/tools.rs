@@ -51,7 +51,7 @@ impl ToolToolkit {
     }
 }
 
-/// A tool of a session (spec §6).
+/// A tool of a session (docs/spec/wire.md §6).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Tool {
@@ -269,7 +269,7 @@ impl<'de> Deserialize<'de> for ResultType {
     }
 }
 
-/// The execute envelope of both execute endpoints (spec §6).
+/// The execute envelope of both execute endpoints (docs/spec/wire.md §6).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ExecuteResponse {

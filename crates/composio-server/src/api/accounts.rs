@@ -1,4 +1,4 @@
-//! Connected accounts: get, list, link for an auth config, delete, enable/disable (spec §7).
+//! Connected accounts: get, list, link for an auth config, delete, enable/disable (docs/spec/wire.md §7).
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -17,8 +17,9 @@ use crate::service::accounts::{self, load_account};
 use crate::service::connections;
 use crate::state::SharedState;
 use crate::store::{AccountFilter, AccountOrder};
-use crate::util::{format_ts, split_list};
+use crate::util::format_ts;
 use composio_core::models::{OrderBy, OrderDirection};
+use composio_core::query::split_list;
 use composio_core::ConnectionStatus;
 
 pub(super) async fn get_one(

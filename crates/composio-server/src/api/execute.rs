@@ -1,4 +1,4 @@
-//! The execute endpoints (spec §6): `POST …/session/{id}/execute` (v3.1) and
+//! The execute endpoints (docs/spec/wire.md §6): `POST …/session/{id}/execute` (v3.1) and
 //! `…/execute_meta` (v3) run a meta tool or an app tool through [`crate::meta_tools`].
 
 use axum::extract::{Path, State};

@@ -1,4 +1,4 @@
-//! The session's MCP server at `mcp.url` (`<origin>/tool_router/<session_id>/mcp`, spec §3):
+//! The session's MCP server at `mcp.url` (`<origin>/tool_router/<session_id>/mcp`, docs/spec/wire.md §3):
 //! a Streamable HTTP server built on `rmcp`, the official MCP Rust SDK.
 //!
 //! # Design
@@ -222,7 +222,7 @@ fn mcp_session_not_found() -> Response {
         .into_response()
 }
 
-/// Turns one of rmcp's plain-text HTTP errors into the JSON error envelope (spec §10).
+/// Turns one of rmcp's plain-text HTTP errors into the JSON error envelope (docs/spec/wire.md §10).
 async fn envelope_for(resp: Response) -> Response {
     let status = resp.status();
     let allow = resp.headers().get(header::ALLOW).cloned();

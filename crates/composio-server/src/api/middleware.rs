@@ -37,7 +37,7 @@ pub(super) async fn request_context(req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty() && v.len() <= 200)
         .map(str::to_owned)
-        .unwrap_or_else(new_request_id);
+        .unwrap_or_else(composio_core::ids::new_uuid_v4);
     let is_api = req.uri().path().starts_with("/api/") || req.uri().path().ends_with("/mcp");
     let mut resp = REQUEST_ID
         .scope(id.clone(), async move {
@@ -57,22 +57,6 @@ pub(super) async fn request_context(req: Request, next: Next) -> Response {
         HeaderValue::from_static(PUSH_WAIT_PROTOCOL),
     );
     resp
-}
-
-/// A random UUID-v4-shaped id.
-fn new_request_id() -> String {
-    let mut b: [u8; 16] = rand::random();
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
 }
 
 fn is_json(headers: &HeaderMap) -> bool {

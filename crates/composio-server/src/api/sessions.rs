@@ -1,4 +1,4 @@
-//! Sessions: create, get, delete, link, toolkits, tools (spec §3–§6).
+//! Sessions: create, get, delete, link, toolkits, tools (docs/spec/wire.md §3–§6).
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -22,7 +22,8 @@ use crate::service::connections;
 use crate::service::sessions::{load, toolkit, toolkit_allowed};
 use crate::state::SharedState;
 use crate::store::NewSession;
-use crate::util::{format_ts, split_list};
+use crate::util::format_ts;
+use composio_core::query::split_list;
 
 fn session_response(state: &SharedState, id: &str, config: &SessionConfig) -> ApiResult<Value> {
     let resp = SessionResponse::new(

@@ -1,6 +1,6 @@
 //! The Connect Link flow in the browser: the link pages ([`link`]), the OAuth callback
 //! ([`callback`]), and the end of every attempt: a redirect to the app's callback URL
-//! (spec §9) or a result page. Creating links and storing their outcome is the connections
+//! (docs/spec/wire.md §9) or a result page. Creating links and storing their outcome is the connections
 //! service's job ([`crate::service::connections`]).
 
 mod callback;

@@ -1,4 +1,4 @@
-//! `COMPOSIO_MANAGE_CONNECTIONS` (spec §6): reports the user's connections to toolkits and
+//! `COMPOSIO_MANAGE_CONNECTIONS` (docs/spec/wire.md §6): reports the user's connections to toolkits and
 //! creates Connect Links for the missing ones (in-chat authentication).
 
 use composio_core::models::SessionConfig;

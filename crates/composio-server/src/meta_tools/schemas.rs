@@ -1,4 +1,4 @@
-//! JSON-Schema input and output definitions of the meta tools (spec §6).
+//! JSON-Schema input and output definitions of the meta tools (docs/spec/wire.md §6).
 
 use serde_json::{json, Value};
 

@@ -1,4 +1,4 @@
-//! `COMPOSIO_WAIT_FOR_CONNECTIONS` (spec §6): blocks on the change hub until the user
+//! `COMPOSIO_WAIT_FOR_CONNECTIONS` (docs/spec/wire.md §6): blocks on the change hub until the user
 //! finishes connecting the given toolkits (any or all), or a timeout.
 
 use std::collections::HashSet;

@@ -25,7 +25,7 @@ pub(crate) fn toolkit<'a>(state: &'a AppState, slug: &str) -> ApiResult<&'a Tool
         .ok_or_else(|| unknown_toolkit(state, slug))
 }
 
-/// The stored session; 403 when it belongs to another project (spec §4), else 404.
+/// The stored session; 403 when it belongs to another project (docs/spec/wire.md §4), else 404.
 pub(crate) async fn load(
     state: &AppState,
     project: &str,

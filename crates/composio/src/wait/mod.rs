@@ -1,9 +1,9 @@
 //! `wait_for_connection`: polling (the hosted API) or the shared server-push watcher
 //! (`watch-v1`, when the server advertises it).
 //!
-//! Both paths follow spec §8 exactly: `ACTIVE` returns the account; `FAILED`, `EXPIRED` and
-//! `REVOKED` fail at once; every other status keeps waiting; a 404 means the account does not
-//! exist; the deadline gives a timeout error naming the id.
+//! Both paths follow docs/spec/wire.md §8 exactly: `ACTIVE` returns the account; `FAILED`,
+//! `EXPIRED` and `REVOKED` fail at once; every other status keeps waiting; a 404 means the
+//! account does not exist; the deadline gives a timeout error naming the id.
 
 mod poll;
 pub(crate) mod sse;
@@ -45,7 +45,7 @@ pub(crate) fn judge(
     }
 }
 
-/// Waits for connected account `id` per spec §8.
+/// Waits for connected account `id` per docs/spec/wire.md §8.
 pub(crate) async fn wait_for_connection(
     client: &Composio,
     id: &ConnectedAccountId,
