@@ -158,20 +158,7 @@ async fn decode_errors_keep_their_cause_and_the_real_status() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn giving_up_says_how_many_attempts_were_made() {
-    let mock = Arc::new(MockTransport::new());
-    for _ in 0..3 {
-        mock.push_json(503, error_json(503, "busy", "Busy"));
-    }
-    let e = mock_client(&mock)
-        .connected_accounts()
-        .get("ca_1")
-        .await
-        .unwrap_err();
-    assert_eq!(e.attempts(), Some(3));
-    assert_eq!(e.api_error().unwrap().attempts, 3);
-    assert!(e.to_string().contains("after 3 attempts"), "{e}");
-
+async fn giving_up_on_connection_errors_says_how_many_attempts_were_made() {
     let mock = Arc::new(MockTransport::new());
     for _ in 0..3 {
         mock.push_error(TransportError::connect("refused"));
@@ -255,6 +242,10 @@ async fn three_503s_exhaust_the_default_two_retries() {
         .unwrap_err();
     assert_eq!(e.status(), Some(503));
     assert_eq!(mock.requests().len(), 3);
+    // Giving up says how many attempts were made.
+    assert_eq!(e.attempts(), Some(3));
+    assert_eq!(e.api_error().unwrap().attempts, 3);
+    assert!(e.to_string().contains("after 3 attempts"), "{e}");
 }
 
 #[tokio::test(start_paused = true)]

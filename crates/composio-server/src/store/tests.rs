@@ -102,6 +102,13 @@ fn connected(secret: &str) -> Completion {
     }
 }
 
+async fn connect(h: &dyn Harness, user: &str) -> Connection {
+    h.store()
+        .create_connection(&new_connection(user))
+        .await
+        .expect("create")
+}
+
 async fn status_of(h: &dyn Harness, id: &str) -> Option<ConnectionStatus> {
     h.store()
         .get_account_any(id)
@@ -112,11 +119,7 @@ async fn status_of(h: &dyn Harness, id: &str) -> Option<ConnectionStatus> {
 
 async fn creates_and_completes_a_connection(h: &dyn Harness) {
     let now = h.clock().now_ms();
-    let c = h
-        .store()
-        .create_connection(&new_connection("u1"))
-        .await
-        .expect("create");
+    let c = connect(h, "u1").await;
     assert_eq!(c.account.status, ConnectionStatus::Initiated);
     assert_eq!(c.account.created_at, now);
     assert_eq!(c.link.expires_at, now + 600_000);
@@ -154,11 +157,7 @@ async fn creates_and_completes_a_connection(h: &dyn Harness) {
 
 async fn an_expired_link_never_activates(h: &dyn Harness) {
     // Completed after the expiry, before any sweep: the completion itself expires it.
-    let c = h
-        .store()
-        .create_connection(&new_connection("u2"))
-        .await
-        .expect("create");
+    let c = connect(h, "u2").await;
     h.clock().advance(TTL);
     let done = h
         .store()
@@ -173,11 +172,7 @@ async fn an_expired_link_never_activates(h: &dyn Harness) {
     assert!(a.credentials.is_none());
 
     // Swept first, completed afterwards: still expired, credentials never stored.
-    let c = h
-        .store()
-        .create_connection(&new_connection("u3"))
-        .await
-        .expect("create");
+    let c = connect(h, "u3").await;
     h.clock().advance(TTL + Duration::from_millis(1));
     let swept = h.store().expire_overdue("swept").await.expect("sweep");
     assert_eq!(swept, vec![c.account.id.clone()]);
@@ -200,11 +195,7 @@ async fn an_expired_link_never_activates(h: &dyn Harness) {
 }
 
 async fn status_changes_are_conditional(h: &dyn Harness) {
-    let c = h
-        .store()
-        .create_connection(&new_connection("u4"))
-        .await
-        .expect("create");
+    let c = connect(h, "u4").await;
     let id = c.account.id.as_str();
     let t = h
         .store()
@@ -265,11 +256,7 @@ async fn status_changes_are_conditional(h: &dyn Harness) {
 }
 
 async fn links_are_claimed_once(h: &dyn Harness) {
-    let c = h
-        .store()
-        .create_connection(&new_connection("u5"))
-        .await
-        .expect("create");
+    let c = connect(h, "u5").await;
     assert!(matches!(
         h.store().claim_link("nope").await.expect("claim"),
         Claim::Unknown
@@ -297,11 +284,7 @@ async fn links_are_claimed_once(h: &dyn Harness) {
 }
 
 async fn refresh_leases_and_versions(h: &dyn Harness) {
-    let c = h
-        .store()
-        .create_connection(&new_connection("u6"))
-        .await
-        .expect("create");
+    let c = connect(h, "u6").await;
     let id = c.account.id.as_str();
     h.store()
         .complete_link(&c.link.token, &connected("v1"), "x")
@@ -417,11 +400,7 @@ async fn units_of_work_are_atomic(h: &dyn Harness) {
 async fn lists_and_idempotency(h: &dyn Harness) {
     let mut ids = Vec::new();
     for _ in 0..3 {
-        let c = h
-            .store()
-            .create_connection(&new_connection("u8"))
-            .await
-            .expect("create");
+        let c = connect(h, "u8").await;
         ids.push(c.account.id);
         h.clock().advance(Duration::from_millis(5));
     }
