@@ -10,6 +10,7 @@
 
 mod rows;
 mod sqlite;
+mod sqlx_store;
 mod sqlx_util;
 
 #[cfg(test)]
