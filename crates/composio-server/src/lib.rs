@@ -34,6 +34,8 @@ pub mod config;
 pub mod credentials;
 pub mod crypto;
 pub mod sandbox;
+#[doc(hidden)]
+pub mod testing;
 pub mod tools;
 
 mod api;
