@@ -98,8 +98,16 @@ pub struct Config {
     /// Defaults to `http://<bind>:<port>`.
     pub public_url: Option<String>,
     /// Directory of the SQLite database and the generated encryption key; `None` keeps
-    /// everything in memory.
+    /// everything in memory (unless [`Config::database_url`] names a database).
     pub data_dir: Option<PathBuf>,
+    /// The database: `postgres://user:password@host:5432/db` (or `postgresql://…`) for
+    /// PostgreSQL, which several replicas can share, or `sqlite:path` / `sqlite://path` for a
+    /// SQLite file. `None` (the default) uses `composio.db` in [`Config::data_dir`], or
+    /// memory. A secret: it may hold a password, and is never logged with it.
+    pub database_url: Option<Secret>,
+    /// Most connections the server opens to PostgreSQL (default
+    /// [`DEFAULT_DATABASE_POOL_SIZE`]); SQLite ignores it.
+    pub database_pool_size: u32,
     /// Base64 of the 32-byte AES key for credentials (else read/generated in `data_dir`).
     pub encryption_key: Option<Secret>,
     /// Whether OAuth toolkits without client credentials use the built-in sandbox provider.
@@ -136,6 +144,8 @@ pub struct Config {
 pub const DEFAULT_RATE_LIMIT: f64 = 50.0;
 /// The burst of deployed servers: 100 requests at once per project.
 pub const DEFAULT_RATE_LIMIT_BURST: u32 = 100;
+/// The default size of the PostgreSQL connection pool.
+pub const DEFAULT_DATABASE_POOL_SIZE: u32 = 10;
 
 impl Default for Config {
     /// For tests and embedding: `127.0.0.1:0`, in-memory SQLite, sandbox on, one project
@@ -146,6 +156,8 @@ impl Default for Config {
             port: 0,
             public_url: None,
             data_dir: None,
+            database_url: None,
+            database_pool_size: DEFAULT_DATABASE_POOL_SIZE,
             encryption_key: None,
             sandbox: true,
             projects: vec![ProjectConfig::new("default", generate_api_key())],
@@ -189,6 +201,8 @@ struct FileConfig {
     port: Option<u16>,
     public_url: Option<String>,
     data_dir: Option<PathBuf>,
+    database_url: Option<Secret>,
+    database_pool_size: Option<u32>,
     encryption_key: Option<Secret>,
     sandbox: Option<bool>,
     link_expiry_secs: Option<u64>,
@@ -219,6 +233,8 @@ impl Config {
     /// ```
     /// let c = composio_server::Config::from_toml_str(r#"
     /// port = 8080
+    /// database_url = "postgres://composio@db.internal:5432/composio"
+    /// database_pool_size = 20
     /// link_expiry_secs = 300
     /// rate_limit = 20          # requests per second per project (0: unlimited)
     /// rate_limit_burst = 40
@@ -233,6 +249,7 @@ impl Config {
     /// client_secret = "shh"
     /// "#).unwrap();
     /// assert_eq!(c.port, 8080);
+    /// assert_eq!(c.database_pool_size, 20);
     /// assert_eq!(c.projects[0].name, "acme");
     /// assert_eq!((c.rate_limit, c.rate_limit_burst), (20.0, 40));
     /// assert_eq!(c.projects[0].rate_limit, Some(200.0));
@@ -249,6 +266,10 @@ impl Config {
         }
         c.public_url = f.public_url;
         c.data_dir = f.data_dir;
+        c.database_url = f.database_url;
+        if let Some(v) = f.database_pool_size {
+            c.database_pool_size = v;
+        }
         c.encryption_key = f.encryption_key;
         if let Some(v) = f.sandbox {
             c.sandbox = v;
@@ -286,10 +307,25 @@ impl Config {
 
     /// Applies `COMPOSIO_SERVER_API_KEY` (added to the first project, created as `default`
     /// when there is none), `COMPOSIO_SERVER_ENCRYPTION_KEY`,
+    /// `COMPOSIO_SERVER_DATABASE_URL` / `COMPOSIO_SERVER_DATABASE_POOL_SIZE`,
     /// `COMPOSIO_SERVER_RATE_LIMIT` / `COMPOSIO_SERVER_RATE_LIMIT_BURST` (the server-wide
     /// default; an invalid value makes `spawn` fail), and
     /// `COMPOSIO_SERVER_<TOOLKIT>_CLIENT_ID` / `_CLIENT_SECRET` for every known toolkit.
     pub fn apply_env(&mut self, toolkit_slugs: &[String]) {
+        if let Ok(url) = std::env::var("COMPOSIO_SERVER_DATABASE_URL") {
+            if !url.trim().is_empty() {
+                self.database_url = Some(Secret::new(url.trim()));
+            }
+        }
+        if let Ok(v) = std::env::var("COMPOSIO_SERVER_DATABASE_POOL_SIZE") {
+            match v.trim().parse::<u32>() {
+                Ok(n) if n > 0 => self.database_pool_size = n,
+                _ => self.env_errors.push(format!(
+                    "COMPOSIO_SERVER_DATABASE_POOL_SIZE must be a whole number of \
+                     connections >= 1, got `{v}`"
+                )),
+            }
+        }
         if let Ok(v) = std::env::var("COMPOSIO_SERVER_RATE_LIMIT") {
             match v.trim().parse::<f64>() {
                 Ok(n) if n.is_finite() && n >= 0.0 => self.rate_limit = n,
@@ -359,6 +395,18 @@ impl Config {
     /// Sets the data directory (file database instead of memory).
     pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// Sets the database URL ([`Config::database_url`]): `postgres://…` or `sqlite:path`.
+    pub fn database_url(mut self, url: impl Into<Secret>) -> Self {
+        self.database_url = Some(url.into());
+        self
+    }
+
+    /// Sets the most connections opened to PostgreSQL ([`Config::database_pool_size`]).
+    pub fn database_pool_size(mut self, size: u32) -> Self {
+        self.database_pool_size = size;
         self
     }
 
@@ -433,6 +481,9 @@ impl Config {
             Ok(())
         };
         check("", self.rate_limit, self.rate_limit_burst)?;
+        if self.database_pool_size == 0 {
+            return Err("database_pool_size must be at least 1".into());
+        }
         for p in &self.projects {
             check(
                 &format!("project `{}`: ", p.name),
@@ -487,6 +538,33 @@ mod tests {
         assert!(Config::from_toml_str("prot = 1").is_err());
         let c = Config::from_toml_str("sandbox = true").unwrap();
         assert!(c.sandbox && c.projects.is_empty());
+    }
+
+    #[test]
+    fn database_settings_come_from_the_file_and_are_validated() {
+        let embedded = Config::default();
+        assert!(embedded.database_url.is_none(), "SQLite stays the default");
+        assert_eq!(embedded.database_pool_size, DEFAULT_DATABASE_POOL_SIZE);
+        let file = Config::from_toml_str(
+            "database_url = \"postgres://app:s3cret@db:5432/composio\"\ndatabase_pool_size = 25",
+        )
+        .unwrap();
+        assert_eq!(
+            file.database_url.as_ref().map(Secret::expose),
+            Some("postgres://app:s3cret@db:5432/composio")
+        );
+        assert_eq!(file.database_pool_size, 25);
+        assert!(!format!("{file:?}").contains("s3cret"), "Debug hides it");
+        assert!(Config::from_toml_str("database_pool_size = 0").is_err());
+        assert!(Config::from_toml_str("database_pool_size = -1").is_err());
+        let built = Config::default()
+            .database_url("sqlite:x.db")
+            .database_pool_size(3);
+        assert_eq!(
+            built.database_url.as_ref().map(Secret::expose),
+            Some("sqlite:x.db")
+        );
+        assert_eq!(built.database_pool_size, 3);
     }
 
     #[test]

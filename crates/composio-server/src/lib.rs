@@ -33,6 +33,8 @@ pub mod clock;
 pub mod config;
 pub mod credentials;
 pub mod sandbox;
+#[doc(hidden)]
+pub mod testing;
 pub mod tools;
 
 mod api;

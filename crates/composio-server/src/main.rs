@@ -20,6 +20,10 @@ struct Cli {
     /// Directory of the database and the generated encryption key.
     #[arg(long, default_value = "./composio-data")]
     data_dir: PathBuf,
+    /// Database URL: postgres://user:password@host:5432/db (PostgreSQL, shareable by several
+    /// replicas) or sqlite:path; default: composio.db in the data directory.
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
     /// Public origin (used in Connect Link, OAuth redirect and MCP URLs).
     #[arg(long)]
     public_url: Option<String>,
@@ -108,6 +112,10 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         .chain(config.extra_toolkits.iter().map(|t| t.slug.clone()))
         .collect::<Vec<_>>();
     config.apply_env(&slugs);
+    // The flag wins over COMPOSIO_SERVER_DATABASE_URL and the config file.
+    if let Some(url) = &cli.database_url {
+        config.database_url = Some(url.as_str().into());
+    }
     match cli.command {
         Some(Command::Keys {
             command: KeysCommand::Create { project },

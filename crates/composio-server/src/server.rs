@@ -186,7 +186,16 @@ pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
     let cipher = match (&config.encryption_key, &config.data_dir) {
         (Some(k), _) => Cipher::from_base64(k.expose())?,
         (None, Some(dir)) => load_or_create_key(dir, had_check)?,
-        (None, None) => Cipher::from_base64(&Cipher::generate_key_base64())?,
+        (None, None) => {
+            if config.database_url.is_some() {
+                tracing::warn!(
+                    "no encryption key is configured: credentials stored now are sealed with a \
+                     key only this process knows; set COMPOSIO_SERVER_ENCRYPTION_KEY (the same \
+                     on every replica)"
+                );
+            }
+            Cipher::from_base64(&Cipher::generate_key_base64())?
+        }
     };
     check_key(&*store, &cipher, had_check).await?;
     let mut origins = HashMap::new();
@@ -333,9 +342,9 @@ async fn wait_for_signal() {
 /// Creates an API key for `project` in the config's database and returns it (only its
 /// SHA-256 hash is stored, so it cannot be shown again).
 pub async fn keys_create(config: &Config, project: &str) -> Result<String, ServerError> {
-    if config.data_dir.is_none() {
+    if config.data_dir.is_none() && config.database_url.is_none() {
         return Err(ServerError::Config(
-            "keys create needs a data directory".into(),
+            "keys create needs a data directory or a database URL".into(),
         ));
     }
     let store = crate::store::open(config).await?;

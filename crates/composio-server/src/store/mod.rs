@@ -8,8 +8,10 @@
 //! [`Transition::Rejected`]. The store reads time from the one injected
 //! [`Clock`](crate::clock::Clock) and never takes `now` from its callers.
 
+mod postgres;
 mod rows;
 mod sqlite;
+mod sqlx_store;
 mod sqlx_util;
 
 #[cfg(test)]
@@ -20,6 +22,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+pub(crate) use postgres::{redact_url, PgStore};
 pub(crate) use rows::*;
 pub(crate) use sqlite::SqliteStore;
 
@@ -256,15 +259,78 @@ pub(crate) trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn close(&self);
 }
 
-/// Opens the store a config names: the SQLite file in `data_dir`, else a private in-memory
-/// database.
+/// Opens the store a config names: [`Config::database_url`] (`postgres://…` or
+/// `postgresql://…`: PostgreSQL; `sqlite:path` or `sqlite://path`: a SQLite file), else the
+/// SQLite file in `data_dir`, else a private in-memory SQLite database.
 pub(crate) async fn open(config: &Config) -> Result<Arc<dyn Store>, crate::ServerError> {
     let clock: SharedClock = config.clock.clone();
-    Ok(match &config.data_dir {
-        Some(dir) => {
-            std::fs::create_dir_all(dir)?;
-            Arc::new(SqliteStore::open(&dir.join("composio.db"), clock).await?)
-        }
-        None => Arc::new(SqliteStore::memory(clock).await?),
+    if let Some(dir) = &config.data_dir {
+        // It holds the database file or, with a database URL, the generated encryption key.
+        std::fs::create_dir_all(dir)?;
+    }
+    let url = config.database_url.as_ref().map(|u| u.expose().trim());
+    Ok(match (url, &config.data_dir) {
+        (Some(url), _) => match DatabaseKind::of(url)? {
+            DatabaseKind::Postgres => {
+                let options = postgres::connect_options(url).map_err(crate::ServerError::Config)?;
+                tracing::info!(
+                    database = %postgres::redact_url(url),
+                    pool_size = config.database_pool_size,
+                    "opening the PostgreSQL database"
+                );
+                Arc::new(PgStore::connect(options, config.database_pool_size, clock).await?)
+            }
+            DatabaseKind::SqliteMemory => Arc::new(SqliteStore::memory(clock).await?),
+            DatabaseKind::SqliteFile(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)?;
+                }
+                tracing::info!(path = %path.display(), "opening the SQLite database");
+                Arc::new(SqliteStore::open(&path, clock).await?)
+            }
+        },
+        (None, Some(dir)) => Arc::new(SqliteStore::open(&dir.join("composio.db"), clock).await?),
+        (None, None) => Arc::new(SqliteStore::memory(clock).await?),
     })
+}
+
+/// The database a `database_url` names.
+#[derive(Debug, PartialEq, Eq)]
+enum DatabaseKind {
+    /// `postgres://…`, `postgresql://…`
+    Postgres,
+    /// `sqlite::memory:`
+    SqliteMemory,
+    /// `sqlite:path`, `sqlite://path` (`sqlite:///abs/path` for an absolute one).
+    SqliteFile(std::path::PathBuf),
+}
+
+impl DatabaseKind {
+    /// Tells the backend from the URL's scheme; anything else is a config error naming the
+    /// accepted schemes (and only the scheme of the URL, which may hold a password).
+    fn of(url: &str) -> Result<Self, crate::ServerError> {
+        let lower = url.to_ascii_lowercase();
+        if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+            return Ok(Self::Postgres);
+        }
+        if lower.starts_with("sqlite:") {
+            let rest = &url["sqlite:".len()..];
+            let path = rest.strip_prefix("//").unwrap_or(rest);
+            if path == ":memory:" {
+                return Ok(Self::SqliteMemory);
+            }
+            if path.is_empty() || path.contains('?') {
+                return Err(crate::ServerError::Config(format!(
+                    "database_url `{url}`: give the SQLite file as sqlite:path or \
+                     sqlite://path (sqlite:///absolute/path), without parameters"
+                )));
+            }
+            return Ok(Self::SqliteFile(path.into()));
+        }
+        let scheme = url.split_once(':').map_or("", |(s, _)| s);
+        Err(crate::ServerError::Config(format!(
+            "database_url must start with postgres://, postgresql:// or sqlite: \
+             (got `{scheme}:…`)"
+        )))
+    }
 }

@@ -12,6 +12,7 @@ use composio_core::ConnectionStatus;
 use super::*;
 use crate::catalog::AuthScheme;
 use crate::clock::{Clock, ManualClock};
+use crate::testing::{postgres_database, TestDatabase};
 
 /// A statement of a unit of work that the harness makes the database refuse.
 #[derive(Debug, Clone, Copy)]
@@ -76,6 +77,72 @@ impl Harness for Sqlite {
             .execute(self.store.pool())
             .await
             .expect("drop trigger");
+    }
+}
+
+/// A fresh PostgreSQL database per test ([`crate::testing`] decides what happens when
+/// PostgreSQL is not reachable).
+struct Postgres {
+    // Dropped in this order: the pool closes before the database is dropped.
+    store: PgStore,
+    clock: Arc<ManualClock>,
+    _db: TestDatabase,
+}
+
+impl Postgres {
+    async fn new() -> Option<Self> {
+        let db = postgres_database().await?;
+        let clock = Arc::new(ManualClock::new(1_700_000_000_000));
+        let store = pg_connect(&db, clock.clone()).await.expect("store");
+        Some(Self {
+            store,
+            clock,
+            _db: db,
+        })
+    }
+}
+
+async fn pg_connect(db: &TestDatabase, clock: crate::clock::SharedClock) -> StoreResult<PgStore> {
+    let options = postgres::connect_options(db.url()).expect("url");
+    PgStore::connect(options, 4, clock).await
+}
+
+#[async_trait]
+impl Harness for Postgres {
+    fn store(&self) -> &dyn Store {
+        &self.store
+    }
+
+    fn clock(&self) -> &ManualClock {
+        &self.clock
+    }
+
+    async fn fail_on(&self, point: FailPoint) {
+        let (when, table) = match point {
+            FailPoint::InsertLink => ("INSERT", "links"),
+            FailPoint::UpdateAccount => ("UPDATE", "connected_accounts"),
+            FailPoint::DeleteAccount => ("DELETE", "connected_accounts"),
+        };
+        let sql = format!(
+            "CREATE OR REPLACE FUNCTION injected_failure() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$; \
+             CREATE TRIGGER injected_failure BEFORE {when} ON {table} \
+             FOR EACH ROW EXECUTE FUNCTION injected_failure();"
+        );
+        sqlx::raw_sql(&sql)
+            .execute(self.store.pool())
+            .await
+            .expect("trigger");
+    }
+
+    async fn heal(&self) {
+        sqlx::raw_sql(
+            "DROP TRIGGER IF EXISTS injected_failure ON links; \
+             DROP TRIGGER IF EXISTS injected_failure ON connected_accounts;",
+        )
+        .execute(self.store.pool())
+        .await
+        .expect("drop trigger");
     }
 }
 
@@ -482,6 +549,29 @@ async fn projects_keys_and_meta(h: &dyn Harness) {
     assert_eq!(h.store().init_meta("m", b"2").await.expect("init"), b"1");
 }
 
+async fn duplicates_are_conflicts(h: &dyn Harness) {
+    let s = NewSession {
+        id: crate::ids::session(),
+        project_id: "prj_test".into(),
+        user_id: "u9".into(),
+        config: "{}".into(),
+    };
+    h.store().insert_session(&s).await.expect("insert");
+    let again = h.store().insert_session(&s).await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    let c = h
+        .store()
+        .create_connection(&new_connection("u9"))
+        .await
+        .expect("create");
+    let mut same_link = new_connection("u9");
+    same_link.link_token = c.link.token.clone();
+    let again = h.store().create_connection(&same_link).await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    // The unit of work left no account behind.
+    assert_eq!(status_of(h, &same_link.account_id).await, None);
+}
+
 /// Runs every check against one backend.
 async fn conformance(h: &dyn Harness) {
     creates_and_completes_a_connection(h).await;
@@ -492,6 +582,7 @@ async fn conformance(h: &dyn Harness) {
     units_of_work_are_atomic(h).await;
     lists_and_idempotency(h).await;
     projects_keys_and_meta(h).await;
+    duplicates_are_conflicts(h).await;
 }
 
 #[tokio::test]
@@ -515,4 +606,150 @@ async fn sqlite_refuses_a_newer_schema() {
         matches!(err, StoreError::TooNew { found: 999, .. }),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn postgres_conforms() {
+    let Some(h) = Postgres::new().await else {
+        return;
+    };
+    conformance(&h).await;
+}
+
+#[tokio::test]
+async fn postgres_replicas_starting_together_migrate_once() {
+    let Some(db) = postgres_database().await else {
+        return;
+    };
+    let clock: crate::clock::SharedClock = Arc::new(ManualClock::new(0));
+    let (a, b, c) = tokio::join!(
+        pg_connect(&db, clock.clone()),
+        pg_connect(&db, clock.clone()),
+        pg_connect(&db, clock.clone()),
+    );
+    let stores = [
+        a.expect("replica 1"),
+        b.expect("replica 2"),
+        c.expect("replica 3"),
+    ];
+    let versions: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM schema_migrations ORDER BY version")
+            .fetch_all(stores[0].pool())
+            .await
+            .expect("versions");
+    assert_eq!(versions, vec![1]);
+    // Every replica sees the one schema.
+    for s in &stores {
+        assert_eq!(s.api_keys().await.expect("keys"), vec![]);
+        s.close().await;
+    }
+    // A restart finds nothing to migrate.
+    let again = pg_connect(&db, clock).await.expect("restart");
+    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM schema_migrations")
+        .fetch_one(again.pool())
+        .await
+        .expect("count");
+    assert_eq!(applied, 1);
+    again.close().await;
+}
+
+#[tokio::test]
+async fn postgres_refuses_a_newer_schema() {
+    let Some(db) = postgres_database().await else {
+        return;
+    };
+    let clock: crate::clock::SharedClock = Arc::new(ManualClock::new(0));
+    let store = pg_connect(&db, clock.clone()).await.expect("open");
+    sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES (999, 0)")
+        .execute(store.pool())
+        .await
+        .expect("insert");
+    store.close().await;
+    let err = pg_connect(&db, clock.clone()).await.expect_err("too new");
+    assert!(
+        matches!(
+            err,
+            StoreError::TooNew {
+                found: 999,
+                known: 1
+            }
+        ),
+        "{err}"
+    );
+    // The refusal released the migration lock: the next start gets as far as the check.
+    let err = pg_connect(&db, clock).await.expect_err("still too new");
+    assert!(matches!(err, StoreError::TooNew { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn postgres_out_of_reach_is_unavailable() {
+    // Nothing listens on port 1: the connection is refused until the pool gives up.
+    let options = postgres::connect_options("postgres://postgres@127.0.0.1:1/x").expect("url");
+    let pool = sqlx::postgres::PgPoolOptions::new().acquire_timeout(Duration::from_millis(300));
+    let clock: crate::clock::SharedClock = Arc::new(ManualClock::new(0));
+    let err = PgStore::connect_with(options, pool, clock)
+        .await
+        .expect_err("unreachable");
+    assert!(matches!(err, StoreError::Unavailable(_)), "{err}");
+}
+
+#[tokio::test]
+async fn postgres_lost_connections_are_unavailable() {
+    let Some(h) = Postgres::new().await else {
+        return;
+    };
+    // The server ends this session (SQLSTATE 57P01) as it does when shutting down.
+    let mut conn = h.store.pool().acquire().await.expect("conn");
+    let err = sqlx::query("SELECT pg_terminate_backend(pg_backend_pid())")
+        .execute(&mut *conn)
+        .await
+        .expect_err("terminated");
+    let err = sqlx_util::store_error(err);
+    assert!(matches!(err, StoreError::Unavailable(_)), "{err}");
+}
+
+#[tokio::test]
+async fn database_urls_choose_the_backend() {
+    assert_eq!(
+        DatabaseKind::of("postgres://u:p@h/db").ok(),
+        Some(DatabaseKind::Postgres)
+    );
+    assert_eq!(
+        DatabaseKind::of("postgresql://h/db").ok(),
+        Some(DatabaseKind::Postgres)
+    );
+    assert_eq!(
+        DatabaseKind::of("sqlite:data/c.db").ok(),
+        Some(DatabaseKind::SqliteFile("data/c.db".into()))
+    );
+    assert_eq!(
+        DatabaseKind::of("sqlite:///var/lib/c.db").ok(),
+        Some(DatabaseKind::SqliteFile("/var/lib/c.db".into()))
+    );
+    assert_eq!(
+        DatabaseKind::of("sqlite::memory:").ok(),
+        Some(DatabaseKind::SqliteMemory)
+    );
+    for bad in [
+        "mysql://u:hunter2@h/db",
+        "sqlite:",
+        "sqlite://c.db?mode=ro",
+        "c.db",
+    ] {
+        let err = DatabaseKind::of(bad).expect_err(bad).to_string();
+        assert!(err.contains("sqlite:"), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+
+    // A sqlite: URL opens (and creates) that file, whatever the data directory.
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("nested").join("c.db");
+    let config = Config::default()
+        .data_dir(dir.path().join("unused"))
+        .database_url(format!("sqlite://{}", file.display()));
+    let store = open(&config).await.expect("open");
+    store.ensure_project("p").await.expect("write");
+    store.close().await;
+    assert!(file.exists());
+    assert!(!dir.path().join("unused").join("composio.db").exists());
 }

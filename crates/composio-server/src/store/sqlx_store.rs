@@ -1,0 +1,670 @@
+//! The [`Store`] of every sqlx backend, written once: SQLite ([`super::SqliteStore`]) and
+//! PostgreSQL ([`super::PgStore`]) run the same statements on their own pool. The backends
+//! differ only in how they connect and migrate (their own modules) and in the few things of
+//! [`Backend`].
+//!
+//! Flags are bound as `bool` and compared with `TRUE`/`FALSE`, which SQLite stores as 0/1
+//! and PostgreSQL as `BOOLEAN`; timestamps are epoch-ms 64-bit integers and blobs bytes in
+//! both.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use composio_core::models::{OrderBy, OrderDirection};
+use composio_core::ConnectionStatus;
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
+
+use super::sqlx_util::{account, apply_event_statement, link, status_names, Db, Statement};
+use super::sqlx_util::{ACCOUNT_COLS, LINK_COLS};
+use super::*;
+use crate::clock::{after, SharedClock};
+
+/// What the shared store needs of a sqlx database beyond sqlx's traits.
+pub(crate) trait Backend: Database {
+    /// How many rows a statement changed.
+    fn rows_affected(result: &Self::QueryResult) -> u64;
+}
+
+impl Backend for sqlx::Sqlite {
+    fn rows_affected(result: &Self::QueryResult) -> u64 {
+        result.rows_affected()
+    }
+}
+
+impl Backend for sqlx::Postgres {
+    fn rows_affected(result: &Self::QueryResult) -> u64 {
+        result.rows_affected()
+    }
+}
+
+/// A [`Store`] on a sqlx connection pool of a [`Backend`].
+pub(crate) struct SqlxStore<DB: Database> {
+    pub(super) pool: Pool<DB>,
+    pub(super) clock: SharedClock,
+}
+
+impl<DB: Database> std::fmt::Debug for SqlxStore<DB> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlxStore")
+            .field("database", &DB::NAME)
+            .field("pool", &self.pool)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<DB: Database> SqlxStore<DB> {
+    fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// The connection pool (tests reach into the database with it).
+    #[cfg(test)]
+    pub(crate) fn pool(&self) -> &Pool<DB> {
+        &self.pool
+    }
+}
+
+/// The account `id` read on `conn`.
+async fn account_by_id<DB>(conn: &mut DB::Connection, id: &str) -> StoreResult<Option<AccountRow>>
+where
+    DB: Backend,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> i64: Decode<'q, DB> + Type<DB>,
+    for<'q> bool: Decode<'q, DB> + Type<DB>,
+    for<'q> Vec<u8>: Decode<'q, DB> + Type<DB>,
+    for<'r> &'r str: ColumnIndex<DB::Row>,
+{
+    let sql = format!("SELECT {ACCOUNT_COLS} FROM connected_accounts WHERE id = $1");
+    let row = sqlx::query(&sql)
+        .bind(id.to_owned())
+        .fetch_optional(&mut *conn)
+        .await
+        .db()?;
+    row.as_ref().map(account).transpose()
+}
+
+/// Applies an [`AccountEvent`] with its conditional update ([`apply_event_statement`]); the
+/// updated account, or `None` when the account's status (or its expired link) refused it.
+async fn apply_event<DB>(
+    conn: &mut DB::Connection,
+    id: &str,
+    event: &AccountEvent,
+    credentials: Option<(&[u8], Option<&str>)>,
+    now: i64,
+) -> StoreResult<Option<AccountRow>>
+where
+    DB: Backend,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Vec<u8>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'r> &'r str: ColumnIndex<DB::Row>,
+{
+    let st = apply_event_statement(id, event, credentials, now);
+    let row = sqlx::query_with(st.sql(), st.arguments::<DB>()?)
+        .fetch_optional(&mut *conn)
+        .await
+        .db()?;
+    row.as_ref().map(account).transpose()
+}
+
+#[async_trait]
+impl<DB> Store for SqlxStore<DB>
+where
+    DB: Backend,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> i32: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Vec<u8>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'r> &'r str: ColumnIndex<DB::Row>,
+    usize: ColumnIndex<DB::Row>,
+{
+    async fn ensure_project(&self, name: &str) -> StoreResult<String> {
+        sqlx::query(
+            "INSERT INTO projects (id, name, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT(name) DO NOTHING",
+        )
+        .bind(crate::ids::project())
+        .bind(name.to_owned())
+        .bind(self.now())
+        .execute(&self.pool)
+        .await
+        .db()?;
+        sqlx::query_scalar("SELECT id FROM projects WHERE name = $1")
+            .bind(name.to_owned())
+            .fetch_one(&self.pool)
+            .await
+            .db()
+    }
+
+    async fn add_api_key(&self, project_id: &str, key_hash: &[u8]) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO api_keys (key_hash, project_id, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT(key_hash) DO NOTHING",
+        )
+        .bind(key_hash.to_vec())
+        .bind(project_id.to_owned())
+        .bind(self.now())
+        .execute(&self.pool)
+        .await
+        .db()?;
+        Ok(())
+    }
+
+    async fn api_keys(&self) -> StoreResult<Vec<ApiKeyRow>> {
+        let rows = sqlx::query("SELECT key_hash, project_id FROM api_keys")
+            .fetch_all(&self.pool)
+            .await
+            .db()?;
+        rows.iter()
+            .map(|r| {
+                Ok(ApiKeyRow {
+                    hash: r.try_get("key_hash").db()?,
+                    project_id: r.try_get("project_id").db()?,
+                })
+            })
+            .collect()
+    }
+
+    async fn get_meta(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
+            .bind(key.to_owned())
+            .fetch_optional(&self.pool)
+            .await
+            .db()
+    }
+
+    async fn init_meta(&self, key: &str, value: &[u8]) -> StoreResult<Vec<u8>> {
+        sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT(key) DO NOTHING")
+            .bind(key.to_owned())
+            .bind(value.to_vec())
+            .execute(&self.pool)
+            .await
+            .db()?;
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
+            .bind(key.to_owned())
+            .fetch_one(&self.pool)
+            .await
+            .db()
+    }
+
+    async fn insert_session(&self, s: &NewSession) -> StoreResult<SessionRow> {
+        sqlx::query(
+            "INSERT INTO sessions (id, project_id, user_id, config, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(s.id.clone())
+        .bind(s.project_id.clone())
+        .bind(s.user_id.clone())
+        .bind(s.config.clone())
+        .bind(self.now())
+        .execute(&self.pool)
+        .await
+        .db()?;
+        Ok(SessionRow {
+            id: s.id.clone(),
+            user_id: s.user_id.clone(),
+            config: s.config.clone(),
+        })
+    }
+
+    async fn get_session(&self, project_id: &str, id: &str) -> StoreResult<Option<SessionRow>> {
+        let row = sqlx::query(
+            "SELECT id, user_id, config FROM sessions WHERE id = $1 AND project_id = $2",
+        )
+        .bind(id.to_owned())
+        .bind(project_id.to_owned())
+        .fetch_optional(&self.pool)
+        .await
+        .db()?;
+        row.map(|r| {
+            Ok(SessionRow {
+                id: r.try_get("id").db()?,
+                user_id: r.try_get("user_id").db()?,
+                config: r.try_get("config").db()?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn session_project(&self, id: &str) -> StoreResult<Option<String>> {
+        sqlx::query_scalar("SELECT project_id FROM sessions WHERE id = $1")
+            .bind(id.to_owned())
+            .fetch_optional(&self.pool)
+            .await
+            .db()
+    }
+
+    async fn delete_session(&self, project_id: &str, id: &str) -> StoreResult<bool> {
+        let r = sqlx::query("DELETE FROM sessions WHERE id = $1 AND project_id = $2")
+            .bind(id.to_owned())
+            .bind(project_id.to_owned())
+            .execute(&self.pool)
+            .await
+            .db()?;
+        Ok(DB::rows_affected(&r) > 0)
+    }
+
+    async fn get_account(&self, project_id: &str, id: &str) -> StoreResult<Option<AccountRow>> {
+        Ok(self
+            .get_account_any(id)
+            .await?
+            .filter(|a| a.project_id == project_id))
+    }
+
+    async fn get_account_any(&self, id: &str) -> StoreResult<Option<AccountRow>> {
+        let mut conn = self.pool.acquire().await.db()?;
+        account_by_id::<DB>(&mut conn, id).await
+    }
+
+    async fn get_accounts(&self, project_id: &str, ids: &[String]) -> StoreResult<Vec<AccountRow>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let mut st = Statement::new(format!(
+                "SELECT {ACCOUNT_COLS} FROM connected_accounts WHERE project_id = "
+            ));
+            st.bind(project_id).push_in("id", chunk);
+            let rows = sqlx::query_with(st.sql(), st.arguments::<DB>()?)
+                .fetch_all(&self.pool)
+                .await
+                .db()?;
+            for row in &rows {
+                out.push(account(row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn list_accounts(&self, project_id: &str, f: &AccountFilter) -> StoreResult<AccountPage> {
+        let statuses = status_names(&f.statuses);
+        let build = |select: &str| {
+            let mut st = Statement::new(format!(
+                "SELECT {select} FROM connected_accounts WHERE project_id = "
+            ));
+            st.bind(project_id)
+                .push_in("toolkit", &f.toolkits)
+                .push_in("status", &statuses)
+                .push_in("user_id", &f.user_ids)
+                .push_in("auth_config_id", &f.auth_config_ids)
+                .push_in("id", &f.ids);
+            st
+        };
+        let count = build("COUNT(*)");
+        let total: i64 = sqlx::query_scalar_with(count.sql(), count.arguments::<DB>()?)
+            .fetch_one(&self.pool)
+            .await
+            .db()?;
+        let mut st = build(ACCOUNT_COLS);
+        let col = match f.order.by {
+            OrderBy::UpdatedAt => "updated_at",
+            _ => "created_at",
+        };
+        let dir = match f.order.direction {
+            OrderDirection::Asc => "ASC",
+            _ => "DESC",
+        };
+        st.push(&format!(" ORDER BY {col} {dir}, id {dir} LIMIT "))
+            .bind(i64::try_from(f.limit).unwrap_or(i64::MAX))
+            .push(" OFFSET ")
+            .bind(i64::try_from(f.offset).unwrap_or(i64::MAX));
+        let rows = sqlx::query_with(st.sql(), st.arguments::<DB>()?)
+            .fetch_all(&self.pool)
+            .await
+            .db()?;
+        Ok(AccountPage {
+            rows: rows.iter().map(account).collect::<StoreResult<_>>()?,
+            total: u64::try_from(total).unwrap_or(0),
+        })
+    }
+
+    async fn best_account(
+        &self,
+        project_id: &str,
+        user_id: &str,
+        toolkit: &str,
+    ) -> StoreResult<Option<AccountRow>> {
+        let sql = format!(
+            "SELECT {ACCOUNT_COLS} FROM connected_accounts \
+             WHERE project_id = $1 AND user_id = $2 AND toolkit = $3 \
+             ORDER BY (status = 'ACTIVE') DESC, created_at DESC, id DESC LIMIT 1"
+        );
+        let row = sqlx::query(&sql)
+            .bind(project_id.to_owned())
+            .bind(user_id.to_owned())
+            .bind(toolkit.to_owned())
+            .fetch_optional(&self.pool)
+            .await
+            .db()?;
+        row.as_ref().map(account).transpose()
+    }
+
+    async fn apply(&self, id: &str, event: &AccountEvent) -> StoreResult<Transition> {
+        let mut conn = self.pool.acquire().await.db()?;
+        if let Some(row) = apply_event::<DB>(&mut conn, id, event, None, self.now()).await? {
+            return Ok(Transition::Applied(row));
+        }
+        Ok(match account_by_id::<DB>(&mut conn, id).await? {
+            Some(row) => Transition::Rejected(row),
+            None => Transition::NotFound,
+        })
+    }
+
+    async fn delete_account(&self, project_id: &str, id: &str) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await.db()?;
+        sqlx::query("DELETE FROM links WHERE account_id = $1 AND project_id = $2")
+            .bind(id.to_owned())
+            .bind(project_id.to_owned())
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        let r = sqlx::query("DELETE FROM connected_accounts WHERE id = $1 AND project_id = $2")
+            .bind(id.to_owned())
+            .bind(project_id.to_owned())
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        tx.commit().await.db()?;
+        Ok(DB::rows_affected(&r) > 0)
+    }
+
+    async fn expire_overdue(&self, reason: &str) -> StoreResult<Vec<String>> {
+        let now = self.now();
+        let event = AccountEvent::LinkExpired(reason.to_owned());
+        let mut st = Statement::new("UPDATE connected_accounts SET status = ");
+        st.bind(event.target().as_str());
+        st.push(", status_reason = ").bind(reason);
+        st.push(", updated_at = ").bind(now);
+        st.push(" WHERE expires_at IS NOT NULL AND expires_at <= ")
+            .bind(now);
+        st.push_in("status", &status_names(event.allowed_from()));
+        st.push(" RETURNING id");
+        let ids = sqlx::query_scalar_with(st.sql(), st.arguments::<DB>()?)
+            .fetch_all(&self.pool)
+            .await
+            .db()?;
+        Ok(ids)
+    }
+
+    async fn create_connection(&self, new: &NewConnection) -> StoreResult<Connection> {
+        let now = self.now();
+        let expires_at = after(now, new.ttl);
+        let account = AccountRow {
+            id: new.account_id.clone(),
+            project_id: new.project_id.clone(),
+            user_id: new.user_id.clone(),
+            toolkit: new.toolkit.clone(),
+            auth_config_id: new.auth_config_id.clone(),
+            auth_scheme: new.auth_scheme,
+            status: ConnectionStatus::Initiated,
+            status_reason: None,
+            is_disabled: false,
+            credentials: None,
+            credentials_version: 0,
+            info: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let link = LinkRow {
+            token: new.link_token.clone(),
+            project_id: new.project_id.clone(),
+            account_id: new.account_id.clone(),
+            callback_url: new.callback_url.clone(),
+            pkce_verifier: None,
+            used: false,
+            expires_at,
+        };
+        let mut tx = self.pool.begin().await.db()?;
+        sqlx::query(
+            "INSERT INTO connected_accounts (id, project_id, user_id, toolkit, auth_config_id, \
+             auth_scheme, status, is_disabled, credentials_version, created_at, updated_at, \
+             expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, 0, $8, $8, $9)",
+        )
+        .bind(account.id.clone())
+        .bind(account.project_id.clone())
+        .bind(account.user_id.clone())
+        .bind(account.toolkit.clone())
+        .bind(account.auth_config_id.clone())
+        .bind(account.auth_scheme.as_str().to_owned())
+        .bind(account.status.as_str().to_owned())
+        .bind(now)
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await
+        .db()?;
+        sqlx::query(
+            "INSERT INTO links (token, project_id, account_id, callback_url, used, expires_at) \
+             VALUES ($1, $2, $3, $4, FALSE, $5)",
+        )
+        .bind(link.token.clone())
+        .bind(link.project_id.clone())
+        .bind(link.account_id.clone())
+        .bind(link.callback_url.clone())
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await
+        .db()?;
+        tx.commit().await.db()?;
+        Ok(Connection { account, link })
+    }
+
+    async fn get_link(&self, token: &str) -> StoreResult<Option<LinkRow>> {
+        let sql = format!("SELECT {LINK_COLS} FROM links WHERE token = $1");
+        let row = sqlx::query(&sql)
+            .bind(token.to_owned())
+            .fetch_optional(&self.pool)
+            .await
+            .db()?;
+        row.as_ref().map(link).transpose()
+    }
+
+    async fn start_link(&self, token: &str, state: &str, verifier: &[u8]) -> StoreResult<bool> {
+        let r = sqlx::query(
+            "UPDATE links SET state = $1, pkce_verifier = $2 \
+             WHERE token = $3 AND used = FALSE AND claimed_at IS NULL",
+        )
+        .bind(state.to_owned())
+        .bind(verifier.to_vec())
+        .bind(token.to_owned())
+        .execute(&self.pool)
+        .await
+        .db()?;
+        Ok(DB::rows_affected(&r) > 0)
+    }
+
+    async fn claim_link(&self, state: &str) -> StoreResult<Claim> {
+        let sql = format!(
+            "UPDATE links SET claimed_at = $1 \
+             WHERE state = $2 AND used = FALSE AND claimed_at IS NULL RETURNING {LINK_COLS}"
+        );
+        let row = sqlx::query(&sql)
+            .bind(self.now())
+            .bind(state.to_owned())
+            .fetch_optional(&self.pool)
+            .await
+            .db()?;
+        if let Some(row) = row {
+            return Ok(Claim::Claimed(link(&row)?));
+        }
+        let row = sqlx::query("SELECT token FROM links WHERE state = $1")
+            .bind(state.to_owned())
+            .fetch_optional(&self.pool)
+            .await
+            .db()?;
+        Ok(match row {
+            Some(_) => Claim::Taken,
+            None => Claim::Unknown,
+        })
+    }
+
+    async fn complete_link(
+        &self,
+        token: &str,
+        completion: &Completion,
+        expired_reason: &str,
+    ) -> StoreResult<Completed> {
+        let now = self.now();
+        let mut tx = self.pool.begin().await.db()?;
+        let account_id: Option<String> = sqlx::query_scalar(
+            "UPDATE links SET used = TRUE WHERE token = $1 AND used = FALSE RETURNING account_id",
+        )
+        .bind(token.to_owned())
+        .fetch_optional(&mut *tx)
+        .await
+        .db()?;
+        let Some(account_id) = account_id else {
+            return Ok(Completed::LinkUsed);
+        };
+        let credentials = match completion {
+            Completion::Connected { credentials, info } => {
+                Some((credentials.as_slice(), info.as_deref()))
+            }
+            Completion::Failed(_) => None,
+        };
+        let event = completion.event();
+        let applied = apply_event::<DB>(&mut tx, &account_id, &event, credentials, now).await?;
+        let outcome = match applied {
+            Some(row) => Completed::Applied(row),
+            None => {
+                // Not pending any more, or overdue: expire it if the sweeper has not yet.
+                let expire = AccountEvent::LinkExpired(expired_reason.to_owned());
+                match apply_event::<DB>(&mut tx, &account_id, &expire, None, now).await? {
+                    Some(row) => Completed::Expired(row),
+                    None => match account_by_id::<DB>(&mut tx, &account_id).await? {
+                        Some(row) if row.status == ConnectionStatus::Expired => {
+                            Completed::Expired(row)
+                        }
+                        other => Completed::Rejected(other),
+                    },
+                }
+            }
+        };
+        tx.commit().await.db()?;
+        Ok(outcome)
+    }
+
+    async fn lease_refresh(&self, id: &str, holder: &str, ttl: Duration) -> StoreResult<Lease> {
+        let now = self.now();
+        let sql = format!(
+            "UPDATE connected_accounts SET refresh_holder = $1, refresh_lease_until = $2 \
+             WHERE id = $3 \
+             AND (refresh_lease_until IS NULL OR refresh_lease_until <= $4 OR refresh_holder = $1) \
+             RETURNING {ACCOUNT_COLS}"
+        );
+        let row = sqlx::query(&sql)
+            .bind(holder.to_owned())
+            .bind(after(now, ttl))
+            .bind(id.to_owned())
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await
+            .db()?;
+        if let Some(row) = row {
+            return Ok(Lease::Acquired(Box::new(account(&row)?)));
+        }
+        Ok(match self.get_account_any(id).await? {
+            Some(_) => Lease::Busy,
+            None => Lease::NotFound,
+        })
+    }
+
+    async fn store_refreshed(
+        &self,
+        id: &str,
+        holder: &str,
+        version: i64,
+        credentials: &[u8],
+    ) -> StoreResult<bool> {
+        let r = sqlx::query(
+            "UPDATE connected_accounts SET credentials = $1, \
+             credentials_version = credentials_version + 1, \
+             refresh_holder = NULL, refresh_lease_until = NULL \
+             WHERE id = $2 AND credentials_version = $3 AND refresh_holder = $4",
+        )
+        .bind(credentials.to_vec())
+        .bind(id.to_owned())
+        .bind(version)
+        .bind(holder.to_owned())
+        .execute(&self.pool)
+        .await
+        .db()?;
+        Ok(DB::rows_affected(&r) > 0)
+    }
+
+    async fn idempotent_get(
+        &self,
+        project_id: &str,
+        key: &str,
+        ttl: Duration,
+    ) -> StoreResult<Option<IdempotentResponse>> {
+        let since = self
+            .now()
+            .saturating_sub(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX));
+        let row = sqlx::query(
+            "SELECT status, body FROM idempotency_keys \
+             WHERE project_id = $1 AND key = $2 AND created_at >= $3",
+        )
+        .bind(project_id.to_owned())
+        .bind(key.to_owned())
+        .bind(since)
+        .fetch_optional(&self.pool)
+        .await
+        .db()?;
+        row.map(|r| {
+            let status: i32 = r.try_get("status").db()?;
+            Ok(IdempotentResponse {
+                status: u16::try_from(status)
+                    .map_err(|_| StoreError::Corrupt(format!("HTTP status {status}")))?,
+                body: r.try_get("body").db()?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn idempotent_put(
+        &self,
+        project_id: &str,
+        key: &str,
+        resp: &IdempotentResponse,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO idempotency_keys (project_id, key, status, body, created_at) \
+             VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT(project_id, key) DO UPDATE SET status = excluded.status, \
+             body = excluded.body, created_at = excluded.created_at",
+        )
+        .bind(project_id.to_owned())
+        .bind(key.to_owned())
+        .bind(i32::from(resp.status))
+        .bind(resp.body.clone())
+        .bind(self.now())
+        .execute(&self.pool)
+        .await
+        .db()?;
+        Ok(())
+    }
+
+    async fn idempotent_purge(&self, ttl: Duration) -> StoreResult<u64> {
+        let before = self
+            .now()
+            .saturating_sub(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX));
+        let r = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await
+            .db()?;
+        Ok(DB::rows_affected(&r))
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}
