@@ -234,7 +234,7 @@ async fn refresh(
                     .store
                     .apply(account_id, &AccountEvent::RefreshExhausted(why))
                     .await?;
-                state.changed(account_id);
+                state.changed(account_id).await;
             }
             Err(CredentialError::RefreshFailed { reason, expired })
         }

@@ -23,6 +23,8 @@ struct Watch {
 struct Inner {
     by_account: HashMap<String, HashSet<String>>,
     watches: HashMap<String, Watch>,
+    /// Told the id of every watch that closes (the cluster forgets it in the database).
+    on_close: Option<mpsc::UnboundedSender<String>>,
 }
 
 /// Subscriptions of watches to account ids.
@@ -71,8 +73,16 @@ impl Hub {
         )
     }
 
+    /// Sends the id of every watch that closes from now on to `tx`.
+    pub fn on_close(&self, tx: mpsc::UnboundedSender<String>) {
+        self.lock().on_close = Some(tx);
+    }
+
     fn unregister(&self, watch_id: &str) {
         let mut inner = self.lock();
+        if let Some(tx) = &inner.on_close {
+            let _ = tx.send(watch_id.to_owned());
+        }
         if let Some(w) = inner.watches.remove(watch_id) {
             for id in w.ids {
                 if let Some(set) = inner.by_account.get_mut(&id) {
@@ -127,6 +137,40 @@ impl Hub {
         Some(watch.ids.len())
     }
 
+    /// Makes a watch hold exactly `ids`: new ones are subscribed and queued for a state push,
+    /// missing ones dropped. `false` when this hub has no such watch.
+    pub fn sync(&self, watch_id: &str, ids: &[String]) -> bool {
+        let (project, held) = {
+            let inner = self.lock();
+            match inner.watches.get(watch_id) {
+                Some(w) => (w.project_id.clone(), w.ids.clone()),
+                None => return false,
+            }
+        };
+        let wanted: HashSet<String> = ids.iter().cloned().collect();
+        let gone: Vec<String> = held.difference(&wanted).cloned().collect();
+        let new: Vec<String> = wanted.difference(&held).cloned().collect();
+        self.remove(watch_id, &project, &gone);
+        self.add(watch_id, &project, &new);
+        true
+    }
+
+    /// Whether this hub holds the watch.
+    pub fn holds(&self, watch_id: &str) -> bool {
+        self.lock().watches.contains_key(watch_id)
+    }
+
+    /// Queues every watched id of every watch for a fresh read (after changes may have been
+    /// missed, e.g. while the cluster's listener reconnected).
+    pub fn notify_all(&self) {
+        let inner = self.lock();
+        for watch in inner.watches.values() {
+            for id in &watch.ids {
+                let _ = watch.tx.send(id.clone());
+            }
+        }
+    }
+
     /// Tells every watch holding `account_id` that it changed.
     pub fn notify(&self, account_id: &str) {
         let inner = self.lock();
@@ -174,5 +218,34 @@ mod tests {
         assert_eq!(hub.watch_count(), 1);
         assert!(hub.lock().by_account.is_empty());
         drop(g2);
+    }
+
+    #[tokio::test]
+    async fn sync_notify_all_and_close_events() {
+        let hub = Hub::default();
+        let (closed_tx, mut closed) = mpsc::unbounded_channel();
+        hub.on_close(closed_tx);
+        let (g, mut rx) = hub.register("p");
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(hub.sync(&g.watch_id, &ids(&["a", "b"])));
+        let mut got = vec![rx.recv().await.unwrap(), rx.recv().await.unwrap()];
+        got.sort();
+        assert_eq!(got, ["a", "b"]);
+        // "b" is dropped, "c" is new: only "c" is queued.
+        assert!(hub.sync(&g.watch_id, &ids(&["a", "c"])));
+        assert_eq!(rx.recv().await.unwrap(), "c");
+        assert!(rx.try_recv().is_err());
+        hub.notify("b");
+        assert!(rx.try_recv().is_err());
+        hub.notify_all();
+        let mut got = vec![rx.recv().await.unwrap(), rx.recv().await.unwrap()];
+        got.sort();
+        assert_eq!(got, ["a", "c"]);
+        assert!(hub.holds(&g.watch_id));
+        assert!(!hub.sync("wch_other", &ids(&["a"])));
+        let id = g.watch_id.clone();
+        drop(g);
+        assert_eq!(closed.recv().await.unwrap(), id);
+        assert!(!hub.holds(&id));
     }
 }

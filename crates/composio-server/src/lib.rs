@@ -39,6 +39,7 @@ pub mod tools;
 
 mod api;
 mod api_keys;
+mod cluster;
 mod crypto;
 mod domain;
 mod error;

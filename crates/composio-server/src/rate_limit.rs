@@ -1,4 +1,5 @@
-//! Per-project rate limiting of the API: one in-memory token bucket per project id.
+//! Per-project rate limiting of the API: one token bucket per project id, in memory for a
+//! single process, in the database for replicas (`cluster/postgres.rs`, same [`gcra`] step).
 //!
 //! The bucket is kept in its "virtual scheduling" form (GCRA): instead of a token count and a
 //! refill timestamp it stores one instant, the *theoretical arrival time* (`tat`) at which the
@@ -43,7 +44,7 @@ impl Limit {
     }
 
     /// Time between two requests at the sustained rate; `None` when unlimited.
-    fn interval(&self) -> Option<Duration> {
+    pub(crate) fn interval(&self) -> Option<Duration> {
         if self.is_unlimited() {
             return None;
         }
@@ -97,50 +98,105 @@ pub(crate) fn retry_after_secs(wait: Duration) -> u64 {
     retry_after_ms(wait).div_ceil(1000)
 }
 
-/// One project's bucket (GCRA form, see the module docs).
+/// The GCRA step, on integer nanoseconds so it reads the same in Rust (the in-process
+/// [`Bucket`]) and in SQL (the shared bucket of replicas on PostgreSQL).
+pub(crate) mod gcra {
+    use std::time::Duration;
+
+    use super::{Decision, Limit};
+
+    /// A limit as GCRA parameters.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(crate) struct Params {
+        /// Nanoseconds between two requests at the sustained rate.
+        pub interval: i64,
+        /// How far (ns) the bucket may run ahead of now and still hold one token.
+        pub tolerance: i64,
+        /// The bucket size.
+        pub burst: u32,
+    }
+
+    /// Epoch milliseconds as nanoseconds.
+    pub(crate) fn nanos(ms: i64) -> i64 {
+        ms.saturating_mul(1_000_000)
+    }
+
+    fn duration(ns: i64) -> Duration {
+        Duration::from_nanos(u64::try_from(ns).unwrap_or(0))
+    }
+
+    impl Params {
+        /// The parameters of a limit; `None` when it is unlimited.
+        pub(crate) fn of(limit: Limit) -> Option<Self> {
+            let interval = limit.interval()?;
+            let interval = i64::try_from(interval.as_nanos()).unwrap_or(i64::MAX);
+            Some(Self {
+                interval,
+                tolerance: interval.saturating_mul(i64::from(limit.burst.saturating_sub(1))),
+                burst: limit.burst,
+            })
+        }
+
+        /// One request at `now` against a bucket full again at `tat`: the new `tat` when it
+        /// fits, else the decision to refuse it (which takes nothing from the bucket).
+        pub(crate) fn step(&self, tat: i64, now: i64) -> Result<i64, Decision> {
+            let tat = tat.max(now);
+            if tat - now > self.tolerance {
+                return Err(self.limited(now, tat));
+            }
+            Ok(tat.saturating_add(self.interval))
+        }
+
+        /// The decision of a request that fitted, leaving the bucket full again at `tat`.
+        pub(crate) fn allowed(&self, now: i64, tat: i64) -> Decision {
+            let ahead = u128::try_from(tat.saturating_sub(now)).unwrap_or(0);
+            let used = ahead.div_ceil(u128::try_from(self.interval).unwrap_or(1).max(1));
+            let remaining = u128::from(self.burst).saturating_sub(used);
+            Decision::Allowed {
+                limit: self.burst,
+                remaining: u32::try_from(remaining).unwrap_or(u32::MAX),
+            }
+        }
+
+        /// The decision of a request refused by a bucket full again at `tat`.
+        pub(crate) fn limited(&self, now: i64, tat: i64) -> Decision {
+            let ahead = tat.saturating_sub(now);
+            Decision::Limited {
+                limit: self.burst,
+                retry_after: duration(ahead.saturating_sub(self.tolerance).max(0)),
+            }
+        }
+    }
+}
+
+/// One project's bucket (GCRA form, see the module docs) in this process.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Bucket {
-    /// When the bucket is full again; at or before `now` means full.
-    tat: Instant,
+    /// The instant the nanosecond counts start at.
+    base: Instant,
+    /// When the bucket is full again (ns after `base`); at or before now means full.
+    tat: i64,
 }
 
 impl Bucket {
     /// A full bucket.
     pub fn new(now: Instant) -> Self {
-        Self { tat: now }
+        Self { base: now, tat: 0 }
     }
 
     /// Takes one request's token at `now`, or says how long until one is available.
     pub fn check(&mut self, limit: Limit, now: Instant) -> Decision {
-        let Some(interval) = limit.interval() else {
+        let Some(params) = gcra::Params::of(limit) else {
             return Decision::Unlimited;
         };
-        let burst = limit.burst;
-        // The bucket may run `tolerance` ahead of `now` and still hold one token.
-        let tolerance = interval.saturating_mul(burst.saturating_sub(1));
-        let tat = self.tat.max(now);
-        let ahead = tat.saturating_duration_since(now);
-        if ahead > tolerance {
-            return Decision::Limited {
-                limit: burst,
-                retry_after: ahead - tolerance,
-            };
-        }
-        let Some(next) = tat.checked_add(interval) else {
-            return Decision::Limited {
-                limit: burst,
-                retry_after: interval,
-            };
-        };
-        self.tat = next;
-        let used = next
-            .saturating_duration_since(now)
-            .as_nanos()
-            .div_ceil(interval.as_nanos());
-        let remaining = u128::from(burst).saturating_sub(used);
-        Decision::Allowed {
-            limit: burst,
-            remaining: u32::try_from(remaining).unwrap_or(u32::MAX),
+        let now =
+            i64::try_from(now.saturating_duration_since(self.base).as_nanos()).unwrap_or(i64::MAX);
+        match params.step(self.tat, now) {
+            Ok(tat) => {
+                self.tat = tat;
+                params.allowed(now, tat)
+            }
+            Err(limited) => limited,
         }
     }
 }

@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::catalog::{Catalog, CatalogError};
+use crate::cluster::{Cluster, LocalCluster, PgCluster};
 use crate::config::Config;
 use crate::crypto::{hash_api_key, Cipher, CryptoError, Secret};
 use crate::rate_limit::{Limit, RateLimiter};
@@ -181,7 +182,8 @@ pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
     config.validate().map_err(ServerError::Config)?;
     let mut catalog = Catalog::builtin()?;
     catalog.extend(config.extra_toolkits.clone())?;
-    let store = crate::store::open(&config).await?;
+    let opened = crate::store::open(&config).await?;
+    let store = opened.store;
     let had_check = store.get_meta(KEY_CHECK).await?.is_some();
     let cipher = match (&config.encryption_key, &config.data_dir) {
         (Some(k), _) => Cipher::from_base64(k.expose())?,
@@ -243,8 +245,21 @@ pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
         .user_agent(concat!("composio-server/", env!("CARGO_PKG_VERSION")))
         .build()?;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let config_rate = (config.rate_limit, config.rate_limit_burst);
+    let default_limit = Limit {
+        per_second: config.rate_limit,
+        burst: config.rate_limit_burst,
+    };
     let clock = config.clock.clone();
+    let cluster: Arc<dyn Cluster> = match opened.postgres {
+        Some(pool) => PgCluster::start(
+            pool,
+            clock.clone(),
+            default_limit,
+            limits,
+            shutdown_rx.clone(),
+        ),
+        None => Arc::new(LocalCluster::new(RateLimiter::new(default_limit, limits))),
+    };
     let state: SharedState = Arc::new(AppState {
         store,
         cipher,
@@ -257,17 +272,10 @@ pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
         public_url: public_url.clone(),
         keys: crate::api_keys::ApiKeys::new(keys),
         origins,
-        hub: Default::default(),
         http,
         shutdown: shutdown_rx.clone(),
         idempotency_locks: Default::default(),
-        rate_limits: RateLimiter::new(
-            Limit {
-                per_second: config_rate.0,
-                burst: config_rate.1,
-            },
-            limits,
-        ),
+        cluster,
     });
 
     let app = crate::api::router(state.clone());
@@ -347,7 +355,7 @@ pub async fn keys_create(config: &Config, project: &str) -> Result<String, Serve
             "keys create needs a data directory or a database URL".into(),
         ));
     }
-    let store = crate::store::open(config).await?;
+    let store = crate::store::open(config).await?.store;
     let id = store.ensure_project(project).await?;
     let key = crate::crypto::generate_api_key();
     store.add_api_key(&id, &hash_api_key(&key)).await?;

@@ -9,10 +9,10 @@ use tokio::sync::watch;
 
 use crate::catalog::{Catalog, ToolkitDef};
 use crate::clock::SharedClock;
+use crate::cluster::Cluster;
 use crate::config::Config;
 use crate::crypto::Cipher;
 use crate::error::{ApiError, ApiResult};
-use crate::hub::Hub;
 use crate::sandbox::SandboxState;
 use crate::store::{AccountRow, Store};
 use crate::util::{format_ts, KeyedLocks};
@@ -29,14 +29,14 @@ pub(crate) struct AppState {
     pub keys: crate::api_keys::ApiKeys,
     /// Allowed callback origins per project id (empty: any).
     pub origins: HashMap<String, Vec<String>>,
-    pub hub: Hub,
     /// HTTP client for providers (redirects disabled).
     pub http: reqwest::Client,
     pub sandbox: SandboxState,
     /// Flips to `true` on shutdown (ends watch streams).
     pub shutdown: watch::Receiver<bool>,
-    /// Per-project token buckets of the API.
-    pub rate_limits: crate::rate_limit::RateLimiter,
+    /// Coordination with the other replicas (change announcements, watches, rate limits,
+    /// job leases).
+    pub cluster: Arc<dyn Cluster>,
     /// One lock per idempotency key in flight, so concurrent duplicates run once.
     pub idempotency_locks: KeyedLocks,
     /// One lock per account whose credentials are being refreshed (single flight).
@@ -101,9 +101,9 @@ impl AppState {
         })
     }
 
-    /// Records a status change for watchers.
-    pub fn changed(&self, account_id: &str) {
-        self.hub.notify(account_id);
+    /// Announces a committed change of an account to the waiters of every replica.
+    pub async fn changed(&self, account_id: &str) {
+        self.cluster.publish(&[account_id.to_owned()]).await;
     }
 
     /// Validates a callback URL: http(s) and, when configured, an allowed origin.

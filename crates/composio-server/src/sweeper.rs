@@ -1,10 +1,12 @@
 //! Background sweeper: expires `INITIATED` accounts whose Connect Link ran out (catching up
-//! right away after a restart) and forgets old idempotency keys.
+//! right away after a restart) and forgets old idempotency keys. With several replicas, the
+//! one holding the sweeper's lease runs it.
 
 use std::time::Duration;
 
 use tokio::sync::watch;
 
+use crate::cluster::Job;
 use crate::service::connections::expire_overdue;
 use crate::state::SharedState;
 
@@ -16,9 +18,20 @@ pub(crate) async fn run(state: SharedState, mut shutdown: watch::Receiver<bool>)
         (state.config.link_expiry / 10).clamp(Duration::from_millis(50), Duration::from_secs(5));
     let mut last_purge = i64::MIN;
     loop {
-        expire_overdue(&state).await;
+        // One replica sweeps at a time; if it dies, its lease runs out and another takes over.
+        let lead = state
+            .cluster
+            .lead(Job::Sweeper, interval.saturating_mul(3))
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "could not take the sweeper lease");
+                false
+            });
+        if lead {
+            expire_overdue(&state).await;
+        }
         let now = state.clock.now_ms();
-        if now.saturating_sub(last_purge) > PURGE_EVERY_MS {
+        if lead && now.saturating_sub(last_purge) > PURGE_EVERY_MS {
             last_purge = now;
             if let Err(e) = state
                 .store

@@ -11,7 +11,6 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use common::Api;
-use composio_server::crypto::Cipher;
 use composio_server::sandbox::Browser;
 use composio_server::testing::postgres_database;
 use composio_server::Config;
@@ -50,7 +49,7 @@ async fn a_restart_on_the_same_postgres_database_keeps_the_account() {
     };
     let config = Config::default()
         .database_url(db.url())
-        .encryption_key(Cipher::generate_key_base64());
+        .encryption_key(composio_server::generate_encryption_key());
     let api = Api::start(config.clone()).await;
     let (id, redirect) = api
         .link("user_pg", "github", Some("https://app.example.com/cb"))
@@ -68,9 +67,10 @@ async fn a_restart_on_the_same_postgres_database_keeps_the_account() {
     api.server.shutdown().await;
 
     // Another key cannot read what the database holds: the server refuses to start.
-    let err = composio_server::spawn(config.encryption_key(Cipher::generate_key_base64()))
-        .await
-        .expect_err("wrong key");
+    let err =
+        composio_server::spawn(config.encryption_key(composio_server::generate_encryption_key()))
+            .await
+            .expect_err("wrong key");
     assert!(err.to_string().contains("encryption key"), "{err}");
 }
 
@@ -188,9 +188,11 @@ async fn the_binary_serves_postgres_from_the_flag_and_never_logs_the_password() 
     let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(db.url())
         .await
         .unwrap();
-    let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
-        .fetch_all(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(versions, vec![1]);
+    let versions: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM schema_migrations ORDER BY version")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+    assert!(!versions.is_empty() && versions[0] == 1, "{versions:?}");
+    assert_eq!(versions, (1..=versions.len() as i64).collect::<Vec<_>>());
 }

@@ -105,10 +105,15 @@ pub(crate) async fn require_api_key(
             let decision = if is_watch_stream(&req) {
                 Decision::Unlimited
             } else {
-                state.rate_limits.check(&p, std::time::Instant::now())
+                // Without its database the limiter lets requests through; they fail (or
+                // not) on their own.
+                state.cluster.rate_limit(&p).await.unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "rate limit unavailable");
+                    Decision::Unlimited
+                })
             };
             if matches!(decision, Decision::Limited { .. }) {
-                return rate_limit::limited_response(state.rate_limits.limit_of(&p), decision);
+                return rate_limit::limited_response(state.cluster.limit_of(&p), decision);
             }
             req.extensions_mut().insert(Project(p));
             let mut resp = next.run(req).await;

@@ -110,9 +110,8 @@ pub(super) async fn open(
     ApiJson(req): ApiJson<WatchRequest>,
 ) -> ApiResult<Response> {
     check_ids(&req.ids)?;
-    let (guard, rx) = state.hub.register(&project);
+    let (guard, rx) = state.cluster.open_watch(&project, &req.ids).await?;
     let watch_id = guard.watch_id.clone();
-    state.hub.add(&watch_id, &project, &req.ids);
     tracing::debug!(%watch_id, ids = req.ids.len(), "watch opened");
     let s = StreamState {
         shutdown: state.shutdown.clone(),
@@ -144,7 +143,8 @@ pub(super) async fn add_ids(
     ApiJson(req): ApiJson<WatchIdsRequest>,
 ) -> ApiResult<Response> {
     check_ids(&req.ids)?;
-    watching(state.hub.add(&watch_id, &project, &req.ids), &watch_id)
+    let count = state.cluster.add_ids(&watch_id, &project, &req.ids).await?;
+    watching(count, &watch_id)
 }
 
 pub(super) async fn remove_ids(
@@ -154,7 +154,11 @@ pub(super) async fn remove_ids(
     ApiJson(req): ApiJson<WatchIdsRequest>,
 ) -> ApiResult<Response> {
     check_ids(&req.ids)?;
-    watching(state.hub.remove(&watch_id, &project, &req.ids), &watch_id)
+    let count = state
+        .cluster
+        .remove_ids(&watch_id, &project, &req.ids)
+        .await?;
+    watching(count, &watch_id)
 }
 
 /// The answer to adding or removing ids: how many the watch holds, or 404 for an unknown watch.

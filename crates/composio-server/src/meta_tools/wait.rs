@@ -39,14 +39,14 @@ pub(super) async fn wait(
     all: bool,
     timeout: Duration,
 ) -> ApiResult<Value> {
-    let (guard, mut rx) = state.hub.register(project);
+    let (guard, mut rx) = state.cluster.hub().register(project);
     let mut shutdown = state.shutdown.clone();
     let deadline = tokio::time::Instant::now() + timeout;
     let keys: Vec<String> = toolkits
         .iter()
         .map(|t| new_account_key(project, &config.user_id, &t.to_ascii_lowercase()))
         .collect();
-    state.hub.add(&guard.watch_id, project, &keys);
+    state.cluster.hub().add(&guard.watch_id, project, &keys);
     let mut watched: HashSet<String> = HashSet::new();
     loop {
         // Drain first: a change after this point wakes the wait below.
@@ -78,7 +78,7 @@ pub(super) async fn wait(
         }
         if !fresh.is_empty() {
             // Subscribe, then read again so no change falls in between.
-            state.hub.add(&guard.watch_id, project, &fresh);
+            state.cluster.hub().add(&guard.watch_id, project, &fresh);
             watched.extend(fresh);
             continue;
         }

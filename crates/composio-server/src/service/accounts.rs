@@ -67,7 +67,7 @@ pub(crate) async fn set_enabled(
     };
     match state.store.apply(id, &event).await? {
         Transition::Applied(row) => {
-            state.changed(id);
+            state.changed(id).await;
             Ok(row)
         }
         Transition::Rejected(row) => Err(invalid_state(&row.status)),
@@ -89,6 +89,6 @@ pub(crate) async fn delete_account(state: &AppState, project: &str, id: &str) ->
         return Err(account_not_found(id));
     }
     tracing::info!(account_id = %id, "connected account deleted");
-    state.changed(id);
+    state.changed(id).await;
     Ok(())
 }

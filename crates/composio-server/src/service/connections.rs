@@ -71,8 +71,9 @@ pub(crate) async fn create_link(
     let conn = state.store.create_connection(&new).await?;
     // Wakes COMPOSIO_WAIT_FOR_CONNECTIONS calls waiting on this user's toolkit.
     state
-        .hub
-        .notify(&new_account_key(project, user_id, &tk.slug));
+        .cluster
+        .publish(&[new_account_key(project, user_id, &tk.slug)])
+        .await;
     tracing::info!(account_id = %conn.account.id, toolkit = %tk.slug, "connect link created");
     Ok(conn)
 }
@@ -128,12 +129,12 @@ pub(crate) async fn complete(
     match result {
         Ok(Completed::Applied(account)) => {
             tracing::info!(account_id = %account.id, status = %account.status, "connect link completed");
-            state.changed(&account.id);
+            state.changed(&account.id).await;
             success
         }
         Ok(Completed::Expired(account)) => {
             tracing::info!(account_id = %account.id, "connect link expired before completion");
-            state.changed(&account.id);
+            state.changed(&account.id).await;
             LinkOutcome::Expired
         }
         Ok(Completed::LinkUsed) => LinkOutcome::Used,
@@ -165,7 +166,7 @@ pub(crate) async fn expire_overdue(state: &AppState) -> usize {
         Ok(ids) => {
             for id in &ids {
                 tracing::info!(account_id = %id, "connection initiation expired");
-                state.changed(id);
+                state.changed(id).await;
             }
             ids.len()
         }

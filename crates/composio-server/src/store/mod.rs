@@ -262,14 +262,37 @@ pub(crate) trait Store: Send + Sync + std::fmt::Debug + 'static {
 /// Opens the store a config names: [`Config::database_url`] (`postgres://…` or
 /// `postgresql://…`: PostgreSQL; `sqlite:path` or `sqlite://path`: a SQLite file), else the
 /// SQLite file in `data_dir`, else a private in-memory SQLite database.
-pub(crate) async fn open(config: &Config) -> Result<Arc<dyn Store>, crate::ServerError> {
+/// An opened database: the store, and the pool of PostgreSQL (which replicas coordinate
+/// through; see [`crate::cluster`]).
+pub(crate) struct Opened {
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// The PostgreSQL pool, when the database is PostgreSQL.
+    pub postgres: Option<sqlx::PgPool>,
+}
+
+impl From<Arc<dyn Store>> for Opened {
+    fn from(store: Arc<dyn Store>) -> Self {
+        Self {
+            store,
+            postgres: None,
+        }
+    }
+}
+
+/// Maps a sqlx error of code outside the store (the cluster) like the store does.
+pub(crate) fn sqlx_error(e: sqlx::Error) -> StoreError {
+    sqlx_util::store_error(e)
+}
+
+pub(crate) async fn open(config: &Config) -> Result<Opened, crate::ServerError> {
     let clock: SharedClock = config.clock.clone();
     if let Some(dir) = &config.data_dir {
         // It holds the database file or, with a database URL, the generated encryption key.
         std::fs::create_dir_all(dir)?;
     }
     let url = config.database_url.as_ref().map(|u| u.expose().trim());
-    Ok(match (url, &config.data_dir) {
+    let store: Arc<dyn Store> = match (url, &config.data_dir) {
         (Some(url), _) => match DatabaseKind::of(url)? {
             DatabaseKind::Postgres => {
                 let options = postgres::connect_options(url).map_err(crate::ServerError::Config)?;
@@ -278,7 +301,12 @@ pub(crate) async fn open(config: &Config) -> Result<Arc<dyn Store>, crate::Serve
                     pool_size = config.database_pool_size,
                     "opening the PostgreSQL database"
                 );
-                Arc::new(PgStore::connect(options, config.database_pool_size, clock).await?)
+                let store = PgStore::connect(options, config.database_pool_size, clock).await?;
+                let postgres = Some(store.pg_pool());
+                return Ok(Opened {
+                    store: Arc::new(store),
+                    postgres,
+                });
             }
             DatabaseKind::SqliteMemory => Arc::new(SqliteStore::memory(clock).await?),
             DatabaseKind::SqliteFile(path) => {
@@ -291,7 +319,8 @@ pub(crate) async fn open(config: &Config) -> Result<Arc<dyn Store>, crate::Serve
         },
         (None, Some(dir)) => Arc::new(SqliteStore::open(&dir.join("composio.db"), clock).await?),
         (None, None) => Arc::new(SqliteStore::memory(clock).await?),
-    })
+    };
+    Ok(store.into())
 }
 
 /// The database a `database_url` names.

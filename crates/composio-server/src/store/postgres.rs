@@ -16,7 +16,10 @@ use super::*;
 pub(crate) type PgStore = SqlxStore<Postgres>;
 
 /// Versioned schema migrations, applied in order once each.
-const MIGRATIONS: &[Migration] = &[(1, include_str!("migrations/postgres/001_schema.sql"))];
+pub(super) const MIGRATIONS: &[Migration] = &[
+    (1, include_str!("migrations/postgres/001_schema.sql")),
+    (2, include_str!("migrations/postgres/002_cluster.sql")),
+];
 
 /// The table of applied migrations.
 const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations \
@@ -65,6 +68,11 @@ pub(crate) fn redact_url(url: &str) -> String {
 }
 
 impl SqlxStore<Postgres> {
+    /// The connection pool, shared with the replica's cluster coordination.
+    pub(crate) fn pg_pool(&self) -> PgPool {
+        self.pool.clone()
+    }
+
     /// Connects a pool of up to `pool_size` connections and migrates the schema.
     pub(crate) async fn connect(
         options: PgConnectOptions,
