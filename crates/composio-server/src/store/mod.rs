@@ -129,6 +129,17 @@ pub(crate) enum Completed {
     Rejected(Option<AccountRow>),
 }
 
+/// What [`Store::idempotent_begin`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Reservation {
+    /// The caller holds the key: run the request, then finish or abandon it.
+    Run,
+    /// The first request's response, to send again.
+    Replay(IdempotentResponse),
+    /// Another request holds the key right now.
+    InFlight,
+}
+
 /// What [`Store::lease_refresh`] found.
 #[derive(Debug)]
 pub(crate) enum Lease {
@@ -238,20 +249,26 @@ pub(crate) trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     // Idempotency.
 
-    /// A remembered response younger than `ttl`.
-    async fn idempotent_get(
+    /// Reserves an idempotency key for one request (insert first, so concurrent retries on
+    /// any replica run it once): [`Reservation::Run`] for the caller that now holds it (for
+    /// `lease` at most), the remembered response when one younger than `ttl` is stored, or
+    /// [`Reservation::InFlight`] while another request holds it.
+    async fn idempotent_begin(
         &self,
         project_id: &str,
         key: &str,
         ttl: Duration,
-    ) -> StoreResult<Option<IdempotentResponse>>;
-    /// Remembers a response.
-    async fn idempotent_put(
+        lease: Duration,
+    ) -> StoreResult<Reservation>;
+    /// Stores the response of a reserved key.
+    async fn idempotent_finish(
         &self,
         project_id: &str,
         key: &str,
         resp: &IdempotentResponse,
     ) -> StoreResult<()>;
+    /// Gives up a reservation (the request failed), so a retry runs again.
+    async fn idempotent_abandon(&self, project_id: &str, key: &str) -> StoreResult<()>;
     /// Forgets responses older than `ttl`; how many.
     async fn idempotent_purge(&self, ttl: Duration) -> StoreResult<u64>;
 

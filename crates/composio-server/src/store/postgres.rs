@@ -19,6 +19,10 @@ pub(crate) type PgStore = SqlxStore<Postgres>;
 pub(super) const MIGRATIONS: &[Migration] = &[
     (1, include_str!("migrations/postgres/001_schema.sql")),
     (2, include_str!("migrations/postgres/002_cluster.sql")),
+    (
+        3,
+        include_str!("migrations/postgres/003_idempotency_reservations.sql"),
+    ),
 ];
 
 /// The table of applied migrations.

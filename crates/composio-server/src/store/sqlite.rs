@@ -20,6 +20,10 @@ const MIGRATIONS: &[Migration] = &[
     (1, include_str!("migrations/sqlite/001_schema.sql")),
     (2, include_str!("migrations/sqlite/002_meta.sql")),
     (3, include_str!("migrations/sqlite/003_typed_core.sql")),
+    (
+        4,
+        include_str!("migrations/sqlite/004_idempotency_reservations.sql"),
+    ),
 ];
 
 /// The table of applied migrations.

@@ -599,53 +599,87 @@ where
         Ok(DB::rows_affected(&r) > 0)
     }
 
-    async fn idempotent_get(
+    async fn idempotent_begin(
         &self,
         project_id: &str,
         key: &str,
         ttl: Duration,
-    ) -> StoreResult<Option<IdempotentResponse>> {
-        let since = self
-            .now()
-            .saturating_sub(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX));
-        let row = sqlx::query(
-            "SELECT status, body FROM idempotency_keys \
-             WHERE project_id = $1 AND key = $2 AND created_at >= $3",
+        lease: Duration,
+    ) -> StoreResult<Reservation> {
+        let now = self.now();
+        let stale = now.saturating_sub(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX));
+        // Insert the reservation, or take over one whose holder ran out of time, or a response
+        // past its TTL.
+        let taken = sqlx::query(
+            "INSERT INTO idempotency_keys (project_id, key, status, body, created_at, reserved_until) \
+             VALUES ($1, $2, 0, '', $3, $4) \
+             ON CONFLICT (project_id, key) DO UPDATE SET status = 0, body = '', \
+             created_at = excluded.created_at, reserved_until = excluded.reserved_until \
+             WHERE (idempotency_keys.status = 0 AND idempotency_keys.reserved_until <= $3) \
+             OR (idempotency_keys.status <> 0 AND idempotency_keys.created_at < $5) \
+             RETURNING key",
         )
         .bind(project_id.to_owned())
         .bind(key.to_owned())
-        .bind(since)
+        .bind(now)
+        .bind(crate::clock::after(now, lease))
+        .bind(stale)
         .fetch_optional(&self.pool)
         .await
         .db()?;
-        row.map(|r| {
-            let status: i32 = r.try_get("status").db()?;
-            Ok(IdempotentResponse {
-                status: u16::try_from(status)
-                    .map_err(|_| StoreError::Corrupt(format!("HTTP status {status}")))?,
-                body: r.try_get("body").db()?,
-            })
-        })
-        .transpose()
+        if taken.is_some() {
+            return Ok(Reservation::Run);
+        }
+        let row = sqlx::query(
+            "SELECT status, body FROM idempotency_keys WHERE project_id = $1 AND key = $2",
+        )
+        .bind(project_id.to_owned())
+        .bind(key.to_owned())
+        .fetch_optional(&self.pool)
+        .await
+        .db()?;
+        let Some(row) = row else {
+            // Deleted between the two statements (abandoned): the caller tries again.
+            return Ok(Reservation::InFlight);
+        };
+        let status: i32 = row.try_get("status").db()?;
+        if status == 0 {
+            return Ok(Reservation::InFlight);
+        }
+        Ok(Reservation::Replay(IdempotentResponse {
+            status: u16::try_from(status)
+                .map_err(|_| StoreError::Corrupt(format!("HTTP status {status}")))?,
+            body: row.try_get("body").db()?,
+        }))
     }
 
-    async fn idempotent_put(
+    async fn idempotent_finish(
         &self,
         project_id: &str,
         key: &str,
         resp: &IdempotentResponse,
     ) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO idempotency_keys (project_id, key, status, body, created_at) \
-             VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT(project_id, key) DO UPDATE SET status = excluded.status, \
-             body = excluded.body, created_at = excluded.created_at",
+            "UPDATE idempotency_keys SET status = $3, body = $4, created_at = $5, \
+             reserved_until = NULL WHERE project_id = $1 AND key = $2",
         )
         .bind(project_id.to_owned())
         .bind(key.to_owned())
         .bind(i32::from(resp.status))
         .bind(resp.body.clone())
         .bind(self.now())
+        .execute(&self.pool)
+        .await
+        .db()?;
+        Ok(())
+    }
+
+    async fn idempotent_abandon(&self, project_id: &str, key: &str) -> StoreResult<()> {
+        sqlx::query(
+            "DELETE FROM idempotency_keys WHERE project_id = $1 AND key = $2 AND status = 0",
+        )
+        .bind(project_id.to_owned())
+        .bind(key.to_owned())
         .execute(&self.pool)
         .await
         .db()?;

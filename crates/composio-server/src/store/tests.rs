@@ -508,27 +508,40 @@ async fn lists_and_idempotency(h: &dyn Harness) {
         status: 201,
         body: "{}".into(),
     };
+    let (ttl, lease) = (Duration::from_secs(60), Duration::from_secs(5));
+    let begin = |key: &'static str| h.store().idempotent_begin("prj_test", key, ttl, lease);
+    // The first request reserves the key; a concurrent retry finds it in flight.
+    assert_eq!(begin("k").await.expect("begin"), Reservation::Run);
+    assert_eq!(begin("k").await.expect("begin"), Reservation::InFlight);
     h.store()
-        .idempotent_put("prj_test", "k", &resp)
+        .idempotent_finish("prj_test", "k", &resp)
         .await
-        .expect("put");
-    let ttl = Duration::from_secs(60);
+        .expect("finish");
     assert_eq!(
-        h.store()
-            .idempotent_get("prj_test", "k", ttl)
-            .await
-            .expect("get"),
-        Some(resp)
+        begin("k").await.expect("begin"),
+        Reservation::Replay(resp.clone())
     );
+    // A failed request gives the key back.
+    assert_eq!(begin("failed").await.expect("begin"), Reservation::Run);
+    h.store()
+        .idempotent_abandon("prj_test", "failed")
+        .await
+        .expect("abandon");
+    assert_eq!(begin("failed").await.expect("begin"), Reservation::Run);
+    // A holder that died frees the key when its lease runs out.
+    assert_eq!(begin("failed").await.expect("begin"), Reservation::InFlight);
+    h.clock().advance(lease);
+    assert_eq!(begin("failed").await.expect("begin"), Reservation::Run);
+    // A response older than the TTL is forgotten: the key runs again.
     h.clock().advance(ttl + Duration::from_millis(1));
-    assert_eq!(
-        h.store()
-            .idempotent_get("prj_test", "k", ttl)
-            .await
-            .expect("get"),
-        None
-    );
-    assert_eq!(h.store().idempotent_purge(ttl).await.expect("purge"), 1);
+    assert_eq!(begin("k").await.expect("begin"), Reservation::Run);
+    h.store()
+        .idempotent_finish("prj_test", "k", &resp)
+        .await
+        .expect("finish");
+    h.clock().advance(ttl + Duration::from_millis(1));
+    // The response and the reservation its holder never finished are both old now.
+    assert_eq!(h.store().idempotent_purge(ttl).await.expect("purge"), 2);
 }
 
 async fn projects_keys_and_meta(h: &dyn Harness) {
