@@ -1,5 +1,5 @@
 //! Background sweeper: expires `INITIATED` accounts whose Connect Link ran out (catching up
-//! right away after a restart) and forgets old idempotency keys. With several replicas, the
+//! right away after a restart) and forgets old idempotency keys and MCP sessions. With several replicas, the
 //! one holding the sweeper's lease runs it.
 
 use std::time::Duration;
@@ -10,8 +10,11 @@ use crate::cluster::Job;
 use crate::service::connections::expire_overdue;
 use crate::state::SharedState;
 
-/// How often idempotency keys past their TTL are purged.
+/// How often idempotency keys and MCP sessions past their TTL are purged.
 const PURGE_EVERY_MS: i64 = 60_000;
+
+/// How long an MCP session is remembered (clients start a new one after this).
+const MCP_SESSION_TTL: Duration = Duration::from_secs(24 * 3600);
 
 pub(crate) async fn run(state: SharedState, mut shutdown: watch::Receiver<bool>) {
     let interval =
@@ -39,6 +42,9 @@ pub(crate) async fn run(state: SharedState, mut shutdown: watch::Receiver<bool>)
                 .await
             {
                 tracing::warn!(error = %e, "idempotency purge failed");
+            }
+            if let Err(e) = state.store.mcp_session_purge(MCP_SESSION_TTL).await {
+                tracing::warn!(error = %e, "MCP session purge failed");
             }
         }
         tokio::select! {

@@ -15,6 +15,10 @@
 //!    key (404, like an unknown MCP session). It also turns rmcp's plain-text HTTP errors into
 //!    the server's JSON error envelope, and answers a successful session DELETE with 204.
 //!
+//! MCP sessions live in the database ([`DbSessions`], rmcp's `SessionStore`): the binding and
+//! the client's `initialize` parameters. A client's next request may reach another replica (or
+//! a restarted server), which restores the session from them without a new `initialize`.
+//!
 //! rmcp hands the request's `http::request::Parts` (with those extensions) to the handler
 //! with every request, so [`SessionTools`] reads the target per request and holds no
 //! per-session state: `tools/list` returns the session's tool definitions (the same as
@@ -34,8 +38,7 @@
 //! key, which a rebinding page can't know, and the server may sit behind any public host
 //! (`public_url`). Open streams end when the server shuts down.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::extract::{Path, Request, State};
 use axum::http::{header, Method, StatusCode};
@@ -49,6 +52,9 @@ use rmcp::model::{
 };
 use rmcp::service::RequestContext;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::session::store::{
+    SessionState, SessionStore, SessionStoreError,
+};
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use rmcp::{RoleServer, ServerHandler};
 use serde_json::{json, Value};
@@ -67,9 +73,6 @@ pub(super) const PATH: &str = "/tool_router/{id}/mcp";
 /// The MCP session id header of Streamable HTTP.
 const SESSION_HEADER: &str = "mcp-session-id";
 
-/// Bound MCP sessions are pruned (against rmcp's live sessions) every this many new ones.
-const PRUNE_EVERY: usize = 64;
-
 /// Largest rmcp error body turned into an envelope message.
 const MAX_ERROR_BODY: usize = 16 * 1024;
 
@@ -85,10 +88,32 @@ pub(crate) struct Target {
 /// State of the [`guard`] layer.
 struct Guard {
     app: SharedState,
-    sessions: Arc<LocalSessionManager>,
-    /// MCP session id → the target it was created for.
-    bindings: Mutex<HashMap<String, Target>>,
-    created: std::sync::atomic::AtomicUsize,
+}
+
+/// rmcp's session store on the server's database: the `initialize` state of every MCP
+/// session, so any replica can restore it.
+struct DbSessions {
+    app: SharedState,
+}
+
+#[async_trait::async_trait]
+impl SessionStore for DbSessions {
+    async fn load(&self, session_id: &str) -> Result<Option<SessionState>, SessionStoreError> {
+        let row = self.app.store.mcp_session(session_id).await?;
+        match row.and_then(|r| r.state) {
+            Some(json) => Ok(Some(serde_json::from_str(&json)?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn store(&self, session_id: &str, state: &SessionState) -> Result<(), SessionStoreError> {
+        let json = serde_json::to_string(state)?;
+        Ok(self.app.store.mcp_session_save(session_id, &json).await?)
+    }
+
+    async fn delete(&self, session_id: &str) -> Result<(), SessionStoreError> {
+        Ok(self.app.store.mcp_session_delete(session_id).await?)
+    }
 }
 
 /// The routes of the MCP endpoint (with authentication); merge them into the app router.
@@ -103,22 +128,18 @@ pub(super) fn routes(state: SharedState) -> Router<SharedState> {
             token.cancel();
         });
     }
-    let config = StreamableHttpServerConfig::default()
+    let mut config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(true)
         .with_json_response(true)
         .disable_allowed_hosts()
         .with_max_request_body_bytes(state.config.max_body_bytes)
         .with_cancellation_token(shutdown);
+    config.session_store = Some(Arc::new(DbSessions { app: state.clone() }));
     let handler = SessionTools {
         state: state.clone(),
     };
     let service = StreamableHttpService::new(move || Ok(handler.clone()), sessions.clone(), config);
-    let guard_state = Arc::new(Guard {
-        app: state.clone(),
-        sessions,
-        bindings: Mutex::new(HashMap::new()),
-        created: std::sync::atomic::AtomicUsize::new(0),
-    });
+    let guard_state = Arc::new(Guard { app: state.clone() });
     Router::new()
         .route_service(PATH, service)
         .route_layer(middleware::from_fn_with_state(guard_state, guard))
@@ -156,8 +177,12 @@ async fn guard(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     if let Some(sid) = &mcp_session {
-        let bound = guard.bindings().get(sid).cloned();
-        if bound.is_some_and(|b| b != target) {
+        let row = match guard.app.store.mcp_session(sid).await {
+            Ok(row) => row,
+            Err(e) => return ApiError::from(e).into_response(),
+        };
+        let bound = row.and_then(|r| Some((r.project_id?, r.router_session_id?)));
+        if bound.is_some_and(|(p, s)| p != target.project || s != target.session_id) {
             return mcp_session_not_found();
         }
     }
@@ -174,38 +199,20 @@ async fn guard(
             .get(SESSION_HEADER)
             .and_then(|v| v.to_str().ok())
         {
-            guard.bind(new.to_owned(), target).await;
+            let r = guard
+                .app
+                .store
+                .mcp_session_bind(new, &target.project, &target.session_id)
+                .await;
+            if let Err(e) = r {
+                return ApiError::from(e).into_response();
+            }
         }
     }
     if resp.status().is_success() || is_json(&resp) {
         resp
     } else {
         envelope_for(resp).await
-    }
-}
-
-impl Guard {
-    fn bindings(&self) -> std::sync::MutexGuard<'_, HashMap<String, Target>> {
-        self.bindings.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Records a new MCP session; now and then drops bindings of ended sessions.
-    async fn bind(&self, mcp_session: String, target: Target) {
-        self.bindings().insert(mcp_session, target);
-        let n = self
-            .created
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        if n % PRUNE_EVERY == PRUNE_EVERY - 1 {
-            let live: HashSet<String> = self
-                .sessions
-                .sessions
-                .read()
-                .await
-                .keys()
-                .map(|k| k.to_string())
-                .collect();
-            self.bindings().retain(|k, _| live.contains(k));
-        }
     }
 }
 

@@ -272,6 +272,24 @@ pub(crate) trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Forgets responses older than `ttl`; how many.
     async fn idempotent_purge(&self, ttl: Duration) -> StoreResult<u64>;
 
+    // MCP sessions.
+
+    /// An MCP session: its tool-router session (once bound) and initialize state.
+    async fn mcp_session(&self, id: &str) -> StoreResult<Option<McpSessionRow>>;
+    /// Binds an MCP session to the project and tool-router session that created it.
+    async fn mcp_session_bind(
+        &self,
+        id: &str,
+        project_id: &str,
+        router_session_id: &str,
+    ) -> StoreResult<()>;
+    /// Stores an MCP session's initialize state (JSON).
+    async fn mcp_session_save(&self, id: &str, state: &str) -> StoreResult<()>;
+    /// Forgets an MCP session.
+    async fn mcp_session_delete(&self, id: &str) -> StoreResult<()>;
+    /// Forgets MCP sessions older than `ttl`; how many.
+    async fn mcp_session_purge(&self, ttl: Duration) -> StoreResult<u64>;
+
     /// Closes the database connections.
     async fn close(&self);
 }

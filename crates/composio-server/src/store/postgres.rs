@@ -23,6 +23,7 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         3,
         include_str!("migrations/postgres/003_idempotency_reservations.sql"),
     ),
+    (4, include_str!("migrations/postgres/004_mcp_sessions.sql")),
 ];
 
 /// The table of applied migrations.

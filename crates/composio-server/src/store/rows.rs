@@ -205,6 +205,17 @@ pub(crate) struct AccountPage {
     pub total: u64,
 }
 
+/// An MCP session of the session MCP endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct McpSessionRow {
+    /// The project of the API key that created it (once bound).
+    pub project_id: Option<String>,
+    /// The tool-router session it serves (once bound).
+    pub router_session_id: Option<String>,
+    /// rmcp's session state (the initialize parameters) as JSON.
+    pub state: Option<String>,
+}
+
 /// A remembered response of an idempotent request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct IdempotentResponse {

@@ -24,6 +24,7 @@ const MIGRATIONS: &[Migration] = &[
         4,
         include_str!("migrations/sqlite/004_idempotency_reservations.sql"),
     ),
+    (5, include_str!("migrations/sqlite/005_mcp_sessions.sql")),
 ];
 
 /// The table of applied migrations.

@@ -698,6 +698,80 @@ where
         Ok(DB::rows_affected(&r))
     }
 
+    async fn mcp_session(&self, id: &str) -> StoreResult<Option<McpSessionRow>> {
+        let row = sqlx::query(
+            "SELECT project_id, router_session_id, state FROM mcp_sessions WHERE session_id = $1",
+        )
+        .bind(id.to_owned())
+        .fetch_optional(&self.pool)
+        .await
+        .db()?;
+        row.map(|r| {
+            Ok(McpSessionRow {
+                project_id: r.try_get("project_id").db()?,
+                router_session_id: r.try_get("router_session_id").db()?,
+                state: r.try_get("state").db()?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn mcp_session_bind(
+        &self,
+        id: &str,
+        project_id: &str,
+        router_session_id: &str,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO mcp_sessions (session_id, project_id, router_session_id, created_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (session_id) DO UPDATE SET \
+             project_id = excluded.project_id, router_session_id = excluded.router_session_id",
+        )
+        .bind(id.to_owned())
+        .bind(project_id.to_owned())
+        .bind(router_session_id.to_owned())
+        .bind(self.now())
+        .execute(&self.pool)
+        .await
+        .db()?;
+        Ok(())
+    }
+
+    async fn mcp_session_save(&self, id: &str, state: &str) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO mcp_sessions (session_id, state, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (session_id) DO UPDATE SET state = excluded.state",
+        )
+        .bind(id.to_owned())
+        .bind(state.to_owned())
+        .bind(self.now())
+        .execute(&self.pool)
+        .await
+        .db()?;
+        Ok(())
+    }
+
+    async fn mcp_session_delete(&self, id: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM mcp_sessions WHERE session_id = $1")
+            .bind(id.to_owned())
+            .execute(&self.pool)
+            .await
+            .db()?;
+        Ok(())
+    }
+
+    async fn mcp_session_purge(&self, ttl: Duration) -> StoreResult<u64> {
+        let before = self
+            .now()
+            .saturating_sub(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX));
+        let r = sqlx::query("DELETE FROM mcp_sessions WHERE created_at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await
+            .db()?;
+        Ok(DB::rows_affected(&r))
+    }
+
     async fn close(&self) {
         self.pool.close().await;
     }

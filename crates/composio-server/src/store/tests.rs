@@ -585,8 +585,40 @@ async fn duplicates_are_conflicts(h: &dyn Harness) {
     assert_eq!(status_of(h, &same_link.account_id).await, None);
 }
 
+async fn mcp_sessions(h: &dyn Harness) {
+    let s = h.store();
+    assert_eq!(s.mcp_session("m1").await.expect("read"), None);
+    // rmcp stores the state first; the guard binds the session after the response.
+    s.mcp_session_save("m1", r#"{"a":1}"#).await.expect("save");
+    s.mcp_session_bind("m1", "prj_test", "trs_1")
+        .await
+        .expect("bind");
+    let row = s.mcp_session("m1").await.expect("read").expect("row");
+    assert_eq!(row.state.as_deref(), Some(r#"{"a":1}"#));
+    assert_eq!(row.project_id.as_deref(), Some("prj_test"));
+    assert_eq!(row.router_session_id.as_deref(), Some("trs_1"));
+    s.mcp_session_bind("m2", "prj_test", "trs_2")
+        .await
+        .expect("bind");
+    s.mcp_session_save("m2", "{}").await.expect("save");
+    assert_eq!(
+        s.mcp_session("m2")
+            .await
+            .expect("read")
+            .and_then(|r| r.router_session_id),
+        Some("trs_2".into())
+    );
+    s.mcp_session_delete("m1").await.expect("delete");
+    assert_eq!(s.mcp_session("m1").await.expect("read"), None);
+    let ttl = Duration::from_secs(60);
+    h.clock().advance(ttl + Duration::from_millis(1));
+    assert_eq!(s.mcp_session_purge(ttl).await.expect("purge"), 1);
+    assert_eq!(s.mcp_session("m2").await.expect("read"), None);
+}
+
 /// Runs every check against one backend.
 async fn conformance(h: &dyn Harness) {
+    mcp_sessions(h).await;
     creates_and_completes_a_connection(h).await;
     an_expired_link_never_activates(h).await;
     status_changes_are_conditional(h).await;
