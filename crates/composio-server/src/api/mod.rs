@@ -84,6 +84,7 @@ pub(crate) fn router(state: SharedState) -> Router {
         .merge(crate::flow::routes())
         .merge(crate::sandbox::routes())
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(axum::middleware::from_fn(middleware::request_context))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
@@ -92,6 +93,27 @@ pub(crate) fn router(state: SharedState) -> Router {
             tracing::info_span!("request", method = %req.method(), path = %middleware::loggable_path(req.uri().path()))
         }))
         .with_state(state)
+}
+
+/// Readiness: the database answers (its migrations ran before the server started
+/// listening). 503 with the error envelope and `retry-after` otherwise.
+async fn readyz(axum::extract::State(state): axum::extract::State<SharedState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => json_response(
+            axum::http::StatusCode::OK,
+            &serde_json::json!({"status": "ready"}),
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready: the database does not answer");
+            let mut err = ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "Server_NotReady",
+                "The server's database does not answer",
+            );
+            err.retry_after = Some(1);
+            err.into_response()
+        }
+    }
 }
 
 async fn openapi() -> Response {

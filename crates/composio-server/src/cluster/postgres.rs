@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::postgres::PgListener;
+use sqlx::postgres::{PgListener, PgPoolOptions};
 use sqlx::{PgPool, Row};
 use tokio::sync::{mpsc, watch};
 
@@ -45,6 +45,9 @@ const WATCH_TTL: Duration = Duration::from_secs(90);
 #[derive(Debug)]
 pub(crate) struct PgCluster {
     pool: PgPool,
+    /// The listener's own one-connection pool: it never waits for (or takes) a connection of
+    /// the requests' pool, and reconnects with a connection of its own.
+    listener_pool: PgPool,
     hub: Hub,
     /// This replica's name in payloads, watch rows and leases.
     replica: String,
@@ -87,8 +90,14 @@ impl PgCluster {
         let hub = Hub::default();
         let (closed_tx, closed_rx) = mpsc::unbounded_channel();
         hub.on_close(closed_tx);
+        let listener_pool = PgPoolOptions::new()
+            .max_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_lazy_with(pool.connect_options().as_ref().clone());
         let cluster = Arc::new(Self {
             pool,
+            listener_pool,
             hub,
             replica: crate::ids::lease_holder(),
             clock,
@@ -168,7 +177,7 @@ async fn listen(cluster: Arc<PgCluster>, mut shutdown: watch::Receiver<bool>) {
         if *shutdown.borrow() {
             return;
         }
-        let mut listener = match PgListener::connect_with(&cluster.pool).await {
+        let mut listener = match PgListener::connect_with(&cluster.listener_pool).await {
             Ok(l) => l,
             Err(e) => {
                 tracing::warn!(error = %e, "change listener could not connect; retrying");

@@ -290,6 +290,9 @@ pub(crate) trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Forgets MCP sessions older than `ttl`; how many.
     async fn mcp_session_purge(&self, ttl: Duration) -> StoreResult<u64>;
 
+    /// Checks that the database answers (for readiness probes).
+    async fn ping(&self) -> StoreResult<()>;
+
     /// Closes the database connections.
     async fn close(&self);
 }

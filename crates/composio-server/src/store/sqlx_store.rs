@@ -772,6 +772,11 @@ where
         Ok(DB::rows_affected(&r))
     }
 
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.db()?;
+        Ok(())
+    }
+
     async fn close(&self) {
         self.pool.close().await;
     }
