@@ -74,9 +74,11 @@ impl Replica {
         let deadline = std::time::Instant::now() + WAIT;
         loop {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
-            let line = rx
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("replica did not start:\n{}", log.lock().unwrap()));
+            let Ok(line) = rx.recv_timeout(left) else {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("replica did not start:\n{}", log.lock().unwrap());
+            };
             if line.contains("composio-server listening") {
                 let url = line
                     .split_whitespace()
