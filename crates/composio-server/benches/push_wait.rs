@@ -12,55 +12,19 @@
 //! 127.0.0.1), and it reports how soon each waiter woke after its approval (p50/p99/max), the
 //! most sockets the SDK client held, and the client process's memory.
 
-use std::net::{IpAddr, Ipv4Addr, TcpListener};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::{percentile, start_server};
 use composio::{Composio, SessionOptions};
 use composio_http::ReqwestTransport;
 use composio_server::sandbox::Browser;
 use futures_util::{stream, StreamExt};
 
 const CLIENT_IP: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
-
-struct ServerProcess(Child);
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-fn start_server(key: &str, data_dir: &std::path::Path) -> (ServerProcess, String) {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_composio-server"))
-        .args(["--sandbox", "--port", &port.to_string(), "--data-dir"])
-        .arg(data_dir)
-        .env("COMPOSIO_SERVER_API_KEY", key)
-        // 10,000 links as fast as possible: measure the server, not its rate limit.
-        .env("COMPOSIO_SERVER_RATE_LIMIT", "0")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start composio-server");
-    let url = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "composio-server did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    (ServerProcess(child), url)
-}
 
 /// Established TCP connections from `CLIENT_IP` to `port` (this machine's /proc/net/tcp).
 fn client_sockets(port: u16) -> usize {
@@ -96,14 +60,6 @@ fn rss_mib() -> (f64, f64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let idx = ((sorted.len() - 1) as f64 * p).round() as usize;
-    sorted[idx.min(sorted.len() - 1)]
-}
-
 fn main() {
     let n: usize = std::env::var("PUSH_WAIT_N")
         .ok()
@@ -121,7 +77,8 @@ async fn run(n: usize) {
     let data_dir = std::env::temp_dir().join(format!("composio-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data_dir);
     std::fs::create_dir_all(&data_dir).expect("data dir");
-    let (_server, url) = start_server(key, &data_dir);
+    let data_arg = data_dir.to_string_lossy().into_owned();
+    let (_server, url) = start_server(key, &["--data-dir", &data_arg], &[]);
     let port: u16 = url.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap();
     println!("composio-server at {url}; {n} waits");
 
