@@ -254,7 +254,8 @@ mod tests {
         // became `%EF%BF%BD`), which changed signed callback URLs.
         let r = CallbackResult::new(CallbackStatus::Success, None, None);
         assert_eq!(
-            r.append_to("https://a.b/cb?flag&x=~&sig=a%FFb&err%6Fr=old&q=a+b").unwrap(),
+            r.append_to("https://a.b/cb?flag&x=~&sig=a%FFb&err%6Fr=old&q=a+b")
+                .unwrap(),
             "https://a.b/cb?flag&x=~&sig=a%FFb&q=a+b&status=success"
         );
         assert_eq!(

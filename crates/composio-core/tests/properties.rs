@@ -27,9 +27,11 @@ fn text() -> impl Strategy<Value = String> {
 /// invalid percent escapes, characters a form encoder would escape).
 fn raw_segment() -> impl Strategy<Value = String> {
     prop_oneof![
-        (text(), text()).prop_map(|(k, v)| url::form_urlencoded::Serializer::new(String::new())
-            .append_pair(&k, &v)
-            .finish()),
+        (text(), text()).prop_map(
+            |(k, v)| url::form_urlencoded::Serializer::new(String::new())
+                .append_pair(&k, &v)
+                .finish()
+        ),
         "[a-z]{1,6}",
         "[a-z]{1,4}=[a-z0-9~!*'();:@$,/?%]{0,10}",
         Just("sig=a%FFb".to_owned()),
@@ -267,7 +269,10 @@ fn account_json() -> impl Strategy<Value = Value> {
         ),
     )
         .prop_map(
-            |((id, user, status, reason, disabled, toolkit), (ac, created, updated, data, extra))| {
+            |(
+                (id, user, status, reason, disabled, toolkit),
+                (ac, created, updated, data, extra),
+            )| {
                 let mut v = json!({
                     "id": id, "user_id": user, "status": status, "status_reason": reason,
                     "is_disabled": disabled, "toolkit": {"slug": toolkit},
@@ -478,8 +483,8 @@ fn numbers_pass_through_to_the_last_bit() {
         let r: ExecuteResponse = serde_json::from_str(&body).expect("decodes");
         let expected: f64 = text.parse().expect("a float");
         assert_eq!(r.data["v"].as_f64(), Some(expected), "{text}");
-        let again: Value = serde_json::from_str(&serde_json::to_string(&r).expect("encodes"))
-            .expect("JSON");
+        let again: Value =
+            serde_json::from_str(&serde_json::to_string(&r).expect("encodes")).expect("JSON");
         assert_eq!(again["data"]["v"].as_f64(), Some(expected), "{text}");
     }
 }

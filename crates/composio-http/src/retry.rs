@@ -502,7 +502,11 @@ mod tests {
             ("retry-after-ms", "inf"),
             ("retry-after", "NaN"),
         ] {
-            assert_eq!(retry_after(&headers(&[(name, value)]), now), None, "{name}: {value}");
+            assert_eq!(
+                retry_after(&headers(&[(name, value)]), now),
+                None,
+                "{name}: {value}"
+            );
         }
     }
 

@@ -309,21 +309,22 @@ mod tests {
                 if bom {
                     text.push('\u{feff}');
                 }
-                let mut k = 0;
-                let mut next = |v: &[&'static str]| { k += 1; v[k % v.len()] };
-                for (name, data) in &events {
-                    let n = next(&noise);
+                // One line end per event: a `\r` end followed by a `\n` one would be one
+                // `\r\n` end, as the format says.
+                for (i, (name, data)) in events.iter().enumerate() {
+                    let end = ends[i % ends.len()];
+                    let n = noise[i % noise.len()];
                     if !n.is_empty() {
                         text.push_str(n);
-                        text.push_str(next(&ends));
+                        text.push_str(end);
                     }
                     if !name.is_empty() {
-                        text.push_str(&format!("event: {name}{}", next(&ends)));
+                        text.push_str(&format!("event: {name}{end}"));
                     }
                     for line in data {
-                        text.push_str(&format!("data: {line}{}", next(&ends)));
+                        text.push_str(&format!("data: {line}{end}"));
                     }
-                    text.push_str(next(&ends));
+                    text.push_str(end);
                 }
                 let expected: Vec<SseEvent> = events
                     .iter()
