@@ -51,7 +51,7 @@ impl Server {
             .arg(data)
             .arg("--config")
             .arg(config)
-            .env("RUST_LOG", "info,composio_server=warn,tower_http=warn")
+            .env("RUST_LOG", "info,tower_http=warn,sqlx=warn")
             .env("NO_COLOR", "1")
             .env_remove("COMPOSIO_SERVER_DATABASE_URL")
             .env_remove("COMPOSIO_SERVER_API_KEY")
