@@ -138,7 +138,9 @@ async fn limit_and_cursor_follow_the_document() {
     for user in ["u1", "u2", "u3"] {
         api.link(user, "gmail", None).await;
     }
-    let (s, page) = api.get("/connected_accounts?limit=99999999999999999999999").await;
+    let (s, page) = api
+        .get("/connected_accounts?limit=99999999999999999999999")
+        .await;
     assert_eq!(s, 200, "{page}");
     assert_eq!(page["items"].as_array().map(Vec::len), Some(3));
     let (s, v) = api.get("/connected_accounts?limit=0").await;
@@ -156,9 +158,7 @@ async fn limit_and_cursor_follow_the_document() {
     assert_eq!(s, 200);
     assert_eq!(page2["items"].as_array().map(Vec::len), Some(1));
     for bad in ["x", "-1", "1234567890123456789"] {
-        let (s, v) = api
-            .get(&format!("/connected_accounts?cursor={bad}"))
-            .await;
+        let (s, v) = api.get(&format!("/connected_accounts?cursor={bad}")).await;
         assert_envelope(s, &v, 400);
     }
 }

@@ -289,7 +289,7 @@ mod tests {
             /// holds (line ends split, UTF-8 split, a BOM, garbage).
             #[test]
             fn chunking_does_not_matter(bytes in stream_bytes(), cuts in vec(any::<usize>(), 0..6)) {
-                let whole = feed(&mut SseParser::new(), &[bytes.clone()]);
+                let whole = feed(&mut SseParser::new(), std::slice::from_ref(&bytes));
                 prop_assert!(!whole.1);
                 let split = feed(&mut SseParser::new(), &chunks(&bytes, &cuts));
                 prop_assert_eq!(whole, split);
