@@ -183,9 +183,7 @@ pub fn run(root: &Path, opts: &Options) -> Result<()> {
                 let summary = lines
                     .iter()
                     .rev()
-                    .find(|l| {
-                        l.starts_with("Done ") || l.starts_with("stat::number_of_executed_units")
-                    })
+                    .find(|l| l.starts_with("Done "))
                     .copied()
                     .unwrap_or("done");
                 println!("{target}: {summary} (log: fuzz/artifacts/{target}/fuzz.log)");
