@@ -71,6 +71,11 @@ pub(crate) fn sandbox_token(kind: &str) -> String {
     prefixed(&format!("sbx_{kind}_"), 32)
 }
 
+/// A sandbox provider grant id (`sbg_…`).
+pub(crate) fn sandbox_grant() -> String {
+    prefixed("sbg_", 24)
+}
+
 /// The auth config id of a toolkit in a project (`ac_…`), derived so it is stable across
 /// restarts and replicas.
 pub(crate) fn auth_config(project_id: &str, toolkit: &str) -> String {

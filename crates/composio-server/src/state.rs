@@ -13,7 +13,6 @@ use crate::cluster::Cluster;
 use crate::config::Config;
 use crate::crypto::Cipher;
 use crate::error::{ApiError, ApiResult};
-use crate::sandbox::SandboxState;
 use crate::store::{AccountRow, Store};
 use crate::util::{format_ts, KeyedLocks};
 
@@ -31,7 +30,6 @@ pub(crate) struct AppState {
     pub origins: HashMap<String, Vec<String>>,
     /// HTTP client for providers (redirects disabled).
     pub http: reqwest::Client,
-    pub sandbox: SandboxState,
     /// Flips to `true` on shutdown (ends watch streams).
     pub shutdown: watch::Receiver<bool>,
     /// Coordination with the other replicas (change announcements, watches, rate limits,

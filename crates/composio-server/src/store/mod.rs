@@ -10,6 +10,7 @@
 
 mod postgres;
 mod rows;
+mod sandbox;
 mod sqlite;
 mod sqlx_store;
 mod sqlx_util;
@@ -24,6 +25,7 @@ use async_trait::async_trait;
 
 pub(crate) use postgres::{redact_url, PgStore};
 pub(crate) use rows::*;
+pub(crate) use sandbox::*;
 pub(crate) use sqlite::SqliteStore;
 
 use crate::clock::SharedClock;
@@ -153,7 +155,7 @@ pub(crate) enum Lease {
 
 /// Everything the server stores.
 #[async_trait]
-pub(crate) trait Store: Send + Sync + std::fmt::Debug + 'static {
+pub(crate) trait Store: SandboxStore + Send + Sync + std::fmt::Debug + 'static {
     // Projects, API keys, metadata.
 
     /// The id of the project named `name`, creating it.

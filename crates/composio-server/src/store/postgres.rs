@@ -24,6 +24,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         include_str!("migrations/postgres/003_idempotency_reservations.sql"),
     ),
     (4, include_str!("migrations/postgres/004_mcp_sessions.sql")),
+    (
+        5,
+        include_str!("migrations/postgres/005_sandbox_grants.sql"),
+    ),
 ];
 
 /// The table of applied migrations.

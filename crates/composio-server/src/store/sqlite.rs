@@ -25,6 +25,7 @@ const MIGRATIONS: &[Migration] = &[
         include_str!("migrations/sqlite/004_idempotency_reservations.sql"),
     ),
     (5, include_str!("migrations/sqlite/005_mcp_sessions.sql")),
+    (6, include_str!("migrations/sqlite/006_sandbox_grants.sql")),
 ];
 
 /// The table of applied migrations.
