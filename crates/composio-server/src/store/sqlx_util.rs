@@ -32,7 +32,9 @@ fn pg_unavailable(code: &str) -> bool {
 }
 
 /// The [`StoreError`] of a sqlx error: the database out of reach (connection refused or
-/// lost, pool timed out, server shutting down) is [`StoreError::Unavailable`], a uniqueness
+/// lost, pool timed out, server shutting down, or a connection that breaks off mid-protocol,
+/// as one through a proxy with no database behind it does) is [`StoreError::Unavailable`],
+/// a uniqueness
 /// violation [`StoreError::Conflict`], an undecodable value [`StoreError::Corrupt`].
 pub(super) fn store_error(e: sqlx::Error) -> StoreError {
     match e {
@@ -40,6 +42,7 @@ pub(super) fn store_error(e: sqlx::Error) -> StoreError {
         | sqlx::Error::PoolClosed
         | sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
         | sqlx::Error::WorkerCrashed => StoreError::Unavailable(Box::new(e)),
         sqlx::Error::Database(ref d) if d.is_unique_violation() => {
             StoreError::Conflict(d.message().to_owned())
