@@ -6,57 +6,12 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::proxy::Proxy;
 use common::{assert_envelope, Api};
 use composio_server::Config;
 use serde_json::json;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
-
-/// A TCP proxy to `upstream` that can be switched off (cutting live connections) and on.
-struct Proxy {
-    port: u16,
-    up: Arc<watch::Sender<bool>>,
-}
-
-impl Proxy {
-    async fn start(upstream: String) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let (up, _) = watch::channel(true);
-        let up = Arc::new(up);
-        let gate = up.clone();
-        tokio::spawn(async move {
-            loop {
-                let Ok((mut inbound, _)) = listener.accept().await else {
-                    return;
-                };
-                let mut state = gate.subscribe();
-                if !*state.borrow_and_update() {
-                    drop(inbound); // refused while down
-                    continue;
-                }
-                let upstream = upstream.clone();
-                tokio::spawn(async move {
-                    let Ok(mut outbound) = TcpStream::connect(&upstream).await else {
-                        return;
-                    };
-                    tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
-                        _ = state.wait_for(|up| !*up) => {} // cut
-                    }
-                });
-            }
-        });
-        Self { port, up }
-    }
-
-    fn set_up(&self, up: bool) {
-        self.up.send_replace(up);
-    }
-}
 
 #[tokio::test]
 async fn a_database_outage_is_a_503_with_retry_after_and_the_server_recovers_alone() {
@@ -70,14 +25,14 @@ async fn a_database_outage_is_a_503_with_retry_after_and_the_server_recovers_alo
         url.host_str().unwrap_or("127.0.0.1"),
         url.port().unwrap_or(5432)
     );
-    let proxy = Proxy::start(upstream).await;
+    let proxy = Proxy::start(Some(&upstream)).await;
     url.set_host(Some("127.0.0.1")).unwrap();
     url.set_port(Some(proxy.port)).unwrap();
     let api = Api::start(Config::default().database_url(url.as_str())).await;
     let sid = api.session(json!({"user_id": "u_outage"})).await;
     let (id, _) = api.link("u_outage", "gmail", None).await;
 
-    proxy.set_up(false);
+    proxy.switch(None);
     let started = Instant::now();
     let (status, v) = api.get(&format!("/tool_router/session/{sid}")).await;
     let e = assert_envelope(status, &v, 503);
@@ -106,7 +61,7 @@ async fn a_database_outage_is_a_503_with_retry_after_and_the_server_recovers_alo
 
     // Back up: the same process serves again (the pool reconnects), and what was stored
     // before the outage is all there.
-    proxy.set_up(true);
+    proxy.switch(Some(&upstream));
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let (status, v) = api.get(&format!("/tool_router/session/{sid}")).await;

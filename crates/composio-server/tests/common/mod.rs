@@ -1,6 +1,9 @@
 //! Shared helpers of the integration tests (raw HTTP with reqwest).
 #![allow(dead_code, missing_docs)]
 
+pub mod proxy;
+pub mod replica;
+
 use composio_server::{Config, ServerHandle};
 use serde_json::{json, Value};
 
