@@ -82,7 +82,11 @@ pub(crate) async fn refreshed_token(
     token(state, account_id, true).await
 }
 
-fn open(state: &AppState, account: &AccountRow) -> Result<StoredCredentials, CredentialError> {
+/// The decrypted credentials of a usable account.
+pub(crate) fn open(
+    state: &AppState,
+    account: &AccountRow,
+) -> Result<StoredCredentials, CredentialError> {
     if !account.is_usable() {
         return Err(CredentialError::NotActive(account.status.to_string()));
     }

@@ -8,7 +8,7 @@
 //!     │                      │  ▲                  │
 //!     ├──ConnectFailed──▶ FAILED └────Enabled───────┘
 //!     └──LinkExpired───▶ EXPIRED ◀──RefreshExhausted── ACTIVE
-//!                        REVOKED ◀──Revoked── ACTIVE | INACTIVE | EXPIRED
+//!                        REVOKED ◀──Revoked── ACTIVE
 //! ```
 
 use composio_core::ConnectionStatus;
@@ -17,11 +17,6 @@ use composio_core::ConnectionStatus;
 const PENDING: &[ConnectionStatus] = &[ConnectionStatus::Initiated, ConnectionStatus::Initializing];
 const ACTIVE: &[ConnectionStatus] = &[ConnectionStatus::Active];
 const USABLE: &[ConnectionStatus] = &[ConnectionStatus::Active, ConnectionStatus::Inactive];
-const REVOCABLE: &[ConnectionStatus] = &[
-    ConnectionStatus::Active,
-    ConnectionStatus::Inactive,
-    ConnectionStatus::Expired,
-];
 
 /// Something that happens to a connected account, changing its status.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,8 +33,8 @@ pub(crate) enum AccountEvent {
     Disabled,
     /// The developer enabled the account again.
     Enabled,
-    /// The credentials were revoked (at the provider, by the developer).
-    #[allow(dead_code)] // Applied by the revoke endpoint of the multi-account work.
+    /// The credentials were revoked at the provider by the developer (the stored
+    /// credentials are erased with it).
     Revoked(String),
 }
 
@@ -61,7 +56,7 @@ impl AccountEvent {
             Self::Connected | Self::ConnectFailed(_) | Self::LinkExpired(_) => PENDING,
             Self::RefreshExhausted(_) => ACTIVE,
             Self::Disabled | Self::Enabled => USABLE,
-            Self::Revoked(_) => REVOCABLE,
+            Self::Revoked(_) => ACTIVE,
         }
     }
 
@@ -186,7 +181,7 @@ mod tests {
                 ("EXPIRED".into(), vec!["ACTIVE"]),
                 ("INACTIVE".into(), vec!["ACTIVE", "INACTIVE"]),
                 ("ACTIVE".into(), vec!["ACTIVE", "INACTIVE"]),
-                ("REVOKED".into(), vec!["ACTIVE", "EXPIRED", "INACTIVE"]),
+                ("REVOKED".into(), vec!["ACTIVE"]),
             ]
         );
     }

@@ -29,6 +29,9 @@ pub struct ApiError {
     pub suggested_fix: Option<String>,
     /// Seconds for `retry-after` (429/503).
     pub retry_after: Option<u64>,
+    /// `x-should-retry: false`: a conflict that retrying the same request cannot resolve
+    /// (Stainless-style clients retry 409 unless told not to).
+    pub final_answer: bool,
 }
 
 impl ApiError {
@@ -40,7 +43,20 @@ impl ApiError {
             message: message.into(),
             suggested_fix: None,
             retry_after: None,
+            final_answer: false,
         }
+    }
+
+    /// Replaces the slug.
+    pub fn with_slug(mut self, slug: &'static str) -> Self {
+        self.slug = slug;
+        self
+    }
+
+    /// Sends `x-should-retry: false` with the error.
+    pub fn no_retry(mut self) -> Self {
+        self.final_answer = true;
+        self
     }
 
     /// Adds a suggested fix.
@@ -126,6 +142,10 @@ impl IntoResponse for ApiError {
         if let Some(secs) = self.retry_after {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if self.final_answer {
+            resp.headers_mut()
+                .insert("x-should-retry", HeaderValue::from_static("false"));
         }
         resp
     }

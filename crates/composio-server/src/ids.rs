@@ -71,6 +71,11 @@ pub(crate) fn sandbox_token(kind: &str) -> String {
     prefixed(&format!("sbx_{kind}_"), 32)
 }
 
+/// The id of a revocation done for a delete (`rvk_…`), for the logs.
+pub(crate) fn revoke_job() -> String {
+    prefixed("rvk_", 16)
+}
+
 /// A sandbox provider grant id (`sbg_…`).
 pub(crate) fn sandbox_grant() -> String {
     prefixed("sbg_", 24)

@@ -37,6 +37,7 @@ pub mod sandbox;
 pub mod testing;
 pub mod tools;
 
+mod alias;
 mod api;
 mod api_keys;
 mod cluster;
@@ -51,6 +52,7 @@ mod oauth;
 mod pages;
 mod private_file;
 mod rate_limit;
+mod revocation;
 mod server;
 mod service;
 mod state;

@@ -93,6 +93,14 @@ impl AppState {
                 .updated_at(format_ts(a.updated_at))
                 .data(info)
                 .params(json!({}));
+        let account = match &a.alias {
+            Some(alias) => account.alias(alias),
+            None => account,
+        };
+        let account = match &a.word_id {
+            Some(word_id) => account.word_id(word_id),
+            None => account,
+        };
         Ok(match &a.status_reason {
             Some(reason) => account.status_reason(reason),
             None => account,

@@ -3,6 +3,7 @@
 //! Unknown JSON fields are accepted everywhere; response models keep them in an `extra` map
 //! so nothing the server sent is lost.
 
+mod account_admin;
 mod connected_account;
 mod page;
 mod session;
@@ -11,6 +12,7 @@ mod toolkits;
 mod tools;
 pub mod watch;
 
+pub use account_admin::*;
 pub use connected_account::*;
 pub use page::*;
 pub use session::*;

@@ -61,8 +61,11 @@ pub(crate) fn router(state: SharedState) -> Router {
         )
         .route(
             "/connected_accounts/{id}",
-            get(accounts::get_one).delete(accounts::delete),
+            get(accounts::get_one)
+                .delete(accounts::delete)
+                .patch(accounts::update),
         )
+        .route("/connected_accounts/{id}/revoke", post(accounts::revoke))
         .route(
             "/connected_accounts/{id}/status",
             patch(accounts::set_status),

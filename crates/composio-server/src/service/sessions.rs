@@ -59,3 +59,46 @@ pub(crate) fn toolkit_allowed(config: &SessionConfig, slug: &str) -> bool {
         _ => true,
     }
 }
+
+/// Checks the accounts a session pins (`connected_accounts`): each must exist in the project,
+/// belong to the session's user and to the toolkit it is pinned for, and not be disabled
+/// (docs/spec/wire-2026.md §16.2), so a session can never reach another user's account.
+pub(crate) async fn check_pins(
+    state: &AppState,
+    project: &str,
+    user_id: &str,
+    pins: &std::collections::BTreeMap<String, Vec<String>>,
+) -> ApiResult<()> {
+    let invalid = |message: String| {
+        ApiError::bad_request(message)
+            .with_slug("ToolRouterSession_InvalidConnectedAccounts")
+            .fix("Pin only enabled accounts of the session's own user, under their own toolkit.")
+    };
+    for (toolkit, ids) in pins {
+        let found = state.store.get_accounts(project, ids).await?;
+        for id in ids {
+            let Some(a) = found.iter().find(|a| &a.id == id) else {
+                return Err(invalid(format!(
+                    "connected_accounts.{toolkit}: account '{id}' does not exist"
+                )));
+            };
+            if a.user_id != user_id {
+                return Err(invalid(format!(
+                    "connected_accounts.{toolkit}: account '{id}' belongs to another user"
+                )));
+            }
+            if a.toolkit != *toolkit {
+                return Err(invalid(format!(
+                    "connected_accounts.{toolkit}: account '{id}' is a {} account",
+                    a.toolkit
+                )));
+            }
+            if a.is_disabled {
+                return Err(invalid(format!(
+                    "connected_accounts.{toolkit}: account '{id}' is disabled"
+                )));
+            }
+        }
+    }
+    Ok(())
+}

@@ -394,7 +394,7 @@ where
         Ok(ids)
     }
 
-    async fn create_connection(&self, new: &NewConnection) -> StoreResult<Connection> {
+    async fn create_connection(&self, new: &NewConnection) -> StoreResult<Created> {
         let now = self.now();
         let expires_at = after(now, new.ttl);
         let account = AccountRow {
@@ -412,6 +412,8 @@ where
             info: None,
             created_at: now,
             updated_at: now,
+            alias: new.alias.as_ref().map(|a| a.display.clone()),
+            word_id: Some(new.word_id.clone()),
         };
         let link = LinkRow {
             token: new.link_token.clone(),
@@ -423,10 +425,11 @@ where
             expires_at,
         };
         let mut tx = self.pool.begin().await.db()?;
-        sqlx::query(
+        let inserted = sqlx::query(
             "INSERT INTO connected_accounts (id, project_id, user_id, toolkit, auth_config_id, \
              auth_scheme, status, is_disabled, credentials_version, created_at, updated_at, \
-             expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, 0, $8, $8, $9)",
+             expires_at, alias, alias_key, word_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, 0, $8, $8, $9, $10, $11, $12)",
         )
         .bind(account.id.clone())
         .bind(account.project_id.clone())
@@ -437,9 +440,29 @@ where
         .bind(account.status.as_str().to_owned())
         .bind(now)
         .bind(expires_at)
+        .bind(account.alias.clone())
+        .bind(new.alias.as_ref().map(|a| a.key.clone()))
+        .bind(new.word_id.clone())
         .execute(&mut *tx)
         .await
-        .db()?;
+        .db();
+        match inserted {
+            Ok(_) => {}
+            Err(StoreError::Conflict(_)) => {
+                // Rolled back; which uniqueness rule was it?
+                drop(tx);
+                if let Some(alias) = &new.alias {
+                    let holder = self
+                        .alias_holder(&new.project_id, &new.user_id, &new.toolkit, &alias.key)
+                        .await?;
+                    if let Some(holder) = holder {
+                        return Ok(Created::AliasTaken(Box::new(holder)));
+                    }
+                }
+                return Ok(Created::WordIdTaken);
+            }
+            Err(e) => return Err(e),
+        }
         sqlx::query(
             "INSERT INTO links (token, project_id, account_id, callback_url, used, expires_at) \
              VALUES ($1, $2, $3, $4, FALSE, $5)",
@@ -453,7 +476,7 @@ where
         .await
         .db()?;
         tx.commit().await.db()?;
-        Ok(Connection { account, link })
+        Ok(Created::Connection(Box::new(Connection { account, link })))
     }
 
     async fn get_link(&self, token: &str) -> StoreResult<Option<LinkRow>> {

@@ -79,7 +79,7 @@ pub(super) fn status_names(statuses: &[ConnectionStatus]) -> Vec<String> {
 /// The columns of an [`AccountRow`].
 pub(super) const ACCOUNT_COLS: &str = "id, project_id, user_id, toolkit, auth_config_id, \
     auth_scheme, status, status_reason, is_disabled, credentials, credentials_version, info, \
-    created_at, updated_at";
+    created_at, updated_at, alias, word_id";
 /// The columns of a [`LinkRow`].
 pub(super) const LINK_COLS: &str =
     "token, project_id, account_id, callback_url, pkce_verifier, used, expires_at";
@@ -119,6 +119,8 @@ where
         info: col(row, "info")?,
         created_at: col(row, "created_at")?,
         updated_at: col(row, "updated_at")?,
+        alias: col(row, "alias")?,
+        word_id: col(row, "word_id")?,
     })
 }
 
@@ -288,6 +290,9 @@ pub(super) fn apply_event_statement(
         st.push(", credentials = ").bind(sealed);
         st.push(", credentials_version = credentials_version + 1");
         st.push(", info = ").bind(info);
+    } else if matches!(event, AccountEvent::Revoked(_)) {
+        // Revoked credentials are of no use to anyone: they are not kept.
+        st.push(", credentials = NULL, credentials_version = credentials_version + 1");
     }
     if event.target() != ConnectionStatus::Expired {
         st.push(", expires_at = NULL");
