@@ -281,6 +281,9 @@ pub enum ErrorKind {
     ConnectionRequestFailed,
     /// The connected account does not exist.
     ConnectedAccountNotFound,
+    /// A link was refused before it was sent: the user already has an `ACTIVE` account for
+    /// the auth config, and several were not allowed.
+    MultipleConnectedAccounts,
 }
 
 /// The error type of every composio-rs call.
@@ -358,6 +361,15 @@ pub enum Error {
         /// The connected account id.
         id: ConnectedAccountId,
     },
+    /// The user already has an `ACTIVE` account for the auth config, and the link did not
+    /// allow several (docs/spec/wire-2026.md §17); nothing was sent.
+    #[error("Multiple connected accounts found for user {user_id} in auth config {auth_config_id}. Please use the allow_multiple option to allow multiple connected accounts.")]
+    MultipleConnectedAccounts {
+        /// The end user.
+        user_id: String,
+        /// The auth config.
+        auth_config_id: String,
+    },
 }
 
 fn reason_suffix(reason: &Option<String>) -> String {
@@ -381,6 +393,7 @@ impl Error {
             Self::ConnectionRequestTimeout { .. } => ErrorKind::ConnectionRequestTimeout,
             Self::ConnectionRequestFailed { .. } => ErrorKind::ConnectionRequestFailed,
             Self::ConnectedAccountNotFound { .. } => ErrorKind::ConnectedAccountNotFound,
+            Self::MultipleConnectedAccounts { .. } => ErrorKind::MultipleConnectedAccounts,
         }
     }
 

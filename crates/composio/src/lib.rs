@@ -44,18 +44,21 @@ mod connection_request;
 mod pagination;
 mod request;
 mod session;
+mod session_accounts;
 mod wait;
 
 pub use builder::ComposioBuilder;
 pub use client::{ApiVersion, Composio};
-pub use connected_accounts::ConnectedAccounts;
+pub use connected_accounts::{ConnectedAccounts, LinkOptions};
 pub use connection_request::ConnectionRequest;
 pub use session::{Session, SessionMcp};
+pub use session_accounts::{AuthorizeOptions, ExecuteOptions};
 
 pub use composio_core::callback::{validate_callback_url, CallbackStatus};
 pub use composio_core::models::{
     self, ConnectedAccount, ConnectedAccountsQuery, ExecuteResponse, OrderBy, OrderDirection, Page,
-    SessionToolkit, Tool, ToolkitsQuery, ToolsExt,
+    RevokeAccountResponse, SessionToolkit, Tool, ToolkitsQuery, ToolsExt, UpdateAccountRequest,
+    UpdateAccountResponse,
 };
 pub use composio_core::options::ToolFilter;
 pub use composio_core::{
