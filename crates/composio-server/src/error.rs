@@ -29,6 +29,10 @@ pub struct ApiError {
     pub suggested_fix: Option<String>,
     /// Seconds for `retry-after` (429/503).
     pub retry_after: Option<u64>,
+    /// The envelope's `code` when it is not `1000 + status` (e.g. `10409`).
+    pub code: Option<i64>,
+    /// `x-should-retry` to send, when the default retry rules of clients would be wrong.
+    pub should_retry: Option<bool>,
 }
 
 impl ApiError {
@@ -40,7 +44,21 @@ impl ApiError {
             message: message.into(),
             suggested_fix: None,
             retry_after: None,
+            code: None,
+            should_retry: None,
         }
+    }
+
+    /// Sets the envelope's `code`.
+    pub fn code(mut self, code: i64) -> Self {
+        self.code = Some(code);
+        self
+    }
+
+    /// Sends `x-should-retry: false`: retrying cannot help (e.g. a 409 on a unique row).
+    pub fn no_retry(mut self) -> Self {
+        self.should_retry = Some(false);
+        self
     }
 
     /// Adds a suggested fix.
@@ -80,7 +98,7 @@ impl ApiError {
         ErrorEnvelope {
             error: ErrorBody {
                 message: self.message.clone(),
-                code: 1000 + i64::from(self.status.as_u16()),
+                code: self.code.unwrap_or(1000 + i64::from(self.status.as_u16())),
                 slug: self.slug.to_owned(),
                 status: self.status.as_u16(),
                 request_id: current_request_id(),
@@ -123,6 +141,12 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
+        if let Some(retry) = self.should_retry {
+            resp.headers_mut().insert(
+                "x-should-retry",
+                HeaderValue::from_static(if retry { "true" } else { "false" }),
+            );
+        }
         if let Some(secs) = self.retry_after {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));

@@ -2,13 +2,45 @@
 //! deleting them. Status changes go through the store's conditional updates and are
 //! announced to watchers after they are committed.
 
-use composio_core::models::SessionConfig;
+use composio_core::models::{AccountAuthConfig, AccountToolkit, ConnectedAccount, SessionConfig};
 use composio_core::ConnectionStatus;
+use serde_json::json;
 
 use crate::domain::AccountEvent;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{AccountRow, Transition};
+use crate::util::format_ts;
+
+/// The wire model of an account as `GET {P}/connected_accounts/{id}` returns it, and as
+/// webhook events carry it (never with credentials). Every auth config is managed by the
+/// server (sandbox or a server-wide OAuth app).
+///
+/// `state` is left out: the TypeScript client validates it per auth scheme and expects
+/// credentials in it (e.g. `val.access_token` for OAUTH2), which are never sent.
+pub(crate) fn account_model(a: &AccountRow) -> ConnectedAccount {
+    let info: serde_json::Value = a
+        .info
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_else(|| json!({}));
+    let account = ConnectedAccount::new(&a.id, a.status.clone(), AccountToolkit::new(&a.toolkit))
+        .user_id(&a.user_id)
+        .is_disabled(a.is_disabled)
+        .auth_config(AccountAuthConfig::new(
+            &a.auth_config_id,
+            a.auth_scheme.as_str(),
+            true,
+        ))
+        .created_at(format_ts(a.created_at))
+        .updated_at(format_ts(a.updated_at))
+        .data(info)
+        .params(json!({}));
+    match &a.status_reason {
+        Some(reason) => account.status_reason(reason),
+        None => account,
+    }
+}
 
 /// The account a session uses for a toolkit: the session's pinned accounts when configured,
 /// else the user's best account (`ACTIVE` first, then newest).

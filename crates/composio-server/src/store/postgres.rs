@@ -28,6 +28,7 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         5,
         include_str!("migrations/postgres/005_sandbox_grants.sql"),
     ),
+    (6, include_str!("migrations/postgres/006_webhooks.sql")),
 ];
 
 /// The table of applied migrations.
