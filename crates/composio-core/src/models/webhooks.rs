@@ -493,6 +493,55 @@ impl WebhookDelivery {
     }
 }
 
+/// The name of the listen stream's events carrying a [`WebhookListenEvent`]
+/// (`GET {P}/webhook_subscriptions/{id}/listen`, a composio-server extension). The stream
+/// starts with a `ready` event whose data is `{"subscription_id": …}`.
+pub const LISTEN_EVENT: &str = "webhook";
+
+/// One event of the listen stream: a delivery as the server would post it, signed now with
+/// the subscription's secret(s), for a local forwarder to replay to a development URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct WebhookListenEvent {
+    /// The delivery's id (`whd_…`).
+    pub delivery_id: String,
+    /// The event type.
+    pub event_type: WebhookEventType,
+    /// The `webhook-id` header.
+    pub webhook_id: String,
+    /// The `webhook-timestamp` header (Unix seconds).
+    pub webhook_timestamp: i64,
+    /// The `webhook-signature` header.
+    pub webhook_signature: String,
+    /// The `x-composio-webhook-version` header.
+    pub version: String,
+    /// The exact body to post.
+    pub payload: String,
+}
+
+impl WebhookListenEvent {
+    /// A listen event.
+    pub fn new(
+        delivery_id: impl Into<String>,
+        event_type: WebhookEventType,
+        webhook_id: impl Into<String>,
+        webhook_timestamp: i64,
+        webhook_signature: impl Into<String>,
+        version: impl Into<String>,
+        payload: impl Into<String>,
+    ) -> Self {
+        Self {
+            delivery_id: delivery_id.into(),
+            event_type,
+            webhook_id: webhook_id.into(),
+            webhook_timestamp,
+            webhook_signature: webhook_signature.into(),
+            version: version.into(),
+            payload: payload.into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
