@@ -45,12 +45,14 @@ mod pagination;
 mod request;
 mod session;
 mod wait;
+pub mod webhooks;
 
 pub use builder::ComposioBuilder;
 pub use client::{ApiVersion, Composio};
 pub use connected_accounts::ConnectedAccounts;
 pub use connection_request::ConnectionRequest;
 pub use session::{Session, SessionMcp};
+pub use webhooks::Webhooks;
 
 pub use composio_core::callback::{validate_callback_url, CallbackStatus};
 pub use composio_core::models::{
