@@ -286,7 +286,7 @@ mod tests {
     #[test]
     fn events_are_checked_against_the_version() {
         let expired = WebhookEventType::ConnectedAccountExpired;
-        assert!(check_events(&[expired.clone()], "V3").is_ok());
+        assert!(check_events(std::slice::from_ref(&expired), "V3").is_ok());
         assert!(check_events(&[WebhookEventType::TriggerMessage], "V1").is_ok());
         let e = check_events(&[expired], "V2").expect_err("V3 only");
         assert_eq!(e.slug, "WebhookSubscription_BadRequest");
