@@ -114,6 +114,7 @@ pub mod docs_snippets {
         SelfHosting => "../../../docs/self-hosting.md",
         Cli => "../../../docs/cli.md",
         Python => "../../../docs/python.md",
+        Webhooks => "../../../docs/webhooks.md",
         Architecture => "../../../ARCHITECTURE.md",
     }
 }
