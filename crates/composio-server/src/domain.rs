@@ -11,6 +11,7 @@
 //!                        REVOKED ◀──Revoked── ACTIVE
 //! ```
 
+use composio_core::models::WebhookEventType;
 use composio_core::ConnectionStatus;
 
 /// Statuses of an account whose Connect Link has not completed yet.
@@ -86,6 +87,38 @@ impl AccountEvent {
     /// The `is_disabled` flag after the event.
     pub(crate) fn disabled(&self) -> bool {
         matches!(self, Self::Disabled)
+    }
+
+    /// The webhook event (docs/spec/wire-2026.md §20.4) the change from `from` causes:
+    /// `active` when an account becomes `ACTIVE` (connected, or enabled again), `failed`,
+    /// `expired` only when an `ACTIVE` account cannot be refreshed (not when a Connect Link
+    /// times out), `revoked`.
+    pub(crate) fn webhook(&self, from: &ConnectionStatus) -> Option<WebhookEventType> {
+        match self {
+            Self::Connected => Some(WebhookEventType::ConnectedAccountActive),
+            Self::Enabled if *from == ConnectionStatus::Inactive => {
+                Some(WebhookEventType::ConnectedAccountActive)
+            }
+            Self::ConnectFailed(_) => Some(WebhookEventType::ConnectedAccountFailed),
+            Self::RefreshExhausted(_) => Some(WebhookEventType::ConnectedAccountExpired),
+            Self::Revoked(_) => Some(WebhookEventType::ConnectedAccountRevoked),
+            Self::Enabled | Self::Disabled | Self::LinkExpired(_) => None,
+        }
+    }
+
+    /// The statuses the event may happen in, grouped by the webhook event the change causes
+    /// (the store applies each group with its own conditional update, so it knows which
+    /// event to write with it).
+    pub(crate) fn webhook_groups(&self) -> Vec<(Option<WebhookEventType>, Vec<ConnectionStatus>)> {
+        let mut groups: Vec<(Option<WebhookEventType>, Vec<ConnectionStatus>)> = Vec::new();
+        for from in self.allowed_from() {
+            let hook = self.webhook(from);
+            match groups.iter_mut().find(|(h, _)| *h == hook) {
+                Some((_, statuses)) => statuses.push(from.clone()),
+                None => groups.push((hook, vec![from.clone()])),
+            }
+        }
+        groups
     }
 }
 
@@ -184,6 +217,60 @@ mod tests {
                 ("REVOKED".into(), vec!["ACTIVE"]),
             ]
         );
+    }
+
+    #[test]
+    fn webhook_events_of_changes() {
+        use WebhookEventType as W;
+        let cases = [
+            (
+                AccountEvent::Connected,
+                ConnectionStatus::Initiated,
+                Some(W::ConnectedAccountActive),
+            ),
+            (
+                AccountEvent::Enabled,
+                ConnectionStatus::Inactive,
+                Some(W::ConnectedAccountActive),
+            ),
+            (AccountEvent::Enabled, ConnectionStatus::Active, None),
+            (
+                AccountEvent::ConnectFailed("x".into()),
+                ConnectionStatus::Initiated,
+                Some(W::ConnectedAccountFailed),
+            ),
+            (
+                AccountEvent::RefreshExhausted("x".into()),
+                ConnectionStatus::Active,
+                Some(W::ConnectedAccountExpired),
+            ),
+            (
+                AccountEvent::LinkExpired("x".into()),
+                ConnectionStatus::Initiated,
+                None,
+            ),
+            (
+                AccountEvent::Revoked("x".into()),
+                ConnectionStatus::Expired,
+                Some(W::ConnectedAccountRevoked),
+            ),
+            (AccountEvent::Disabled, ConnectionStatus::Active, None),
+        ];
+        for (event, from, hook) in cases {
+            assert_eq!(event.webhook(&from), hook, "{event:?} from {from}");
+        }
+        // Enabling is applied in two groups: INACTIVE (sends `active`) and ACTIVE (nothing).
+        assert_eq!(
+            AccountEvent::Enabled.webhook_groups(),
+            vec![
+                (None, vec![ConnectionStatus::Active]),
+                (
+                    Some(W::ConnectedAccountActive),
+                    vec![ConnectionStatus::Inactive]
+                ),
+            ]
+        );
+        assert_eq!(AccountEvent::Connected.webhook_groups().len(), 1);
     }
 
     #[test]

@@ -29,9 +29,10 @@ pub struct ApiError {
     pub suggested_fix: Option<String>,
     /// Seconds for `retry-after` (429/503).
     pub retry_after: Option<u64>,
-    /// `x-should-retry: false`: a conflict that retrying the same request cannot resolve
-    /// (Stainless-style clients retry 409 unless told not to).
-    pub final_answer: bool,
+    /// The envelope's `code` when it is not `1000 + status` (e.g. `10409`).
+    pub code: Option<i64>,
+    /// `x-should-retry` to send, when the default retry rules of clients would be wrong.
+    pub should_retry: Option<bool>,
 }
 
 impl ApiError {
@@ -43,7 +44,8 @@ impl ApiError {
             message: message.into(),
             suggested_fix: None,
             retry_after: None,
-            final_answer: false,
+            code: None,
+            should_retry: None,
         }
     }
 
@@ -53,9 +55,15 @@ impl ApiError {
         self
     }
 
-    /// Sends `x-should-retry: false` with the error.
+    /// Sets the envelope's `code`.
+    pub fn code(mut self, code: i64) -> Self {
+        self.code = Some(code);
+        self
+    }
+
+    /// Sends `x-should-retry: false`: retrying cannot help (e.g. a 409 on a unique row).
     pub fn no_retry(mut self) -> Self {
-        self.final_answer = true;
+        self.should_retry = Some(false);
         self
     }
 
@@ -96,7 +104,7 @@ impl ApiError {
         ErrorEnvelope {
             error: ErrorBody {
                 message: self.message.clone(),
-                code: 1000 + i64::from(self.status.as_u16()),
+                code: self.code.unwrap_or(1000 + i64::from(self.status.as_u16())),
                 slug: self.slug.to_owned(),
                 status: self.status.as_u16(),
                 request_id: current_request_id(),
@@ -139,13 +147,15 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
+        if let Some(retry) = self.should_retry {
+            resp.headers_mut().insert(
+                "x-should-retry",
+                HeaderValue::from_static(if retry { "true" } else { "false" }),
+            );
+        }
         if let Some(secs) = self.retry_after {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-        }
-        if self.final_answer {
-            resp.headers_mut()
-                .insert("x-should-retry", HeaderValue::from_static("false"));
         }
         resp
     }

@@ -36,6 +36,7 @@ pub mod sandbox;
 #[doc(hidden)]
 pub mod testing;
 pub mod tools;
+pub mod webhooks;
 
 mod alias;
 mod api;

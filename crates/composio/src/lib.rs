@@ -46,6 +46,7 @@ mod request;
 mod session;
 mod session_accounts;
 mod wait;
+pub mod webhooks;
 
 pub use builder::ComposioBuilder;
 pub use client::{ApiVersion, Composio};
@@ -53,6 +54,7 @@ pub use connected_accounts::{ConnectedAccounts, LinkOptions};
 pub use connection_request::ConnectionRequest;
 pub use session::{Session, SessionMcp};
 pub use session_accounts::{AuthorizeOptions, ExecuteOptions};
+pub use webhooks::Webhooks;
 
 pub use composio_core::callback::{validate_callback_url, CallbackStatus};
 pub use composio_core::models::{
@@ -115,6 +117,7 @@ pub mod docs_snippets {
         SelfHosting => "../../../docs/self-hosting.md",
         Cli => "../../../docs/cli.md",
         Python => "../../../docs/python.md",
+        Webhooks => "../../../docs/webhooks.md",
         Architecture => "../../../ARCHITECTURE.md",
     }
 }

@@ -11,6 +11,7 @@ mod tool_format;
 mod toolkits;
 mod tools;
 pub mod watch;
+mod webhooks;
 
 pub use account_admin::*;
 pub use connected_account::*;
@@ -19,6 +20,7 @@ pub use session::*;
 pub use tool_format::ToolsExt;
 pub use toolkits::*;
 pub use tools::*;
+pub use webhooks::*;
 
 /// Extra JSON fields kept as they were sent.
 pub type Extra = serde_json::Map<String, serde_json::Value>;

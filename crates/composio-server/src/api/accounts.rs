@@ -223,3 +223,40 @@ pub(super) async fn set_status(
     body["success"] = json!(true);
     Ok(json_response(StatusCode::OK, &body))
 }
+
+/// `POST {P}/sandbox/connected_accounts/{id}/invalidate` (composio-server extension): makes
+/// the next refresh of a sandbox account fail for good, so the account becomes `EXPIRED`
+/// (and sends `composio.connected_account.expired`) the next time its token is refreshed.
+pub(super) async fn sandbox_invalidate(
+    State(state): State<SharedState>,
+    Extension(Project(project)): Extension<Project>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let account = load_account(&state, &project, &id).await?;
+    if !state.uses_sandbox(&account.toolkit) {
+        return Err(ApiError::bad_request(format!(
+            "Connected account '{id}' does not use the sandbox provider"
+        ))
+        .fix("Only accounts of toolkits served by the sandbox (--sandbox, no OAuth app) can be invalidated."));
+    }
+    crate::credentials::sandbox_invalidate(&state, &id)
+        .await
+        .map_err(|e| match e {
+            crate::credentials::CredentialError::NotActive(status) => ApiError::new(
+                StatusCode::CONFLICT,
+                "ConnectedAccount_InvalidState",
+                format!("Connected account '{id}' is {status}; only an ACTIVE account can be invalidated"),
+            ),
+            crate::credentials::CredentialError::Missing => ApiError::bad_request(format!(
+                "Connected account '{id}' has no refresh token"
+            )),
+            crate::credentials::CredentialError::NotFound => {
+                crate::service::accounts::account_not_found(&id)
+            }
+            other => ApiError::internal(&other),
+        })?;
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"success": true, "connected_account_id": id, "next_refresh": "fails"}),
+    ))
+}

@@ -2,8 +2,9 @@
 //! deleting them. Status changes go through the store's conditional updates and are
 //! announced to watchers after they are committed.
 
-use composio_core::models::SessionConfig;
+use composio_core::models::{AccountAuthConfig, AccountToolkit, ConnectedAccount, SessionConfig};
 use composio_core::ConnectionStatus;
+use serde_json::json;
 
 use axum::http::StatusCode;
 
@@ -13,6 +14,45 @@ use crate::error::{ApiError, ApiResult};
 use crate::revocation::Dispatch;
 use crate::state::AppState;
 use crate::store::{AccountRow, AliasChange, Transition};
+use crate::util::format_ts;
+
+/// The wire model of an account as `GET {P}/connected_accounts/{id}` returns it, and as
+/// webhook events carry it (never with credentials). Every auth config is managed by the
+/// server (sandbox or a server-wide OAuth app).
+///
+/// `state` is left out: the TypeScript client validates it per auth scheme and expects
+/// credentials in it (e.g. `val.access_token` for OAUTH2), which are never sent.
+pub(crate) fn account_model(a: &AccountRow) -> ConnectedAccount {
+    let info: serde_json::Value = a
+        .info
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_else(|| json!({}));
+    let account = ConnectedAccount::new(&a.id, a.status.clone(), AccountToolkit::new(&a.toolkit))
+        .user_id(&a.user_id)
+        .is_disabled(a.is_disabled)
+        .auth_config(AccountAuthConfig::new(
+            &a.auth_config_id,
+            a.auth_scheme.as_str(),
+            true,
+        ))
+        .created_at(format_ts(a.created_at))
+        .updated_at(format_ts(a.updated_at))
+        .data(info)
+        .params(json!({}));
+    let account = match &a.alias {
+        Some(alias) => account.alias(alias),
+        None => account,
+    };
+    let account = match &a.word_id {
+        Some(word_id) => account.word_id(word_id),
+        None => account,
+    };
+    match &a.status_reason {
+        Some(reason) => account.status_reason(reason),
+        None => account,
+    }
+}
 
 /// The account a session uses for a toolkit: the session's pinned accounts when configured,
 /// else the user's best account (`ACTIVE` first, then newest). Pinned accounts of another
@@ -118,6 +158,7 @@ pub(crate) fn alias_conflict(alias: &str, holder: &AccountRow) -> ApiError {
         ),
     )
     .fix("Choose another alias, or clear or change the alias of the other account first.")
+    .code(10409)
     .no_retry()
 }
 
@@ -221,6 +262,7 @@ fn not_revokable(account: &AccountRow) -> ApiError {
             account.id
         ),
     )
+    .code(10409)
     .no_retry()
 }
 

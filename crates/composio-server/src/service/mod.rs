@@ -4,3 +4,4 @@
 pub(crate) mod accounts;
 pub(crate) mod connections;
 pub(crate) mod sessions;
+pub(crate) mod webhooks;

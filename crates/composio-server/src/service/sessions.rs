@@ -72,6 +72,7 @@ pub(crate) async fn check_pins(
     let invalid = |message: String| {
         ApiError::bad_request(message)
             .with_slug("ToolRouterSession_InvalidConnectedAccounts")
+            .code(10400)
             .fix("Pin only enabled accounts of the session's own user, under their own toolkit.")
     };
     for (toolkit, ids) in pins {

@@ -1,4 +1,5 @@
-//! Persistence behind the backend-neutral [`Store`] trait.
+//! Persistence behind the backend-neutral [`Store`] trait (and its webhook part,
+//! [`WebhookStore`]).
 //!
 //! The trait speaks the server's domain (typed statuses, auth schemes and orderings) and has
 //! no database types in it. Every multi-row change is one unit of work that commits whole or
@@ -15,6 +16,8 @@ mod sandbox;
 mod sqlite;
 mod sqlx_store;
 mod sqlx_util;
+mod sqlx_webhooks;
+mod webhooks;
 
 #[cfg(test)]
 mod tests;
@@ -29,6 +32,7 @@ pub(crate) use postgres::{redact_url, PgStore};
 pub(crate) use rows::*;
 pub(crate) use sandbox::*;
 pub(crate) use sqlite::SqliteStore;
+pub(crate) use webhooks::*;
 
 use crate::clock::SharedClock;
 use crate::config::Config;
@@ -180,7 +184,7 @@ pub(crate) enum Lease {
 /// Everything the server stores.
 #[async_trait]
 pub(crate) trait Store:
-    AliasStore + SandboxStore + Send + Sync + std::fmt::Debug + 'static
+    AliasStore + SandboxStore + WebhookStore + Send + Sync + std::fmt::Debug + 'static
 {
     // Projects, API keys, metadata.
 

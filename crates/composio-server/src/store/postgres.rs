@@ -29,6 +29,7 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         include_str!("migrations/postgres/005_sandbox_grants.sql"),
     ),
     (6, include_str!("migrations/postgres/006_account_alias.sql")),
+    (7, include_str!("migrations/postgres/007_webhooks.sql")),
 ];
 
 /// The table of applied migrations.

@@ -16,6 +16,7 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool,
 
 use super::sqlx_util::{account, apply_event_statement, link, status_names, Db, Statement};
 use super::sqlx_util::{ACCOUNT_COLS, LINK_COLS};
+use super::sqlx_webhooks::enqueue_account_event;
 use super::*;
 use crate::clock::{after, SharedClock};
 
@@ -85,8 +86,11 @@ where
     row.as_ref().map(account).transpose()
 }
 
-/// Applies an [`AccountEvent`] with its conditional update ([`apply_event_statement`]); the
-/// updated account, or `None` when the account's status (or its expired link) refused it.
+/// Applies an [`AccountEvent`] with its conditional update ([`apply_event_statement`]), and
+/// writes the webhook delivery the change causes on the same connection (the caller's
+/// transaction); the updated account, or `None` when the account's status (or its expired
+/// link) refused it. The allowed statuses are tried in groups of equal webhook event
+/// ([`AccountEvent::webhook_groups`]), so the event matches the status actually left.
 async fn apply_event<DB>(
     conn: &mut DB::Connection,
     id: &str,
@@ -105,12 +109,20 @@ where
     for<'q> Vec<u8>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'r> &'r str: ColumnIndex<DB::Row>,
 {
-    let st = apply_event_statement(id, event, credentials, now);
-    let row = sqlx::query_with(st.sql(), st.arguments::<DB>()?)
-        .fetch_optional(&mut *conn)
-        .await
-        .db()?;
-    row.as_ref().map(account).transpose()
+    for (hook, from) in event.webhook_groups() {
+        let st = apply_event_statement(id, event, &from, credentials, now);
+        let row = sqlx::query_with(st.sql(), st.arguments::<DB>()?)
+            .fetch_optional(&mut *conn)
+            .await
+            .db()?;
+        if let Some(row) = row.as_ref().map(account).transpose()? {
+            if let Some(hook) = hook {
+                enqueue_account_event::<DB>(conn, &row, &hook, now).await?;
+            }
+            return Ok(Some(row));
+        }
+    }
+    Ok(None)
 }
 
 #[async_trait]
@@ -121,6 +133,8 @@ where
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> Option<String>: Encode<'q, DB>,
+    for<'q> Option<i64>: Encode<'q, DB>,
+    for<'q> Option<Vec<u8>>: Encode<'q, DB>,
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> i32: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
@@ -348,11 +362,15 @@ where
     }
 
     async fn apply(&self, id: &str, event: &AccountEvent) -> StoreResult<Transition> {
-        let mut conn = self.pool.acquire().await.db()?;
-        if let Some(row) = apply_event::<DB>(&mut conn, id, event, None, self.now()).await? {
+        // One unit of work: the status change and its webhook delivery (the outbox).
+        let mut tx = self.pool.begin().await.db()?;
+        if let Some(row) = apply_event::<DB>(&mut tx, id, event, None, self.now()).await? {
+            tx.commit().await.db()?;
             return Ok(Transition::Applied(row));
         }
-        Ok(match account_by_id::<DB>(&mut conn, id).await? {
+        let current = account_by_id::<DB>(&mut tx, id).await?;
+        tx.commit().await.db()?;
+        Ok(match current {
             Some(row) => Transition::Rejected(row),
             None => Transition::NotFound,
         })

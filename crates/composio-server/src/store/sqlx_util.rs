@@ -273,11 +273,12 @@ impl Statement {
 }
 
 /// The conditional status update of an [`AccountEvent`]: `UPDATE … WHERE id = … AND status
-/// IN (allowed) [AND the link has not expired] RETURNING` the account, storing `credentials`
+/// IN (from, some of the allowed statuses) [AND the link has not expired] RETURNING` the account, storing `credentials`
 /// (sealed, with the user info) when given.
 pub(super) fn apply_event_statement(
     id: &str,
     event: &AccountEvent,
+    from: &[ConnectionStatus],
     credentials: Option<(&[u8], Option<&str>)>,
     now: i64,
 ) -> Statement {
@@ -298,7 +299,7 @@ pub(super) fn apply_event_statement(
         st.push(", expires_at = NULL");
     }
     st.push(" WHERE id = ").bind(id);
-    st.push_in("status", &status_names(event.allowed_from()));
+    st.push_in("status", &status_names(from));
     if event.needs_live_link() {
         st.push(" AND (expires_at IS NULL OR expires_at > ")
             .bind(now)

@@ -14,6 +14,8 @@ use crate::catalog::AuthScheme;
 use crate::clock::{Clock, ManualClock};
 use crate::testing::{postgres_database, TestDatabase};
 
+mod webhooks;
+
 /// A statement of a unit of work that the harness makes the database refuse.
 #[derive(Debug, Clone, Copy)]
 enum FailPoint {
@@ -23,6 +25,8 @@ enum FailPoint {
     UpdateAccount,
     /// Deleting an account (the second write of `delete_account`).
     DeleteAccount,
+    /// Inserting a webhook delivery (the outbox write of a status change).
+    InsertDelivery,
 }
 
 #[async_trait]
@@ -61,6 +65,7 @@ impl Harness for Sqlite {
             FailPoint::InsertLink => ("INSERT", "links"),
             FailPoint::UpdateAccount => ("UPDATE", "connected_accounts"),
             FailPoint::DeleteAccount => ("DELETE", "connected_accounts"),
+            FailPoint::InsertDelivery => ("INSERT", "webhook_deliveries"),
         };
         let sql = format!(
             "CREATE TRIGGER injected_failure BEFORE {when} ON {table} \
@@ -122,6 +127,7 @@ impl Harness for Postgres {
             FailPoint::InsertLink => ("INSERT", "links"),
             FailPoint::UpdateAccount => ("UPDATE", "connected_accounts"),
             FailPoint::DeleteAccount => ("DELETE", "connected_accounts"),
+            FailPoint::InsertDelivery => ("INSERT", "webhook_deliveries"),
         };
         let sql = format!(
             "CREATE OR REPLACE FUNCTION injected_failure() RETURNS trigger LANGUAGE plpgsql AS \
@@ -138,7 +144,8 @@ impl Harness for Postgres {
     async fn heal(&self) {
         sqlx::raw_sql(
             "DROP TRIGGER IF EXISTS injected_failure ON links; \
-             DROP TRIGGER IF EXISTS injected_failure ON connected_accounts;",
+             DROP TRIGGER IF EXISTS injected_failure ON connected_accounts; \
+             DROP TRIGGER IF EXISTS injected_failure ON webhook_deliveries;",
         )
         .execute(self.store.pool())
         .await
@@ -694,6 +701,7 @@ async fn conformance(h: &dyn Harness) {
     lists_and_idempotency(h).await;
     projects_keys_and_meta(h).await;
     duplicates_are_conflicts(h).await;
+    webhooks::conformance(h).await;
 }
 
 #[tokio::test]
@@ -784,7 +792,7 @@ async fn postgres_refuses_a_newer_schema() {
             StoreError::TooNew {
                 found: 999,
                 known
-            } if known == super::postgres::MIGRATIONS.len() as i64
+            } if Some(known) == super::postgres::MIGRATIONS.last().map(|m| m.0)
         ),
         "{err}"
     );
