@@ -8,9 +8,12 @@
 //! 4. `COMPOSIO_TEST_BACKEND=postgres cargo test -p composio-server --tests`: the server's
 //!    whole suite again, every server on a fresh PostgreSQL database (skipped with a message
 //!    when no PostgreSQL answers, except with `CI=true`, where that fails)
-//! 5. `bindings/python/run-tests.sh`: builds the `composio_rs` extension into
+//! 5. `cargo xtask fuzz`: every cargo-fuzz target of `fuzz/` for 30 s (see [`crate::fuzz`])
+//! 6. `tests/schema/run.sh`: schemathesis against composio-server's OpenAPI document, all
+//!    checks on (zero 5xx, every answer as documented)
+//! 7. `bindings/python/run-tests.sh`: builds the `composio_rs` extension into
 //!    `target/py-venv`, runs its pytest suite against composio-server and `mypy.stubtest`
-//! 6. `tests/compat/run.sh`: the official Composio SDKs (PyPI `composio`, npm
+//! 8. `tests/compat/run.sh`: the official Composio SDKs (PyPI `composio`, npm
 //!    `@composio/core@0.17.0`), unmodified, against composio-server
 //!
 //! `--rust-only` stops after step 4.
@@ -19,8 +22,12 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::path::Path;
 use std::time::Duration;
 
+use crate::fuzz;
 use crate::python;
 use crate::util::{self, Result};
+
+/// The schemathesis run against composio-server.
+pub const SCHEMA_SCRIPT: &str = "tests/schema/run.sh";
 
 /// Runs every CI step; the error carries the failing step's exit code.
 pub fn run(root: &Path, rust_only: bool) -> Result<()> {
@@ -45,6 +52,13 @@ pub fn run(root: &Path, rust_only: bool) -> Result<()> {
         println!("ci: Rust steps passed (--rust-only)");
         return Ok(());
     }
+
+    fuzz::run(root, &fuzz::Options::parse(&[])?)?;
+
+    util::step(&format!(
+        "{SCHEMA_SCRIPT} (schemathesis against composio-server)"
+    ));
+    util::run(util::cmd_in(root, "bash").arg(SCHEMA_SCRIPT))?;
 
     if python::bindings_exist(root) {
         util::step("bindings/python/run-tests.sh");

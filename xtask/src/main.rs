@@ -8,6 +8,7 @@
 
 mod ci;
 mod dist;
+mod fuzz;
 mod publish;
 mod python;
 mod release;
@@ -26,6 +27,10 @@ Tasks:
   ci [--rust-only]                     fmt --check, clippy -D warnings, cargo test, the
                                        Python binding's tests and stubtest, and the
                                        official SDKs against composio-server
+  fuzz [--seconds N] [TARGET...]       build the cargo-fuzz targets of fuzz/ and run each
+                                       for N seconds (default 30)
+  schema                               schemathesis against composio-server's OpenAPI
+                                       document (tests/schema/run.sh)
   release <patch|minor|major|X.Y.Z> [--dry-run]
                                        bump the workspace version, sync pyproject.toml,
                                        date the changelog, commit and tag vX.Y.Z
@@ -67,6 +72,15 @@ fn run(args: &[String]) -> Result<()> {
                 }
             };
             ci::run(&util::workspace_root()?, rust_only)
+        }
+        "fuzz" => {
+            let opts = fuzz::Options::parse(rest)?;
+            fuzz::run(&util::workspace_root()?, &opts)
+        }
+        "schema" => {
+            no_extra_args(task, rest)?;
+            let root = util::workspace_root()?;
+            util::run(util::cmd_in(&root, "bash").arg(ci::SCHEMA_SCRIPT))
         }
         "release" => {
             let opts = release::Options::parse(rest)?;

@@ -118,9 +118,14 @@ impl CallbackResult {
         self.status == CallbackStatus::Success
     }
 
-    /// Appends this result to `callback_url`: existing parameters are kept in order (except
-    /// earlier `status`, `connected_account_id` and `error` parameters, which are replaced so
-    /// the result is unambiguous), then `status`, `connected_account_id` and `error`.
+    /// Appends this result to `callback_url`: the parameters already there are kept byte
+    /// for byte and in order (except earlier `status`, `connected_account_id` and `error`
+    /// parameters, which are dropped so the result is unambiguous), then `status`,
+    /// `connected_account_id` and `error` are appended, form-encoded.
+    ///
+    /// Keeping the app's parameters verbatim matters: re-encoding them would turn `?flag`
+    /// into `?flag=`, `~` into `%7E`, and a value that is not UTF-8 into replacement
+    /// characters, which breaks callback URLs the app signed.
     ///
     /// ```
     /// use composio_core::{CallbackResult, CallbackStatus, ConnectedAccountId};
@@ -139,27 +144,35 @@ impl CallbackResult {
     pub fn append_to(&self, callback_url: &str) -> Result<String, Error> {
         let mut url = Url::parse(callback_url)
             .map_err(|e| Error::InvalidInput(format!("callback URL is not a valid URL: {e}")))?;
-        let kept: Vec<(String, String)> = url
-            .query_pairs()
-            .filter(|(k, _)| !matches!(&**k, "status" | "connected_account_id" | "error"))
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        {
-            let mut pairs = url.query_pairs_mut();
-            pairs.clear();
-            for (k, v) in &kept {
-                pairs.append_pair(k, v);
-            }
-            pairs.append_pair("status", self.status.as_str());
-            if let Some(id) = &self.connected_account_id {
-                pairs.append_pair("connected_account_id", id.as_str());
-            }
-            if let Some(e) = &self.error {
-                pairs.append_pair("error", e);
-            }
+        let mut query: String = url
+            .query()
+            .unwrap_or("")
+            .split('&')
+            .filter(|segment| !segment.is_empty() && !is_result_parameter(segment))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut result = url::form_urlencoded::Serializer::new(String::new());
+        result.append_pair("status", self.status.as_str());
+        if let Some(id) = &self.connected_account_id {
+            result.append_pair("connected_account_id", id.as_str());
         }
+        if let Some(e) = &self.error {
+            result.append_pair("error", e);
+        }
+        if !query.is_empty() {
+            query.push('&');
+        }
+        query.push_str(&result.finish());
+        url.set_query(Some(&query));
         Ok(url.into())
     }
+}
+
+/// Whether a raw query segment (`key=value`) names one of the parameters a result sets.
+fn is_result_parameter(segment: &str) -> bool {
+    url::form_urlencoded::parse(segment.as_bytes())
+        .next()
+        .is_some_and(|(k, _)| matches!(&*k, "status" | "connected_account_id" | "error"))
 }
 
 /// Checks that `url` is an absolute `http` or `https` URL, as callback URLs must be.
@@ -232,5 +245,22 @@ mod tests {
         );
         let back = CallbackResult::parse(&url).unwrap();
         assert_eq!(back, r);
+    }
+
+    #[test]
+    fn append_keeps_the_apps_parameters_byte_for_byte() {
+        // Found by `callback_url_keeps_the_apps_parameters_verbatim`: the parameters used to
+        // be decoded and re-encoded (`flag` became `flag=`, `~` became `%7E`, and `%FF`
+        // became `%EF%BF%BD`), which changed signed callback URLs.
+        let r = CallbackResult::new(CallbackStatus::Success, None, None);
+        assert_eq!(
+            r.append_to("https://a.b/cb?flag&x=~&sig=a%FFb&err%6Fr=old&q=a+b")
+                .unwrap(),
+            "https://a.b/cb?flag&x=~&sig=a%FFb&q=a+b&status=success"
+        );
+        assert_eq!(
+            r.append_to("https://a.b/cb?").unwrap(),
+            "https://a.b/cb?status=success"
+        );
     }
 }

@@ -197,15 +197,15 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// assert_eq!(composio_http::retry::retry_after(&h, SystemTime::now()), Some(Duration::from_millis(1500)));
 /// ```
 pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    // `try_from_secs_f64`: a value too large for a `Duration` (`retry-after-ms: 1e300`) is
+    // ignored like any other unusable value, never a panic.
     let delay = if let Some(ms) = header_str(headers, "retry-after-ms") {
         ms.parse::<f64>()
             .ok()
-            .filter(|v| v.is_finite() && *v >= 0.0)
-            .map(|v| Duration::from_secs_f64(v / 1000.0))
+            .and_then(|v| Duration::try_from_secs_f64(v / 1000.0).ok())
     } else if let Some(value) = header_str(headers, "retry-after") {
         match value.parse::<f64>() {
-            Ok(secs) if secs.is_finite() && secs >= 0.0 => Some(Duration::from_secs_f64(secs)),
-            Ok(_) => None,
+            Ok(secs) => Duration::try_from_secs_f64(secs).ok(),
             Err(_) => httpdate::parse_http_date(value)
                 .ok()
                 .map(|at| at.duration_since(now).unwrap_or(Duration::ZERO)),
@@ -488,6 +488,62 @@ mod tests {
                 d <= Duration::from_secs(2) && d >= Duration::from_millis(1500),
                 "{d:?}"
             );
+        }
+    }
+
+    #[test]
+    fn retry_after_too_large_for_a_duration_is_ignored() {
+        // Found by `retry_after_never_panics`: these panicked in `Duration::from_secs_f64`.
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        for (name, value) in [
+            ("retry-after-ms", "1e300"),
+            ("retry-after", "1e20"),
+            ("retry-after", "18446744073709551616"),
+            ("retry-after-ms", "inf"),
+            ("retry-after", "NaN"),
+        ] {
+            assert_eq!(
+                retry_after(&headers(&[(name, value)]), now),
+                None,
+                "{name}: {value}"
+            );
+        }
+    }
+
+    /// Header values a server may send: numbers in every spelling, dates, anything.
+    fn header_value() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            any::<f64>().prop_map(|v| v.to_string()),
+            any::<u64>().prop_map(|v| v.to_string()),
+            any::<i64>().prop_map(|v| v.to_string()),
+            "[-+]?[0-9]{0,25}(\\.[0-9]{0,5})?([eE][-+]?[0-9]{1,4})?",
+            (0u64..4_000_000_000).prop_map(|s| httpdate::fmt_http_date(
+                SystemTime::UNIX_EPOCH + Duration::from_secs(s)
+            )),
+            "[ -~]{0,40}",
+        ]
+    }
+
+    proptest::proptest! {
+        /// Whatever the headers say, the delay is absent or within 0..=60 s, and a whole
+        /// number of milliseconds in range is taken as is.
+        #[test]
+        fn retry_after_never_panics(ms in proptest::option::of(header_value()),
+                                    secs in proptest::option::of(header_value()),
+                                    exact in 0u64..=60_000) {
+            let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+            let mut h = HeaderMap::new();
+            for (name, value) in [("retry-after-ms", &ms), ("retry-after", &secs)] {
+                if let Some(v) = value.as_deref().and_then(|v| http::HeaderValue::from_str(v).ok()) {
+                    h.insert(name, v);
+                }
+            }
+            if let Some(d) = retry_after(&h, now) {
+                proptest::prop_assert!(d <= MAX_RETRY_AFTER, "{d:?} from {h:?}");
+            }
+            let h = headers(&[("retry-after-ms", &exact.to_string())]);
+            proptest::prop_assert_eq!(retry_after(&h, now), Some(Duration::from_millis(exact)));
         }
     }
 }

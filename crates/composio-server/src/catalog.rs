@@ -294,6 +294,20 @@ fn validate(t: &ToolkitDef) -> Result<(), CatalogError> {
         }
         _ => {}
     }
+    // The Connect Link page posts the fields with its `action` button: a field of that name
+    // would receive the button's value; a field without a name is never posted.
+    let mut names = std::collections::HashSet::new();
+    for f in &t.fields {
+        if f.name.trim().is_empty() || f.name == "action" {
+            return Err(bad(&format!(
+                "field name `{}` is not allowed (empty, or `action`, which the Connect Link page uses)",
+                f.name
+            )));
+        }
+        if !names.insert(f.name.as_str()) {
+            return Err(bad(&format!("field {} is declared twice", f.name)));
+        }
+    }
     let mut seen = std::collections::HashSet::new();
     for tool in &t.tools {
         tool.validate().map_err(|p| bad(&p))?;

@@ -623,4 +623,103 @@ mod tests {
             .validate()
             .is_err());
     }
+
+    mod properties {
+        use super::*;
+        use proptest::collection::vec;
+        use proptest::prelude::*;
+
+        /// A TOML string literal of `s` (any text).
+        fn quoted(s: &str) -> String {
+            toml::Value::String(s.to_owned()).to_string()
+        }
+
+        fn line() -> impl Strategy<Value = String> {
+            prop_oneof![
+                "[a-z_]{1,12} = [-+0-9.eE]{1,8}",
+                "[a-z_]{1,12} = \"[ -~]{0,10}\"",
+                "\\[\\[?[a-z_.]{1,10}\\]\\]?",
+                Just("link_expiry_secs = 0".to_owned()),
+                Just("rate_limit = nan".to_owned()),
+                Just("rate_limit = inf".to_owned()),
+                Just("rate_limit = -0.0".to_owned()),
+                Just("bind = \"::1\"".to_owned()),
+                Just("[[projects]]".to_owned()),
+                Just("name = \"p\"".to_owned()),
+                ".{0,20}",
+            ]
+        }
+
+        proptest! {
+            /// Any text: a config or an error, never a panic; an accepted config always
+            /// passes validation.
+            #[test]
+            fn any_text_is_a_config_or_an_error(lines in vec(line(), 0..8)) {
+                if let Ok(c) = Config::from_toml_str(&lines.join("\n")) {
+                    prop_assert!(c.validate().is_ok());
+                    prop_assert!(c.link_expiry > Duration::ZERO);
+                    prop_assert!(c.rate_limit.is_finite() && c.rate_limit >= 0.0);
+                }
+            }
+
+            /// Every valid value written in a file is the value read.
+            #[test]
+            fn written_values_are_read_back(
+                port: u16,
+                expiry in 1i64..=i64::MAX,
+                pool in 1u32..=u32::MAX,
+                rate in prop_oneof![Just(0.0), 0.001f64..1e12],
+                burst in 1u32..=u32::MAX,
+                max_body in 0i64..=i64::MAX,
+                names in vec(".{0,12}", 0..3),
+                origins in vec("https://[a-z]{1,8}\\.example", 0..3),
+                public_url in proptest::option::of(".{0,20}"),
+            ) {
+                let mut text = format!(
+                    "port = {port}\nlink_expiry_secs = {expiry}\ndatabase_pool_size = {pool}\n\
+                     rate_limit = {rate:?}\nrate_limit_burst = {burst}\nmax_body_bytes = {max_body}\n"
+                );
+                if let Some(u) = &public_url {
+                    text.push_str(&format!("public_url = {}\n", quoted(u)));
+                }
+                for n in &names {
+                    let list: Vec<String> = origins.iter().map(|o| quoted(o)).collect();
+                    text.push_str(&format!(
+                        "[[projects]]\nname = {}\napi_keys = [{}]\ncallback_origins = [{}]\n",
+                        quoted(n), quoted(&format!("csk_{n}")), list.join(", ")
+                    ));
+                }
+                let c = Config::from_toml_str(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+                prop_assert_eq!(c.port, port);
+                prop_assert_eq!(c.link_expiry, Duration::from_secs(expiry.unsigned_abs()));
+                prop_assert_eq!(c.database_pool_size, pool);
+                prop_assert_eq!((c.rate_limit, c.rate_limit_burst), (rate, burst));
+                prop_assert_eq!(c.max_body_bytes as u64, max_body.unsigned_abs());
+                prop_assert_eq!(&c.public_url, &public_url);
+                prop_assert_eq!(c.projects.iter().map(|p| p.name.clone()).collect::<Vec<_>>(), names.clone());
+                for (p, n) in c.projects.iter().zip(&names) {
+                    prop_assert_eq!(p.api_keys.iter().map(|k| k.expose().to_owned()).collect::<Vec<_>>(), vec![format!("csk_{n}")]);
+                    prop_assert_eq!(&p.callback_origins, &origins);
+                }
+                prop_assert!(!format!("{c:?}").contains("csk_"), "keys are redacted in Debug");
+            }
+
+            /// Values out of range are refused with a message naming the setting.
+            #[test]
+            fn invalid_values_are_refused_by_name(
+                which in 0usize..5,
+                negative in i64::MIN..0,
+            ) {
+                let (text, name) = [
+                    (format!("link_expiry_secs = {negative}"), "link_expiry_secs"),
+                    ("link_expiry_secs = 0".to_owned(), "link_expiry_secs"),
+                    (format!("rate_limit = {negative}"), "rate_limit"),
+                    ("database_pool_size = 0".to_owned(), "database_pool_size"),
+                    (format!("port = {negative}"), "port"),
+                ][which].clone();
+                let err = Config::from_toml_str(&text).expect_err(&text).to_string();
+                prop_assert!(err.contains(name), "{err}");
+            }
+        }
+    }
 }

@@ -32,6 +32,8 @@ pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod credentials;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod sandbox;
 #[doc(hidden)]
 pub mod testing;

@@ -3,8 +3,14 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-/// Formats epoch milliseconds as `2026-01-10T12:00:00.000Z`.
+/// The earliest and latest instants RFC 3339 can write: `0000-01-01T00:00:00.000Z` and
+/// `9999-12-31T23:59:59.999Z`, in epoch milliseconds.
+const TS_RANGE_MS: (i64, i64) = (-62_167_219_200_000, 253_402_300_799_999);
+
+/// Formats epoch milliseconds as `2026-01-10T12:00:00.000Z`; instants beyond the years
+/// 0000–9999 (a link expiring "never") are written as the nearest one RFC 3339 can hold.
 pub fn format_ts(ms: i64) -> String {
+    let ms = ms.clamp(TS_RANGE_MS.0, TS_RANGE_MS.1);
     let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     format!(
@@ -62,6 +68,33 @@ mod tests {
     #[test]
     fn timestamps_have_milliseconds() {
         assert_eq!(format_ts(1_768_046_400_123), "2026-01-10T12:00:00.123Z");
+    }
+
+    #[test]
+    fn timestamps_beyond_rfc_3339_are_clamped() {
+        // Found by `timestamps_are_rfc_3339_and_ordered`: a link expiring after the year
+        // 9999 (`link_expiry_secs` is any positive number) reported `expires_at` as 1970.
+        assert_eq!(format_ts(i64::MAX), "9999-12-31T23:59:59.999Z");
+        assert_eq!(format_ts(i64::MIN), "0000-01-01T00:00:00.000Z");
+    }
+
+    proptest::proptest! {
+        /// Every instant is written as RFC 3339 (UTC, milliseconds), and later instants sort
+        /// after earlier ones.
+        #[test]
+        fn timestamps_are_rfc_3339_and_ordered(a: i64, b: i64) {
+            let (lo, hi) = (a.min(b), a.max(b));
+            let (x, y) = (format_ts(lo), format_ts(hi));
+            proptest::prop_assert!(x <= y, "{x} > {y}");
+            for s in [&x, &y] {
+                proptest::prop_assert_eq!(s.len(), 24, "{}", s);
+                let parsed = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339);
+                proptest::prop_assert!(parsed.is_ok(), "{}", s);
+            }
+            let inside = lo.clamp(TS_RANGE_MS.0, TS_RANGE_MS.1);
+            let parsed = time::OffsetDateTime::parse(&x, &time::format_description::well_known::Rfc3339).expect("parsed");
+            proptest::prop_assert_eq!(parsed.unix_timestamp_nanos() / 1_000_000, i128::from(inside));
+        }
     }
 
     #[test]

@@ -48,6 +48,28 @@ mod session_accounts;
 mod wait;
 pub mod webhooks;
 
+/// Entry points of the fuzz targets under `fuzz/` for parsers that are not public API.
+/// Hidden from the docs; not a stable API.
+#[doc(hidden)]
+pub mod fuzzing {
+    use crate::wait::sse::{SseParser, TooLarge};
+
+    /// The `(event, data)` pairs of a server-sent event stream fed in `chunks` to a parser
+    /// accepting lines and events of at most `limit` bytes, and whether it refused the
+    /// stream as too large (the pairs are then those before the refusal).
+    pub fn sse_events(limit: usize, chunks: &[&[u8]]) -> (Vec<(String, String)>, bool) {
+        let mut parser = SseParser::with_limit(limit);
+        let mut out = Vec::new();
+        for chunk in chunks {
+            match parser.push(chunk) {
+                Ok(events) => out.extend(events.into_iter().map(|e| (e.event, e.data))),
+                Err(TooLarge) => return (out, true),
+            }
+        }
+        (out, false)
+    }
+}
+
 pub use builder::ComposioBuilder;
 pub use client::{ApiVersion, Composio};
 pub use connected_accounts::{ConnectedAccounts, LinkOptions};

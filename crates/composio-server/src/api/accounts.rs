@@ -11,7 +11,8 @@ use composio_core::models::{
 use serde_json::json;
 
 use super::{
-    idempotent, json_response, page_json, parse_cursor, parse_limit, query_map, ApiJson, Project,
+    check_user_id, idempotent, json_response, page_json, parse_cursor, parse_limit, query_map,
+    ApiJson, Project,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::service::accounts::{self, load_account};
@@ -95,9 +96,7 @@ pub(super) async fn link(
     headers: HeaderMap,
     ApiJson(req): ApiJson<CreateAccountLinkRequest>,
 ) -> ApiResult<Response> {
-    if req.user_id.trim().is_empty() {
-        return Err(ApiError::bad_request("`user_id` must not be empty"));
-    }
+    check_user_id(&req.user_id)?;
     let tk = state
         .toolkit_for_auth_config(&project, &req.auth_config_id)
         .ok_or_else(|| {

@@ -7,8 +7,6 @@ use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Request};
 use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, ApiResult};
@@ -53,35 +51,54 @@ pub(crate) fn query_map(uri: &Uri) -> HashMap<String, String> {
         .collect()
 }
 
-/// Page size from `limit` (default, 1..=max).
+/// Page size from `limit` (default, 1..=max): any positive integer, however large (capped
+/// at `max`), as the OpenAPI document says.
 pub(crate) fn parse_limit(q: &HashMap<String, String>, default: u64, max: u64) -> ApiResult<u64> {
-    match q.get("limit").map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        None => Ok(default),
-        Some(s) => s
-            .parse::<u64>()
-            .ok()
-            .filter(|n| *n >= 1)
-            .map(|n| n.min(max))
-            .ok_or_else(|| {
-                ApiError::bad_request(format!("`limit` must be a positive integer, got `{s}`"))
-            }),
+    let Some(s) = q.get("limit").map(|s| s.trim()).filter(|s| !s.is_empty()) else {
+        return Ok(default);
+    };
+    let digits = s.strip_prefix('+').unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::bad_request(format!(
+            "`limit` must be a positive integer, got `{s}`"
+        )));
+    }
+    match digits.parse::<u64>() {
+        Ok(0) => Err(ApiError::bad_request(format!(
+            "`limit` must be a positive integer, got `{s}`"
+        ))),
+        Ok(n) => Ok(n.min(max)),
+        // More digits than a u64 holds: still a positive integer (zeros alone fit).
+        Err(_) => Ok(max),
     }
 }
 
-/// Offset from an opaque `cursor`.
+/// Checks a `user_id` of a request body: a non-blank character and no control characters
+/// (the rule of the SDK's `UserId` and of the OpenAPI document's pattern).
+pub(crate) fn check_user_id(user_id: &str) -> ApiResult<()> {
+    match composio_core::UserId::new(user_id) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(ApiError::bad_request(format!("`user_id` {}", e.reason))),
+    }
+}
+
+/// Offset from a `cursor`: opaque to clients (they pass back `next_cursor`), it is the
+/// offset of the next item in decimal, at most [`MAX_CURSOR_DIGITS`] digits, as the OpenAPI
+/// document's pattern says.
 pub(crate) fn parse_cursor(q: &HashMap<String, String>) -> ApiResult<u64> {
     let Some(c) = q.get("cursor").filter(|s| !s.is_empty()) else {
         return Ok(0);
     };
-    URL_SAFE_NO_PAD
-        .decode(c)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|s| s.strip_prefix("o:").and_then(|n| n.parse().ok()))
+    Some(c)
+        .filter(|c| c.len() <= MAX_CURSOR_DIGITS && c.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|c| c.parse().ok())
         .ok_or_else(|| {
             ApiError::bad_request("Invalid `cursor`").fix("Pass back `next_cursor` unchanged.")
         })
 }
+
+/// The longest cursor: 18 digits always fit a u64.
+const MAX_CURSOR_DIGITS: usize = 18;
 
 /// Builds `{items, next_cursor, total_pages, current_page, total_items}`.
 pub(crate) fn page_json<T: serde::Serialize>(
@@ -91,8 +108,7 @@ pub(crate) fn page_json<T: serde::Serialize>(
     total: u64,
 ) -> serde_json::Value {
     let next = offset + (items.len() as u64);
-    let next_cursor =
-        (next < total && !items.is_empty()).then(|| URL_SAFE_NO_PAD.encode(format!("o:{next}")));
+    let next_cursor = (next < total && !items.is_empty()).then(|| next.to_string());
     let page = composio_core::models::Page::new(
         items,
         next_cursor,
@@ -123,5 +139,57 @@ pub(crate) fn json_response(status: StatusCode, body: &impl serde::Serialize) ->
     match serde_json::to_vec(body) {
         Ok(bytes) => (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
         Err(e) => ApiError::internal(&e).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn limit(v: &str) -> Option<u64> {
+        let q = HashMap::from([("limit".to_owned(), v.to_owned())]);
+        parse_limit(&q, 20, 1000).ok()
+    }
+
+    #[test]
+    fn limits_are_positive_integers_of_any_size() {
+        // Found by schemathesis: the document allowed any integer; the server refused 0
+        // (now documented as `minimum: 1`) and integers beyond 2^64 (now capped).
+        assert_eq!(limit("0"), None);
+        assert_eq!(limit("000"), None);
+        assert_eq!(limit("99999999999999999999999"), Some(1000));
+        assert_eq!(limit("+7"), Some(7));
+        assert_eq!(limit(""), Some(20));
+        for bad in ["-1", "1.5", "1e3", "abc", "+", "0x10"] {
+            assert_eq!(limit(bad), None, "{bad}");
+        }
+        let cursor =
+            |v: &str| parse_cursor(&HashMap::from([("cursor".to_owned(), v.to_owned())])).ok();
+        assert_eq!(cursor("40"), Some(40));
+        assert_eq!(cursor("999999999999999999"), Some(999_999_999_999_999_999));
+        for bad in ["\u{17}", "-1", "b286MjA", "1234567890123456789"] {
+            assert_eq!(cursor(bad), None, "{bad:?}");
+        }
+        assert!(check_user_id("user 1").is_ok());
+        assert!(check_user_id(" \t").is_err());
+        assert!(check_user_id("a\u{7}b").is_err());
+    }
+
+    proptest! {
+        /// Every decimal integer >= 1 is a page size in 1..=max; nothing else is.
+        #[test]
+        fn limit_accepts_exactly_positive_integers(n in "[0-9]{1,30}", other in ".{0,6}") {
+            let positive = n.bytes().any(|b| b != b'0');
+            let got = limit(&n);
+            prop_assert_eq!(got.is_some(), positive);
+            if let Some(v) = got {
+                prop_assert!((1..=1000).contains(&v));
+            }
+            let t = other.trim();
+            if !t.is_empty() && !t.trim_start_matches('+').bytes().all(|b| b.is_ascii_digit()) {
+                prop_assert_eq!(limit(&other), None, "{:?}", other);
+            }
+        }
     }
 }

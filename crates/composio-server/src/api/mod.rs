@@ -25,7 +25,7 @@ use axum::{Extension, Router};
 use tower_http::trace::TraceLayer;
 
 pub(crate) use extract::{
-    json_response, page_json, page_of, parse_cursor, parse_limit, query_map, ApiJson,
+    check_user_id, json_response, page_json, page_of, parse_cursor, parse_limit, query_map, ApiJson,
 };
 pub(crate) use idempotency::idempotent;
 pub(crate) use middleware::Project;

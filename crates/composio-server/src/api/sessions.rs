@@ -13,7 +13,8 @@ use composio_core::ToolkitFilter;
 use serde_json::Value;
 
 use super::{
-    idempotent, json_response, page_of, parse_cursor, parse_limit, query_map, ApiJson, Project,
+    check_user_id, idempotent, json_response, page_of, parse_cursor, parse_limit, query_map,
+    ApiJson, Project,
 };
 use crate::catalog::ToolkitDef;
 use crate::error::{ApiError, ApiResult};
@@ -61,9 +62,7 @@ pub(super) async fn create(
     }
     let req: CreateSessionRequest = serde_json::from_value(raw)
         .map_err(|e| ApiError::bad_request(format!("Invalid request body: {e}")))?;
-    if req.user_id.trim().is_empty() {
-        return Err(ApiError::bad_request("`user_id` must not be empty"));
-    }
+    check_user_id(&req.user_id)?;
     let slugs: Vec<String> = match &req.toolkits {
         Some(ToolkitFilter::Enable(v)) | Some(ToolkitFilter::Disable(v)) => v.clone(),
         _ => Vec::new(),

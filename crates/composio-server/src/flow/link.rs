@@ -1,7 +1,7 @@
 //! `GET /link/{token}` (what is being connected) and `POST /link/{token}` (start OAuth at
 //! the provider, or take the fields of an API-key toolkit).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -10,7 +10,7 @@ use axum::response::Response;
 use composio_core::ConnectionStatus;
 
 use super::{expired_page, finish, internal_page, not_found_page, redirect, used_page};
-use crate::catalog::{AuthScheme, ToolkitDef};
+use crate::catalog::{AuthScheme, FieldDef, ToolkitDef};
 use crate::oauth::{self, StoredCredentials};
 use crate::pages;
 use crate::service::connections::{self, AttemptFailure};
@@ -74,29 +74,45 @@ pub(super) async fn submit(
     match tk.auth_scheme {
         AuthScheme::OAuth2 => start_oauth(&state, &link, &account, tk).await,
         AuthScheme::ApiKey => {
-            let form: HashMap<String, String> =
-                url::form_urlencoded::parse(&body).into_owned().collect();
-            let mut creds = StoredCredentials::default();
-            for f in &tk.fields {
-                match form
-                    .get(&f.name)
-                    .map(|v| v.trim())
-                    .filter(|v| !v.is_empty())
-                {
-                    Some(v) => {
-                        creds.fields.insert(f.name.clone(), v.to_owned());
-                    }
-                    None => {
-                        let label = f.label.clone().unwrap_or_else(|| f.name.clone());
-                        return pages::message(StatusCode::BAD_REQUEST, "invalid", "Missing value", &format!("Please fill in “{label}” and try again (use the browser's back button)."));
-                    }
+            let creds = match form_fields(&body, &tk.fields) {
+                Ok(fields) => StoredCredentials {
+                    fields,
+                    ..StoredCredentials::default()
+                },
+                Err(missing) => {
+                    let label = missing.label.as_deref().unwrap_or(&missing.name);
+                    return pages::message(StatusCode::BAD_REQUEST, "invalid", "Missing value", &format!("Please fill in “{label}” and try again (use the browser's back button)."));
                 }
-            }
+            };
             let outcome = connections::complete(&state, &link, Ok((creds, None))).await;
             finish(&link, outcome)
         }
         AuthScheme::NoAuth => used_page(),
     }
+}
+
+/// The values of an API-key toolkit's `fields` in a form body (`application/x-www-form-urlencoded`,
+/// as the link page posts it): each trimmed; the first field that is missing or blank is the
+/// error. Other names (the page's `action` button) are ignored.
+pub(crate) fn form_fields<'f>(
+    body: &[u8],
+    fields: &'f [FieldDef],
+) -> Result<BTreeMap<String, String>, &'f FieldDef> {
+    let form: HashMap<String, String> = url::form_urlencoded::parse(body).into_owned().collect();
+    let mut out = BTreeMap::new();
+    for f in fields {
+        match form
+            .get(&f.name)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+        {
+            Some(v) => {
+                out.insert(f.name.clone(), v.to_owned());
+            }
+            None => return Err(f),
+        }
+    }
+    Ok(out)
 }
 
 async fn start_oauth(
@@ -132,5 +148,126 @@ async fn start_oauth(
         Ok(true) => redirect(&url),
         Ok(false) => used_page(),
         Err(e) => internal_page(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{Catalog, ToolkitDef};
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+
+    fn api_key_toolkit(fields: Vec<FieldDef>) -> ToolkitDef {
+        ToolkitDef {
+            slug: "acme".into(),
+            name: "Acme".into(),
+            description: String::new(),
+            logo: None,
+            auth_scheme: AuthScheme::ApiKey,
+            authorize_url: None,
+            token_url: None,
+            userinfo_url: None,
+            scopes: Vec::new(),
+            pkce: false,
+            authorize_params: Default::default(),
+            fields,
+            credential: None,
+            tools: Vec::new(),
+            revocation: None,
+        }
+    }
+
+    /// The body a browser posts for the link page of `fields` filled with `values`: the
+    /// inputs in order, then the page's `action` button.
+    fn browser_body(fields: &[FieldDef], values: &[String]) -> String {
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        for (f, v) in fields.iter().zip(values) {
+            if !f.name.is_empty() {
+                form.append_pair(&f.name, v);
+            }
+        }
+        form.append_pair("action", "continue");
+        form.finish()
+    }
+
+    #[test]
+    fn fields_named_like_the_pages_button_are_refused() {
+        // Found by `a_browser_posting_the_page_stores_what_the_user_typed`: a field named
+        // `action` received the button's value ("continue") instead of what the user typed.
+        let field = |name: &str| FieldDef {
+            name: name.into(),
+            label: None,
+            secret: true,
+        };
+        for bad in [
+            vec![field("action")],
+            vec![field("")],
+            vec![field("key"), field("key")],
+        ] {
+            let err = Catalog::default()
+                .extend(vec![api_key_toolkit(bad)])
+                .unwrap_err();
+            assert!(err.to_string().contains("field"), "{err}");
+        }
+        let fields = vec![field("api_key"), field("region")];
+        let body = browser_body(&fields, &[" k&=+ ".into(), "eu".into()]);
+        let got = form_fields(body.as_bytes(), &fields).unwrap();
+        assert_eq!(got["api_key"], "k&=+");
+        assert_eq!(got["region"], "eu");
+        let missing = form_fields(b"api_key=k&region=%20", &fields).unwrap_err();
+        assert_eq!(missing.name, "region");
+    }
+
+    fn field_name() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z_]{1,8}",
+            Just("action".to_owned()),
+            Just(String::new()),
+            ".{0,6}"
+        ]
+    }
+
+    proptest! {
+        /// For every toolkit the catalog accepts, what a browser posts from the link page is
+        /// what gets stored (trimmed), or the first blank field is named.
+        #[test]
+        fn a_browser_posting_the_page_stores_what_the_user_typed(
+            defs in vec((field_name(), proptest::option::of(".{0,6}")), 1..4),
+            values in vec(prop_oneof![".{0,12}", Just("continue".to_owned()), Just("  ".to_owned())], 4),
+        ) {
+            let fields: Vec<FieldDef> = defs
+                .into_iter()
+                .map(|(name, label)| FieldDef { name, label, secret: true })
+                .collect();
+            prop_assume!(Catalog::default().extend(vec![api_key_toolkit(fields.clone())]).is_ok());
+            let body = browser_body(&fields, &values);
+            match form_fields(body.as_bytes(), &fields) {
+                Ok(got) => {
+                    prop_assert_eq!(got.len(), fields.len());
+                    for (f, v) in fields.iter().zip(&values) {
+                        prop_assert_eq!(got.get(&f.name).map(String::as_str), Some(v.trim()));
+                    }
+                }
+                Err(missing) => {
+                    let first_blank = fields
+                        .iter()
+                        .zip(&values)
+                        .find(|(_, v)| v.trim().is_empty())
+                        .map(|(f, _)| f.name.clone());
+                    prop_assert_eq!(Some(missing.name.clone()), first_blank);
+                }
+            }
+        }
+
+        /// Any body: values or the missing field, never a panic, never a blank value.
+        #[test]
+        fn any_form_body_is_read_without_panicking(body in vec(any::<u8>(), 0..64)) {
+            let fields = vec![FieldDef { name: "api_key".into(), label: None, secret: true }];
+            if let Ok(got) = form_fields(&body, &fields) {
+                prop_assert!(!got["api_key"].is_empty());
+                prop_assert_eq!(got["api_key"].trim(), got["api_key"].as_str());
+            }
+        }
     }
 }

@@ -3,8 +3,8 @@
 //! (docs/spec/wire.md §9) or a result page. Creating links and storing their outcome is the connections
 //! service's job ([`crate::service::connections`]).
 
-mod callback;
-mod link;
+pub(crate) mod callback;
+pub(crate) mod link;
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};

@@ -203,7 +203,7 @@ async fn connect(shared: &Shared) -> Result<Connected> {
 fn feed(parser: &mut SseParser, chunk: &Bytes) -> Result<Vec<SseEvent>> {
     parser
         .push(chunk)
-        .map_err(|_| Error::Transport(TransportError::other("watch stream line too long")))
+        .map_err(|_| Error::Transport(TransportError::other("watch stream event too large")))
 }
 
 /// What an event says about an id when it ends the waits on it.
