@@ -10,12 +10,19 @@ use serde_json::json;
 #[tokio::test]
 async fn create_session_matches_the_spec_and_clients_needs() {
     let api = Api::default().await;
+    // The user's own GitHub account, to pin.
+    let (github, redirect) = api.link("user_123", "github", None).await;
+    composio_server::sandbox::Browser::new()
+        .unwrap()
+        .approve(&redirect)
+        .await
+        .unwrap();
     let (status, v) = api
         .post(
             "/tool_router/session",
             json!({"user_id": "user_123", "toolkits": {"enable": ["gmail", "github"]},
                    "auth_configs": {"gmail": "ac_AbCdEfGhIjKl"},
-                   "connected_accounts": {"github": "ca_AbCdEfGhIjKl"},
+                   "connected_accounts": {"github": github},
                    "manage_connections": {"enable": true, "callback_url": "https://app.example.com/chat",
                                           "enable_wait_for_connections": true},
                    "tags": {"enable": ["readOnlyHint"]}, "some_future_field": 1}),
@@ -35,7 +42,7 @@ async fn create_session_matches_the_spec_and_clients_needs() {
     assert_eq!(c["toolkits"], json!({"enabled": ["gmail", "github"]}));
     assert_eq!(
         c["connected_accounts"],
-        json!({"github": ["ca_AbCdEfGhIjKl"]})
+        json!({"github": [github]})
     );
     assert_eq!(c["manage_connections"]["enabled"], true);
     assert_eq!(
@@ -564,7 +571,7 @@ async fn both_api_versions_and_openapi_are_served() {
             .http
             .post(format!("{}/api/{v}/tool_router/session", api.server.url()))
             .header("x-api-key", &api.key)
-            .json(&json!({"user_id": "u", "connected_accounts": {"github": "ca_x"}}))
+            .json(&json!({"user_id": "u", "toolkits": {"enable": ["github"]}}))
             .send()
             .await
             .unwrap();
