@@ -29,6 +29,15 @@ pub struct ApiError {
     pub suggested_fix: Option<String>,
     /// Seconds for `retry-after` (429/503).
     pub retry_after: Option<u64>,
+    /// `x-should-retry` to send (a deterministic conflict says `false`).
+    pub should_retry: Option<bool>,
+    /// The envelope's `code` when it is not `1000 + status` (the proposed errors of
+    /// docs/spec/wire-2026.md §23.11 use `10000 + status`).
+    pub code: Option<i64>,
+    /// Field-level details (`errors[]`).
+    pub errors: Vec<String>,
+    /// Extra keys inside `error` (e.g. `current_config_version`).
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl ApiError {
@@ -40,7 +49,38 @@ impl ApiError {
             message: message.into(),
             suggested_fix: None,
             retry_after: None,
+            should_retry: None,
+            code: None,
+            errors: Vec::new(),
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// 400 `HTTP_BadRequest` (code 10400) with field-level `errors[]`, the validation error
+    /// of docs/spec/wire.md §10 and wire-2026.md §19.3.
+    pub fn validation(message: impl Into<String>, errors: Vec<String>) -> Self {
+        let mut e = Self::new(StatusCode::BAD_REQUEST, "HTTP_BadRequest", message);
+        e.code = Some(10400);
+        e.errors = errors;
+        e
+    }
+
+    /// Sets the envelope's numeric code.
+    pub fn code(mut self, code: i64) -> Self {
+        self.code = Some(code);
+        self
+    }
+
+    /// Sends `x-should-retry` with this value.
+    pub fn should_retry(mut self, retry: bool) -> Self {
+        self.should_retry = Some(retry);
+        self
+    }
+
+    /// Adds a key inside `error`.
+    pub fn with(mut self, key: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.extra.insert(key.to_owned(), value.into());
+        self
     }
 
     /// Adds a suggested fix.
@@ -80,14 +120,29 @@ impl ApiError {
         ErrorEnvelope {
             error: ErrorBody {
                 message: self.message.clone(),
-                code: 1000 + i64::from(self.status.as_u16()),
+                code: self.code.unwrap_or(1000 + i64::from(self.status.as_u16())),
                 slug: self.slug.to_owned(),
                 status: self.status.as_u16(),
                 request_id: current_request_id(),
                 suggested_fix: self.suggested_fix.clone(),
-                errors: Vec::new(),
+                errors: self.errors.iter().map(|e| e.clone().into()).collect(),
             },
         }
+    }
+
+    /// The response body: the envelope, with the extra keys inside `error`.
+    fn body(&self) -> Vec<u8> {
+        let envelope = self.envelope();
+        if self.extra.is_empty() {
+            return serde_json::to_vec(&envelope).unwrap_or_default();
+        }
+        let mut value = serde_json::to_value(&envelope).unwrap_or_default();
+        if let Some(error) = value.get_mut("error").and_then(|e| e.as_object_mut()) {
+            for (k, v) in &self.extra {
+                error.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+        serde_json::to_vec(&value).unwrap_or_default()
     }
 }
 
@@ -117,7 +172,7 @@ impl From<crate::crypto::CryptoError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::to_vec(&self.envelope()).unwrap_or_default();
+        let body = self.body();
         let mut resp = (self.status, body).into_response();
         resp.headers_mut().insert(
             header::CONTENT_TYPE,
@@ -126,6 +181,12 @@ impl IntoResponse for ApiError {
         if let Some(secs) = self.retry_after {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if let Some(retry) = self.should_retry {
+            resp.headers_mut().insert(
+                "x-should-retry",
+                HeaderValue::from_static(if retry { "true" } else { "false" }),
+            );
         }
         resp
     }

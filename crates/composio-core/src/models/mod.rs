@@ -6,6 +6,7 @@
 mod connected_account;
 mod page;
 mod session;
+mod session_update;
 mod tool_format;
 mod toolkits;
 mod tools;
@@ -14,6 +15,7 @@ pub mod watch;
 pub use connected_account::*;
 pub use page::*;
 pub use session::*;
+pub use session_update::*;
 pub use tool_format::ToolsExt;
 pub use toolkits::*;
 pub use tools::*;

@@ -3,4 +3,5 @@
 
 pub(crate) mod accounts;
 pub(crate) mod connections;
+pub(crate) mod session_patch;
 pub(crate) mod sessions;

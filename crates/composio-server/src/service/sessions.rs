@@ -1,13 +1,16 @@
 //! Sessions: loading one for a project (403 for another project's, 404 for none), the
-//! toolkits it may use, and toolkit lookups with a suggestion for typos.
+//! toolkits it may use, toolkit lookups with a suggestion for typos, and config updates with
+//! their history (docs/spec/wire-2026.md §19).
 
 use axum::http::StatusCode;
-use composio_core::models::{SessionConfig, ToolkitFilterEcho};
+use composio_core::models::{SessionConfig, SessionConfigHistoryItem, ToolkitFilterEcho};
 
+use super::session_patch::{merge, with_echo_defaults, SessionPatch};
 use crate::catalog::ToolkitDef;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::SessionRow;
+use crate::store::{ConfigUpdate, ConfigUpdated, SessionRow};
+use crate::util::format_ts;
 
 /// 404 for an unknown toolkit, suggesting the closest slug.
 pub(crate) fn unknown_toolkit(state: &AppState, slug: &str) -> ApiError {
@@ -58,4 +61,140 @@ pub(crate) fn toolkit_allowed(config: &SessionConfig, slug: &str) -> bool {
         Some(ToolkitFilterEcho::Disabled(v)) => !v.iter().any(|s| s.eq_ignore_ascii_case(slug)),
         _ => true,
     }
+}
+
+/// The 409 of a stale `expected_config_version` (docs/spec/wire-2026.md §19.2): never worth
+/// retrying as is, so `x-should-retry: false`.
+pub(crate) fn config_conflict(id: &str, expected: i64, current: i64) -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "ToolRouterSession_ConfigVersionConflict",
+        format!(
+            "Session {id} config is at version {current}, expected {expected}; re-fetch the \
+             session and retry"
+        ),
+    )
+    .code(10409)
+    .should_retry(false)
+    .with("current_config_version", current)
+    .fix("GET the session and retry with its config_version.")
+}
+
+/// How often an update without `expected_config_version` recomputes its merge after losing
+/// a race to another update before it gives up.
+const UPDATE_ATTEMPTS: usize = 8;
+
+/// Applies a PATCH body to a session (docs/spec/wire-2026.md §19.1–19.3): the merged config
+/// and its new version. With `expected_config_version` the update applies only at that
+/// version (else a 409); without it the last writer wins, each attempt merging into the
+/// config it read and storing it by compare-and-set, so no concurrent update is lost.
+pub(crate) async fn update(
+    state: &AppState,
+    project: &str,
+    id: &str,
+    body: serde_json::Value,
+) -> ApiResult<(SessionConfig, i64)> {
+    load(state, project, id).await?;
+    let patch = SessionPatch::parse(body)?;
+    for _ in 0..UPDATE_ATTEMPTS {
+        let (row, config) = load(state, project, id).await?;
+        if let Some(expected) = patch.expected_config_version {
+            if expected != row.config_version {
+                return Err(config_conflict(id, expected, row.config_version));
+            }
+        }
+        let merged = merge(&config, &patch)?;
+        validate(state, project, &merged)?;
+        let update = ConfigUpdate {
+            expected_version: row.config_version,
+            previous: row.config.clone(),
+            config: serde_json::to_string(&merged).map_err(|e| ApiError::internal(&e))?,
+        };
+        match state
+            .store
+            .update_session_config(project, id, &update)
+            .await?
+        {
+            ConfigUpdated::Applied { version, .. } => {
+                tracing::info!(session_id = %id, config_version = version, "session config updated");
+                return Ok((merged, version));
+            }
+            ConfigUpdated::Conflict { current } => {
+                if let Some(expected) = patch.expected_config_version {
+                    return Err(config_conflict(id, expected, current));
+                }
+            }
+            ConfigUpdated::NotFound => {
+                load(state, project, id).await?;
+            }
+        }
+    }
+    Err(ApiError::new(
+        StatusCode::CONFLICT,
+        "ToolRouterSession_ConfigVersionConflict",
+        format!("Session {id} config kept changing during this update; retry it"),
+    )
+    .code(10409))
+}
+
+/// The checks of a merged config that need the server: known toolkits, an allowed callback.
+fn validate(state: &AppState, project: &str, config: &SessionConfig) -> ApiResult<()> {
+    if let Some(ToolkitFilterEcho::Enabled(v) | ToolkitFilterEcho::Disabled(v)) = &config.toolkits {
+        for s in v {
+            toolkit(state, s)?;
+        }
+    }
+    if let Some(cb) = config
+        .manage_connections
+        .as_ref()
+        .and_then(|m| m.callback_url.as_ref())
+    {
+        state.check_callback(project, cb)?;
+    }
+    Ok(())
+}
+
+/// One page of a session's config history, newest first: the live config first (on the
+/// first page only, `is_current: true`), then the archived versions
+/// (docs/spec/wire-2026.md §19.4).
+pub(crate) async fn config_history(
+    state: &AppState,
+    project: &str,
+    id: &str,
+    offset: u64,
+    limit: u64,
+) -> ApiResult<serde_json::Value> {
+    let (row, config) = load(state, project, id).await?;
+    let mut items = Vec::new();
+    let (archived_offset, archived_limit) = if offset == 0 {
+        items.push(SessionConfigHistoryItem::new(
+            u64::try_from(row.config_version).unwrap_or(1),
+            format_ts(row.config_updated_at),
+            true,
+            with_echo_defaults(&config),
+        ));
+        (0, limit - 1)
+    } else {
+        (offset - 1, limit)
+    };
+    let (archived, total) = if archived_limit == 0 {
+        let (_, total) = state.store.session_config_history(id, 0, 0).await?;
+        (Vec::new(), total)
+    } else {
+        state
+            .store
+            .session_config_history(id, archived_offset, archived_limit)
+            .await?
+    };
+    for h in archived {
+        let config: SessionConfig =
+            serde_json::from_str(&h.config).map_err(|e| ApiError::internal(&e))?;
+        items.push(SessionConfigHistoryItem::new(
+            u64::try_from(h.version).unwrap_or(1),
+            format_ts(h.archived_at),
+            false,
+            with_echo_defaults(&config),
+        ));
+    }
+    Ok(crate::api::page_json(items, offset, limit, total + 1))
 }

@@ -11,6 +11,7 @@
 mod postgres;
 mod rows;
 mod sandbox;
+mod session_config;
 mod sqlite;
 mod sqlx_store;
 mod sqlx_util;
@@ -26,6 +27,7 @@ use async_trait::async_trait;
 pub(crate) use postgres::{redact_url, PgStore};
 pub(crate) use rows::*;
 pub(crate) use sandbox::*;
+pub(crate) use session_config::*;
 pub(crate) use sqlite::SqliteStore;
 
 use crate::clock::SharedClock;
@@ -155,7 +157,9 @@ pub(crate) enum Lease {
 
 /// Everything the server stores.
 #[async_trait]
-pub(crate) trait Store: SandboxStore + Send + Sync + std::fmt::Debug + 'static {
+pub(crate) trait Store:
+    SandboxStore + SessionConfigStore + Send + Sync + std::fmt::Debug + 'static
+{
     // Projects, API keys, metadata.
 
     /// The id of the project named `name`, creating it.

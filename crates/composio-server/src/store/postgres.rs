@@ -28,6 +28,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         5,
         include_str!("migrations/postgres/005_sandbox_grants.sql"),
     ),
+    (
+        7,
+        include_str!("migrations/postgres/007_session_config.sql"),
+    ),
 ];
 
 /// The table of applied migrations.
