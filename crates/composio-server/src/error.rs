@@ -126,23 +126,9 @@ impl ApiError {
                 request_id: current_request_id(),
                 suggested_fix: self.suggested_fix.clone(),
                 errors: self.errors.iter().map(|e| e.clone().into()).collect(),
+                extra: self.extra.clone(),
             },
         }
-    }
-
-    /// The response body: the envelope, with the extra keys inside `error`.
-    fn body(&self) -> Vec<u8> {
-        let envelope = self.envelope();
-        if self.extra.is_empty() {
-            return serde_json::to_vec(&envelope).unwrap_or_default();
-        }
-        let mut value = serde_json::to_value(&envelope).unwrap_or_default();
-        if let Some(error) = value.get_mut("error").and_then(|e| e.as_object_mut()) {
-            for (k, v) in &self.extra {
-                error.entry(k.clone()).or_insert_with(|| v.clone());
-            }
-        }
-        serde_json::to_vec(&value).unwrap_or_default()
     }
 }
 
@@ -172,7 +158,7 @@ impl From<crate::crypto::CryptoError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = self.body();
+        let body = serde_json::to_vec(&self.envelope()).unwrap_or_default();
         let mut resp = (self.status, body).into_response();
         resp.headers_mut().insert(
             header::CONTENT_TYPE,

@@ -54,8 +54,9 @@ pub use session::{Session, SessionMcp};
 
 pub use composio_core::callback::{validate_callback_url, CallbackStatus};
 pub use composio_core::models::{
-    self, ConnectedAccount, ConnectedAccountsQuery, ExecuteResponse, OrderBy, OrderDirection, Page,
-    SessionToolkit, Tool, ToolkitsQuery, ToolsExt,
+    self, ConnectedAccount, ConnectedAccountsQuery, ExecuteResponse, ManageConnectionsPatch,
+    MultiAccountPatch, OrderBy, OrderDirection, Page, SessionConfigHistoryItem, SessionToolkit,
+    SessionUpdate, Tool, ToolkitsQuery, ToolsExt,
 };
 pub use composio_core::options::ToolFilter;
 pub use composio_core::{
