@@ -29,6 +29,13 @@ pub struct ApiError {
     pub suggested_fix: Option<String>,
     /// Seconds for `retry-after` (429/503).
     pub retry_after: Option<u64>,
+    /// What few errors carry (boxed, so results of `ApiError` stay small).
+    pub details: Option<Box<ErrorDetails>>,
+}
+
+/// The rarer parts of an [`ApiError`].
+#[derive(Debug, Clone, Default)]
+pub struct ErrorDetails {
     /// `x-should-retry` to send (a deterministic conflict says `false`).
     pub should_retry: Option<bool>,
     /// The envelope's `code` when it is not `1000 + status` (the proposed errors of
@@ -49,37 +56,39 @@ impl ApiError {
             message: message.into(),
             suggested_fix: None,
             retry_after: None,
-            should_retry: None,
-            code: None,
-            errors: Vec::new(),
-            extra: serde_json::Map::new(),
+            details: None,
         }
+    }
+
+    fn details_mut(&mut self) -> &mut ErrorDetails {
+        self.details.get_or_insert_with(Default::default)
     }
 
     /// 400 `HTTP_BadRequest` (code 10400) with field-level `errors[]`, the validation error
     /// of docs/spec/wire.md §10 and wire-2026.md §19.3.
     pub fn validation(message: impl Into<String>, errors: Vec<String>) -> Self {
-        let mut e = Self::new(StatusCode::BAD_REQUEST, "HTTP_BadRequest", message);
-        e.code = Some(10400);
-        e.errors = errors;
+        let mut e = Self::new(StatusCode::BAD_REQUEST, "HTTP_BadRequest", message).code(10400);
+        e.details_mut().errors = errors;
         e
     }
 
     /// Sets the envelope's numeric code.
     pub fn code(mut self, code: i64) -> Self {
-        self.code = Some(code);
+        self.details_mut().code = Some(code);
         self
     }
 
     /// Sends `x-should-retry` with this value.
     pub fn should_retry(mut self, retry: bool) -> Self {
-        self.should_retry = Some(retry);
+        self.details_mut().should_retry = Some(retry);
         self
     }
 
     /// Adds a key inside `error`.
     pub fn with(mut self, key: &str, value: impl Into<serde_json::Value>) -> Self {
-        self.extra.insert(key.to_owned(), value.into());
+        self.details_mut()
+            .extra
+            .insert(key.to_owned(), value.into());
         self
     }
 
@@ -117,16 +126,19 @@ impl ApiError {
 
     /// The envelope.
     pub fn envelope(&self) -> ErrorEnvelope {
+        let details = self.details.as_deref().cloned().unwrap_or_default();
         ErrorEnvelope {
             error: ErrorBody {
                 message: self.message.clone(),
-                code: self.code.unwrap_or(1000 + i64::from(self.status.as_u16())),
+                code: details
+                    .code
+                    .unwrap_or(1000 + i64::from(self.status.as_u16())),
                 slug: self.slug.to_owned(),
                 status: self.status.as_u16(),
                 request_id: current_request_id(),
                 suggested_fix: self.suggested_fix.clone(),
-                errors: self.errors.iter().map(|e| e.clone().into()).collect(),
-                extra: self.extra.clone(),
+                errors: details.errors.into_iter().map(Into::into).collect(),
+                extra: details.extra,
             },
         }
     }
@@ -168,7 +180,7 @@ impl IntoResponse for ApiError {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
-        if let Some(retry) = self.should_retry {
+        if let Some(retry) = self.details.as_ref().and_then(|d| d.should_retry) {
             resp.headers_mut().insert(
                 "x-should-retry",
                 HeaderValue::from_static(if retry { "true" } else { "false" }),

@@ -27,8 +27,8 @@ fn apply(body: Value) -> Result<Value, ApiError> {
     Ok(serde_json::to_value(merge(&stored(), &patch)?).unwrap())
 }
 
-fn errors(e: &ApiError) -> Vec<String> {
-    e.errors.clone()
+fn errors(e: &ApiError) -> Vec<Value> {
+    e.envelope().error.errors
 }
 
 #[test]
@@ -155,7 +155,7 @@ fn unknown_keys_are_a_400_naming_them() {
     let e = apply(json!({"enabled_toolkits": ["gmail"]})).unwrap_err();
     assert_eq!(e.status.as_u16(), 400);
     assert_eq!(e.slug, "HTTP_BadRequest");
-    assert_eq!(e.code, Some(10400));
+    assert_eq!(e.envelope().error.code, 10400);
     assert_eq!(
         errors(&e),
         ["Unrecognized key(s) in object: 'enabled_toolkits'"]
