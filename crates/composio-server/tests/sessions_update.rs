@@ -358,3 +358,45 @@ async fn meta_tools_follow_the_updated_config() {
         ["COMPOSIO_SEARCH_TOOLS", "COMPOSIO_MULTI_EXECUTE_TOOL"]
     );
 }
+
+#[tokio::test]
+async fn pinned_accounts_must_be_the_users_own() {
+    let api = Api::default().await;
+    let id = created(&api).await;
+    let (mine, _) = api.link("user_123", "gmail", None).await;
+    let (mine2, _) = api.link("user_123", "gmail", None).await;
+    let (theirs, _) = api.link("someone_else", "gmail", None).await;
+    let (github, _) = api.link("user_123", "github", None).await;
+    for (pins, needle) in [
+        (json!({"gmail": [theirs]}), "belongs to another user"),
+        (json!({"gmail": ["ca_doesNotExist"]}), "not found"),
+        (json!({"gmail": [github]}), "is a github account"),
+        (json!({"gmail": [mine, mine2]}), "at most 1 allowed"),
+    ] {
+        let (status, v) = patch(&api, &id, json!({ "connected_accounts": pins })).await;
+        let e = assert_envelope(status, &v, 400);
+        assert_eq!(e["slug"], "ToolRouterSession_InvalidConnectedAccounts");
+        assert!(
+            e["errors"][0].as_str().unwrap().contains(needle),
+            "{needle}: {e}"
+        );
+    }
+    let (_, got) = api.get(&format!("/tool_router/session/{id}")).await;
+    assert_eq!(got["config_version"], 1, "nothing changed");
+
+    let (status, v) = patch(&api, &id, json!({"connected_accounts": {"gmail": mine}})).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["config"]["connected_accounts"], json!({"gmail": [mine]}));
+    let (status, v) = patch(
+        &api,
+        &id,
+        json!({"multi_account": {"enable": true},
+               "connected_accounts": {"gmail": [mine, mine2]}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(
+        v["config"]["connected_accounts"]["gmail"],
+        json!([mine, mine2])
+    );
+}

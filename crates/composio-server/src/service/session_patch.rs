@@ -118,6 +118,13 @@ impl SessionPatch {
             expected_config_version,
         })
     }
+
+    /// Whether the body sets `connected_accounts` (to anything but `null`).
+    pub(crate) fn changes_connected_accounts(&self) -> bool {
+        self.changes
+            .get("connected_accounts")
+            .is_some_and(|v| !v.is_null())
+    }
 }
 
 fn string_list(path: &str, v: &Value) -> Result<Vec<String>, ApiError> {

@@ -105,6 +105,9 @@ pub(crate) async fn update(
         }
         let merged = merge(&config, &patch)?;
         validate(state, project, &merged)?;
+        if patch.changes_connected_accounts() {
+            check_pins(state, project, &merged).await?;
+        }
         let update = ConfigUpdate {
             expected_version: row.config_version,
             previous: row.config.clone(),
@@ -152,6 +155,64 @@ fn validate(state: &AppState, project: &str, config: &SessionConfig) -> ApiResul
         state.check_callback(project, cb)?;
     }
     Ok(())
+}
+
+/// Pinned connected accounts (docs/spec/wire-2026.md §16.2): each must exist in the project,
+/// belong to the session's user, belong to the toolkit it is pinned for and not be
+/// disabled; a session without multi-account mode pins at most one per toolkit, one with it
+/// at most `max_accounts_per_toolkit` (5 by default). A session must never reach another
+/// user's account.
+async fn check_pins(state: &AppState, project: &str, config: &SessionConfig) -> ApiResult<()> {
+    let multi = config.extra.get("multi_account");
+    let cap = if multi
+        .and_then(|m| m.get("enable"))
+        .and_then(serde_json::Value::as_bool)
+        == Some(true)
+    {
+        multi
+            .and_then(|m| m.get("max_accounts_per_toolkit"))
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(5)
+    } else {
+        1
+    };
+    let mut errors = Vec::new();
+    for (toolkit, ids) in &config.connected_accounts {
+        if ids.len() as u64 > cap {
+            errors.push(format!(
+                "connected_accounts.{toolkit}: {} accounts pinned, at most {cap} allowed{}",
+                ids.len(),
+                if cap == 1 {
+                    " when multi-account mode is disabled"
+                } else {
+                    ""
+                }
+            ));
+        }
+        let found = state.store.get_accounts(project, ids).await?;
+        for id in ids {
+            match found.iter().find(|a| &a.id == id) {
+                None => errors.push(format!("connected_accounts.{toolkit}: '{id}' not found")),
+                Some(a) if a.user_id != config.user_id => errors.push(format!(
+                    "connected_accounts.{toolkit}: '{id}' belongs to another user"
+                )),
+                Some(a) if !a.toolkit.eq_ignore_ascii_case(toolkit) => errors.push(format!(
+                    "connected_accounts.{toolkit}: '{id}' is a {} account",
+                    a.toolkit
+                )),
+                Some(a) if a.is_disabled => {
+                    errors.push(format!("connected_accounts.{toolkit}: '{id}' is disabled"))
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    if errors.is_empty() {
+        return Ok(());
+    }
+    let mut err = ApiError::validation(errors[0].clone(), errors);
+    err.slug = "ToolRouterSession_InvalidConnectedAccounts";
+    Err(err.fix("Pin only enabled accounts of the session's user, for their own toolkit."))
 }
 
 /// One page of a session's config history, newest first: the live config first (on the
