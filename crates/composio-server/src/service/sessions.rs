@@ -94,10 +94,13 @@ pub(crate) async fn update(
     id: &str,
     body: serde_json::Value,
 ) -> ApiResult<(SessionConfig, i64)> {
-    load(state, project, id).await?;
+    let mut current = Some(load(state, project, id).await?);
     let patch = SessionPatch::parse(body)?;
     for _ in 0..UPDATE_ATTEMPTS {
-        let (row, config) = load(state, project, id).await?;
+        let (row, config) = match current.take() {
+            Some(c) => c,
+            None => load(state, project, id).await?,
+        };
         if let Some(expected) = patch.expected_config_version {
             if expected != row.config_version {
                 return Err(config_conflict(id, expected, row.config_version));
