@@ -287,6 +287,9 @@ pub enum ErrorKind {
     ConnectionRequestFailed,
     /// The connected account does not exist.
     ConnectedAccountNotFound,
+    /// A link was refused before it was sent: the user already has an `ACTIVE` account for
+    /// the auth config, and several were not allowed.
+    MultipleConnectedAccounts,
     /// A session update met a config changed since it was read (HTTP 409).
     SessionConfigConflict,
 }
@@ -366,6 +369,15 @@ pub enum Error {
         /// The connected account id.
         id: ConnectedAccountId,
     },
+    /// The user already has an `ACTIVE` account for the auth config, and the link did not
+    /// allow several (docs/spec/wire-2026.md §17); nothing was sent.
+    #[error("Multiple connected accounts found for user {user_id} in auth config {auth_config_id}. Please use the allow_multiple option to allow multiple connected accounts.")]
+    MultipleConnectedAccounts {
+        /// The end user.
+        user_id: String,
+        /// The auth config.
+        auth_config_id: String,
+    },
     /// A session update was refused with HTTP 409 because the session's config changed since
     /// it was read: `expected` (the `expected_config_version` sent, if any) is stale, and
     /// `current` is the stored version when the server said. Nothing was changed; load the
@@ -416,6 +428,7 @@ impl Error {
             Self::ConnectionRequestTimeout { .. } => ErrorKind::ConnectionRequestTimeout,
             Self::ConnectionRequestFailed { .. } => ErrorKind::ConnectionRequestFailed,
             Self::ConnectedAccountNotFound { .. } => ErrorKind::ConnectedAccountNotFound,
+            Self::MultipleConnectedAccounts { .. } => ErrorKind::MultipleConnectedAccounts,
             Self::SessionConfigConflict { .. } => ErrorKind::SessionConfigConflict,
         }
     }

@@ -29,6 +29,10 @@ pub struct ApiError {
     pub suggested_fix: Option<String>,
     /// Seconds for `retry-after` (429/503).
     pub retry_after: Option<u64>,
+    /// The envelope's `code` when it is not `1000 + status` (e.g. `10409`).
+    pub code: Option<i64>,
+    /// `x-should-retry` to send, when the default retry rules of clients would be wrong.
+    pub should_retry: Option<bool>,
     /// What few errors carry (boxed, so results of `ApiError` stay small).
     pub details: Option<Box<ErrorDetails>>,
 }
@@ -36,11 +40,6 @@ pub struct ApiError {
 /// The rarer parts of an [`ApiError`].
 #[derive(Debug, Clone, Default)]
 pub struct ErrorDetails {
-    /// `x-should-retry` to send (a deterministic conflict says `false`).
-    pub should_retry: Option<bool>,
-    /// The envelope's `code` when it is not `1000 + status` (the proposed errors of
-    /// docs/spec/wire-2026.md §23.11 use `10000 + status`).
-    pub code: Option<i64>,
     /// Field-level details (`errors[]`).
     pub errors: Vec<String>,
     /// Extra keys inside `error` (e.g. `current_config_version`).
@@ -56,6 +55,8 @@ impl ApiError {
             message: message.into(),
             suggested_fix: None,
             retry_after: None,
+            code: None,
+            should_retry: None,
             details: None,
         }
     }
@@ -72,15 +73,21 @@ impl ApiError {
         e
     }
 
-    /// Sets the envelope's numeric code.
-    pub fn code(mut self, code: i64) -> Self {
-        self.details_mut().code = Some(code);
+    /// Replaces the slug.
+    pub fn with_slug(mut self, slug: &'static str) -> Self {
+        self.slug = slug;
         self
     }
 
-    /// Sends `x-should-retry` with this value.
-    pub fn should_retry(mut self, retry: bool) -> Self {
-        self.details_mut().should_retry = Some(retry);
+    /// Sets the envelope's `code`.
+    pub fn code(mut self, code: i64) -> Self {
+        self.code = Some(code);
+        self
+    }
+
+    /// Sends `x-should-retry: false`: retrying cannot help (e.g. a 409 on a unique row).
+    pub fn no_retry(mut self) -> Self {
+        self.should_retry = Some(false);
         self
     }
 
@@ -130,9 +137,7 @@ impl ApiError {
         ErrorEnvelope {
             error: ErrorBody {
                 message: self.message.clone(),
-                code: details
-                    .code
-                    .unwrap_or(1000 + i64::from(self.status.as_u16())),
+                code: self.code.unwrap_or(1000 + i64::from(self.status.as_u16())),
                 slug: self.slug.to_owned(),
                 status: self.status.as_u16(),
                 request_id: current_request_id(),
@@ -176,15 +181,15 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        if let Some(secs) = self.retry_after {
-            resp.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-        }
-        if let Some(retry) = self.details.as_ref().and_then(|d| d.should_retry) {
+        if let Some(retry) = self.should_retry {
             resp.headers_mut().insert(
                 "x-should-retry",
                 HeaderValue::from_static(if retry { "true" } else { "false" }),
             );
+        }
+        if let Some(secs) = self.retry_after {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         resp
     }

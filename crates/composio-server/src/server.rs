@@ -275,6 +275,7 @@ pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
         shutdown: shutdown_rx.clone(),
         idempotency_locks: Default::default(),
         cluster,
+        webhooks: Default::default(),
     });
 
     let app = crate::api::router(state.clone());
@@ -296,7 +297,8 @@ pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
             tracing::error!(error = %e, "server error");
         }
     });
-    let sweeper = tokio::spawn(crate::sweeper::run(state.clone(), shutdown_rx));
+    let sweeper = tokio::spawn(crate::sweeper::run(state.clone(), shutdown_rx.clone()));
+    let webhooks = tokio::spawn(crate::webhooks::worker::run(state.clone(), shutdown_rx));
     tracing::info!(
         %url,
         %public_url,
@@ -310,7 +312,7 @@ pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
         public_url,
         api_keys,
         shutdown_tx,
-        tasks: vec![server, sweeper],
+        tasks: vec![server, sweeper, webhooks],
         state,
     })
 }

@@ -369,7 +369,7 @@ async fn pinned_accounts_must_be_the_users_own() {
     let (github, _) = api.link("user_123", "github", None).await;
     for (pins, needle) in [
         (json!({"gmail": [theirs]}), "belongs to another user"),
-        (json!({"gmail": ["ca_doesNotExist"]}), "not found"),
+        (json!({"gmail": ["ca_doesNotExist"]}), "does not exist"),
         (json!({"gmail": [github]}), "is a github account"),
         (json!({"gmail": [mine, mine2]}), "at most 1 allowed"),
     ] {

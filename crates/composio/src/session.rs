@@ -161,7 +161,7 @@ impl Session {
         &self.client
     }
 
-    fn path(&self, rest: &str) -> String {
+    pub(crate) fn path(&self, rest: &str) -> String {
         format!(
             "/tool_router/session/{}{rest}",
             encode_path_segment(self.id.as_str())

@@ -85,6 +85,8 @@ pub(super) async fn create(
     if let Some(cb) = &req.manage_connections.callback_url {
         state.check_callback(&project, cb)?;
     }
+    crate::service::sessions::check_pins(&state, &project, &req.user_id, &req.connected_accounts)
+        .await?;
     let mut config = SessionConfig::new(&req.user_id)
         .auth_configs(req.auth_configs.clone())
         .connected_accounts(req.connected_accounts.clone())
@@ -193,7 +195,15 @@ pub(super) async fn link(
     });
     let scope = format!("POST link {id}");
     idempotent(&state, &project, &headers, &scope, async {
-        let conn = connections::create_link(&state, &project, &row.user_id, tk, callback).await?;
+        let conn = connections::create_link(
+            &state,
+            &project,
+            &row.user_id,
+            tk,
+            callback,
+            req.alias.as_deref(),
+        )
+        .await?;
         let resp = LinkResponse::new(
             &conn.link.token,
             connections::link_url(&state, &conn.link.token),

@@ -5,3 +5,4 @@ pub(crate) mod accounts;
 pub(crate) mod connections;
 pub(crate) mod session_patch;
 pub(crate) mod sessions;
+pub(crate) mod webhooks;

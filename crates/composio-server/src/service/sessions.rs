@@ -63,6 +63,50 @@ pub(crate) fn toolkit_allowed(config: &SessionConfig, slug: &str) -> bool {
     }
 }
 
+/// Checks the accounts a session pins (`connected_accounts`): each must exist in the project,
+/// belong to the session's user and to the toolkit it is pinned for, and not be disabled
+/// (docs/spec/wire-2026.md §16.2), so a session can never reach another user's account.
+pub(crate) async fn check_pins(
+    state: &AppState,
+    project: &str,
+    user_id: &str,
+    pins: &std::collections::BTreeMap<String, Vec<String>>,
+) -> ApiResult<()> {
+    let invalid = |message: String| {
+        ApiError::bad_request(message)
+            .with_slug("ToolRouterSession_InvalidConnectedAccounts")
+            .code(10400)
+            .fix("Pin only enabled accounts of the session's own user, under their own toolkit.")
+    };
+    for (toolkit, ids) in pins {
+        let found = state.store.get_accounts(project, ids).await?;
+        for id in ids {
+            let Some(a) = found.iter().find(|a| &a.id == id) else {
+                return Err(invalid(format!(
+                    "connected_accounts.{toolkit}: account '{id}' does not exist"
+                )));
+            };
+            if a.user_id != user_id {
+                return Err(invalid(format!(
+                    "connected_accounts.{toolkit}: account '{id}' belongs to another user"
+                )));
+            }
+            if a.toolkit != *toolkit {
+                return Err(invalid(format!(
+                    "connected_accounts.{toolkit}: account '{id}' is a {} account",
+                    a.toolkit
+                )));
+            }
+            if a.is_disabled {
+                return Err(invalid(format!(
+                    "connected_accounts.{toolkit}: account '{id}' is disabled"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The 409 of a stale `expected_config_version` (docs/spec/wire-2026.md §19.2): never worth
 /// retrying as is, so `x-should-retry: false`.
 pub(crate) fn config_conflict(id: &str, expected: i64, current: i64) -> ApiError {
@@ -75,7 +119,7 @@ pub(crate) fn config_conflict(id: &str, expected: i64, current: i64) -> ApiError
         ),
     )
     .code(10409)
-    .should_retry(false)
+    .no_retry()
     .with("current_config_version", current)
     .fix("GET the session and retry with its config_version.")
 }
@@ -109,7 +153,8 @@ pub(crate) async fn update(
         let merged = merge(&config, &patch)?;
         validate(state, project, &merged)?;
         if patch.changes_connected_accounts() {
-            check_pins(state, project, &merged).await?;
+            check_pin_count(&merged)?;
+            check_pins(state, project, &merged.user_id, &merged.connected_accounts).await?;
         }
         let update = ConfigUpdate {
             expected_version: row.config_version,
@@ -160,18 +205,15 @@ fn validate(state: &AppState, project: &str, config: &SessionConfig) -> ApiResul
     Ok(())
 }
 
-/// Pinned connected accounts (docs/spec/wire-2026.md §16.2): each must exist in the project,
-/// belong to the session's user, belong to the toolkit it is pinned for and not be
-/// disabled; a session without multi-account mode pins at most one per toolkit, one with it
-/// at most `max_accounts_per_toolkit` (5 by default). A session must never reach another
-/// user's account.
-async fn check_pins(state: &AppState, project: &str, config: &SessionConfig) -> ApiResult<()> {
+/// How many accounts a session may pin per toolkit (docs/spec/wire-2026.md §16.2): one
+/// without multi-account mode, `max_accounts_per_toolkit` (5 by default) with it.
+fn check_pin_count(config: &SessionConfig) -> ApiResult<()> {
     let multi = config.extra.get("multi_account");
-    let cap = if multi
+    let enabled = multi
         .and_then(|m| m.get("enable"))
         .and_then(serde_json::Value::as_bool)
-        == Some(true)
-    {
+        == Some(true);
+    let cap = if enabled {
         multi
             .and_then(|m| m.get("max_accounts_per_toolkit"))
             .and_then(serde_json::Value::as_u64)
@@ -179,43 +221,27 @@ async fn check_pins(state: &AppState, project: &str, config: &SessionConfig) -> 
     } else {
         1
     };
-    let mut errors = Vec::new();
-    for (toolkit, ids) in &config.connected_accounts {
-        if ids.len() as u64 > cap {
-            errors.push(format!(
-                "connected_accounts.{toolkit}: {} accounts pinned, at most {cap} allowed{}",
-                ids.len(),
-                if cap == 1 {
-                    " when multi-account mode is disabled"
-                } else {
-                    ""
-                }
-            ));
-        }
-        let found = state.store.get_accounts(project, ids).await?;
-        for id in ids {
-            match found.iter().find(|a| &a.id == id) {
-                None => errors.push(format!("connected_accounts.{toolkit}: '{id}' not found")),
-                Some(a) if a.user_id != config.user_id => errors.push(format!(
-                    "connected_accounts.{toolkit}: '{id}' belongs to another user"
-                )),
-                Some(a) if !a.toolkit.eq_ignore_ascii_case(toolkit) => errors.push(format!(
-                    "connected_accounts.{toolkit}: '{id}' is a {} account",
-                    a.toolkit
-                )),
-                Some(a) if a.is_disabled => {
-                    errors.push(format!("connected_accounts.{toolkit}: '{id}' is disabled"))
-                }
-                Some(_) => {}
-            }
+    match config
+        .connected_accounts
+        .iter()
+        .find(|(_, ids)| ids.len() as u64 > cap)
+    {
+        None => Ok(()),
+        Some((toolkit, ids)) => {
+            let why = if enabled {
+                ""
+            } else {
+                " when multi-account mode is disabled"
+            };
+            let message = format!(
+                "connected_accounts.{toolkit}: {} accounts pinned, at most {cap} allowed{why}",
+                ids.len()
+            );
+            let mut err = ApiError::validation(message.clone(), vec![message]);
+            err.slug = "ToolRouterSession_InvalidConnectedAccounts";
+            Err(err.fix("Enable multi_account, or pin one account per toolkit."))
         }
     }
-    if errors.is_empty() {
-        return Ok(());
-    }
-    let mut err = ApiError::validation(errors[0].clone(), errors);
-    err.slug = "ToolRouterSession_InvalidConnectedAccounts";
-    Err(err.fix("Pin only enabled accounts of the session's user, for their own toolkit."))
 }
 
 /// One page of a session's config history, newest first: the live config first (on the

@@ -28,9 +28,11 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         5,
         include_str!("migrations/postgres/005_sandbox_grants.sql"),
     ),
+    (6, include_str!("migrations/postgres/006_account_alias.sql")),
+    (7, include_str!("migrations/postgres/007_webhooks.sql")),
     (
-        7,
-        include_str!("migrations/postgres/007_session_config.sql"),
+        8,
+        include_str!("migrations/postgres/008_session_config.sql"),
     ),
 ];
 
