@@ -377,7 +377,7 @@ async fn pinned_accounts_must_be_the_users_own() {
         let e = assert_envelope(status, &v, 400);
         assert_eq!(e["slug"], "ToolRouterSession_InvalidConnectedAccounts");
         assert!(
-            e["errors"][0].as_str().unwrap().contains(needle),
+            e["message"].as_str().unwrap().contains(needle),
             "{needle}: {e}"
         );
     }
