@@ -457,7 +457,7 @@ async fn connected_accounts_endpoints() {
     let accounts = wire_client(&server.uri()).connected_accounts();
     let a = accounts.get("ca_1").await.unwrap();
     assert_eq!(a.status, ConnectionStatus::Unknown("SUSPENDED".into()));
-    assert!(a.extra.contains_key("alias"));
+    assert_eq!(a.alias, None, "alias is a typed field now");
 
     let q = ConnectedAccountsQuery::new()
         .user_ids(["user_123"])
@@ -478,11 +478,14 @@ async fn connected_accounts_endpoints() {
         ["ca_1", "ca_2"]
     );
 
+    // The user has an ACTIVE account already: the link must allow several (spec §17).
     let r = accounts
-        .link(
+        .link_with(
             "ac_1",
             "user_123",
-            Some("https://your-app.com/callback?user_id=user_123"),
+            composio::LinkOptions::new()
+                .callback_url("https://your-app.com/callback?user_id=user_123")
+                .allow_multiple(true),
         )
         .await
         .unwrap();
