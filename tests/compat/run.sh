@@ -39,6 +39,8 @@ if [ "$which" = python ] || [ "$which" = all ]; then
   "$work/venv/bin/python" tests/compat/official_python.py
   # Webhook subscriptions and verify_webhook on every delivery.
   "$work/venv/bin/python" tests/compat/webhooks_python.py
+  # Session update and reuse (spec §19).
+  "$work/venv/bin/python" tests/compat/official_python_session_update.py
   # The official MCP Python SDK against a session's mcp.url.
   "$work/venv/bin/python" tests/compat/mcp_python.py
 fi

@@ -141,6 +141,13 @@ impl Composio {
         Ok(Session::new(session))
     }
 
+    /// Loads an existing session by id (``trs_...``) to reuse it: the same as
+    /// ``use_session``, under the official SDK's name.
+    #[pyo3(name = "use")]
+    fn use_(&self, py: Python<'_>, session_id: &str) -> PyResult<Session> {
+        self.use_session(py, session_id)
+    }
+
     /// Loads an existing session by id (``trs_...``).
     fn use_session(&self, py: Python<'_>, session_id: &str) -> PyResult<Session> {
         non_empty(session_id, "session_id")?;
@@ -245,6 +252,13 @@ impl AsyncComposio {
                 .await
                 .map(AsyncSession::new)
         })
+    }
+
+    /// Loads an existing session by id to reuse it (``use_session`` under the official SDK's
+    /// name). Returns an awaitable of ``AsyncSession``.
+    #[pyo3(name = "use")]
+    fn use_<'py>(&self, py: Python<'py>, session_id: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.use_session(py, session_id)
     }
 
     /// Loads an existing session by id. Returns an awaitable of ``AsyncSession``.

@@ -11,6 +11,7 @@ mod errors;
 mod models;
 mod runtime;
 mod session;
+mod session_config;
 
 use pyo3::prelude::*;
 
@@ -39,6 +40,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<session::SessionMcp>()?;
     m.add_class::<session::ConnectionRequest>()?;
     m.add_class::<session::AsyncConnectionRequest>()?;
+    m.add_class::<session_config::ConfigHistoryPage>()?;
+    m.add_class::<session_config::ConfigHistoryItem>()?;
     m.add_class::<models::ConnectedAccount>()?;
     m.add_class::<models::AccountToolkit>()?;
     m.add_class::<models::AccountAuthConfig>()?;

@@ -9,6 +9,15 @@ use crate::client::secs;
 use crate::convert::{self, non_empty, py_to_json, Json};
 use crate::models::{execute_envelope, repr_str, ConnectedAccount, Tool, ToolkitsPage};
 use crate::runtime::{awaitable, block};
+use crate::session_config::{self, ConfigHistoryPage};
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Locks a session's state; a panic while it was held cannot leave it half-written (it is
+/// only ever replaced whole), so a poisoned lock is used as is.
+fn lock(m: &Mutex<composio::Session>) -> MutexGuard<'_, composio::Session> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 /// The MCP endpoint of a session: ``url``, ``type`` (``"http"``) and the ``headers`` an MCP
 /// client must send (they contain your API key: do not log them).
@@ -119,31 +128,46 @@ macro_rules! session_pymethods {
         impl $ty {
         /// The session id (``trs_...``).
         #[getter]
-        fn session_id(&self) -> &str {
-            self.inner.id().as_str()
+        fn session_id(&self) -> String {
+            self.session().id().as_str().to_owned()
         }
         /// The user this session belongs to.
         #[getter]
-        fn user_id(&self) -> &str {
-            self.inner.user_id()
+        fn user_id(&self) -> String {
+            self.session().user_id().to_owned()
         }
         /// The MCP endpoint (``mcp.url``, ``mcp.type``, ``mcp.headers``).
         #[getter]
         fn mcp(&self) -> SessionMcp {
             SessionMcp {
-                session: self.inner.clone(),
+                session: self.session(),
             }
         }
         /// The meta tools of the session (``COMPOSIO_SEARCH_TOOLS``, ...).
         #[getter]
         fn tool_router_tools(&self) -> Vec<String> {
-            self.inner.tool_router_tools().to_vec()
+            self.session().tool_router_tools().to_vec()
+        }
+        /// The session's config as the server echoed it (a new dict on every access;
+        /// refreshed by ``update()``).
+        #[getter]
+        fn config(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+            convert::json_to_py(
+                py,
+                &serde_json::to_value(self.session().config()).unwrap_or(serde_json::Value::Null),
+            )
+        }
+        /// The config's version (1 at creation, bumped by every update); pass it as
+        /// ``update(expected_config_version=...)`` for a conditional update.
+        #[getter]
+        fn config_version(&self) -> u64 {
+            self.session().config_version()
         }
         /// The session as the server returned it (``session_id``, ``mcp``, ``config``, ...).
         fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
             convert::json_to_py(
                 py,
-                &serde_json::to_value(self.inner.raw()).unwrap_or(serde_json::Value::Null),
+                &serde_json::to_value(self.session().raw()).unwrap_or(serde_json::Value::Null),
             )
         }
         $($body)*
@@ -155,12 +179,20 @@ macro_rules! session_pymethods {
 /// connections, list and execute tools.
 #[pyclass(frozen, module = "composio_rs")]
 pub(crate) struct Session {
-    inner: composio::Session,
+    /// The session as last loaded or updated (`update()` replaces it).
+    inner: Arc<Mutex<composio::Session>>,
 }
 
 impl Session {
     pub(crate) fn new(inner: composio::Session) -> Self {
-        Self { inner }
+        Self {
+            inner: Arc::new(Mutex::new(inner)),
+        }
+    }
+
+    /// The current state of the session.
+    fn session(&self) -> composio::Session {
+        lock(&self.inner).clone()
     }
 }
 
@@ -178,7 +210,7 @@ session_pymethods!(Session {
         callback_url: Option<&str>,
     ) -> PyResult<ConnectionRequest> {
         authorize_args(toolkit, callback_url)?;
-        let session = self.inner.clone();
+        let session = self.session();
         let (toolkit, cb) = (toolkit.to_owned(), callback_url.map(str::to_owned));
         let inner = block(py, async move {
             session.authorize(&toolkit, cb.as_deref()).await
@@ -198,14 +230,14 @@ session_pymethods!(Session {
         search: Option<String>,
     ) -> PyResult<ToolkitsPage> {
         let query = toolkits_query(toolkits, next_cursor, limit, is_connected, search)?;
-        let session = self.inner.clone();
+        let session = self.session();
         let inner = block(py, async move { session.toolkits(query).await })?;
         Ok(ToolkitsPage { inner })
     }
 
     /// Every tool of the session (all pages).
     fn tools(&self, py: Python<'_>) -> PyResult<Vec<Tool>> {
-        let session = self.inner.clone();
+        let session = self.session();
         let tools = block(py, async move { session.tools().await })?;
         Ok(tools.into_iter().map(|inner| Tool { inner }).collect())
     }
@@ -220,20 +252,59 @@ session_pymethods!(Session {
         arguments: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Json> {
         let arguments = execute_args(tool_slug, arguments)?;
-        let session = self.inner.clone();
+        let session = self.session();
         let slug = tool_slug.to_owned();
         let out = block(py, async move { session.execute(&slug, arguments).await })?;
         Ok(execute_envelope(out))
     }
 
+    /// Partially updates the session's configuration; returns the new config (a dict) and
+    /// refreshes ``config``, ``config_version`` and ``tool_router_tools``.
+    ///
+    /// Omitted arguments keep the stored value; ``None`` removes a stored override (the
+    /// default applies). ``tools``, ``auth_configs`` and ``connected_accounts`` replace the
+    /// stored maps; ``manage_connections`` and ``multi_account`` change only the keys
+    /// given. With ``expected_config_version`` the update applies only if the config is
+    /// still at that version, else ``SessionConfigConflictError`` is raised and nothing
+    /// changes. Never retried.
+    #[pyo3(signature = (**kwargs))]
+    fn update(&self, py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Json> {
+        let body = session_config::update_body(kwargs)?;
+        let shared = self.inner.clone();
+        let mut session = self.session();
+        let config = block(py, async move {
+            let (config, _) = session.update(body).await?;
+            *lock(&shared) = session;
+            Ok(config)
+        })?;
+        Ok(Json(serde_json::to_value(config).unwrap_or(serde_json::Value::Null)))
+    }
+
+    /// One page of the session's config history, newest first (the current config first,
+    /// with ``is_current``). ``limit``: 1-100; ``cursor``: a page's ``next_cursor``.
+    #[pyo3(signature = (limit=None, cursor=None))]
+    fn list_config_history(
+        &self,
+        py: Python<'_>,
+        limit: Option<i64>,
+        cursor: Option<String>,
+    ) -> PyResult<ConfigHistoryPage> {
+        let limit = session_config::history_limit(limit)?;
+        let session = self.session();
+        let inner = block(py, async move {
+            session.config_history(limit, cursor.as_deref()).await
+        })?;
+        Ok(ConfigHistoryPage { inner })
+    }
+
     /// Deletes the session.
     fn delete(&self, py: Python<'_>) -> PyResult<()> {
-        let session = self.inner.clone();
+        let session = self.session();
         block(py, async move { session.delete().await })
     }
 
     fn __repr__(&self) -> String {
-        session_repr("Session", &self.inner)
+        session_repr("Session", &self.session())
     }
 });
 
@@ -241,12 +312,20 @@ session_pymethods!(Session {
 /// awaitables.
 #[pyclass(frozen, module = "composio_rs")]
 pub(crate) struct AsyncSession {
-    inner: composio::Session,
+    /// The session as last loaded or updated (`update()` replaces it).
+    inner: Arc<Mutex<composio::Session>>,
 }
 
 impl AsyncSession {
     pub(crate) fn new(inner: composio::Session) -> Self {
-        Self { inner }
+        Self {
+            inner: Arc::new(Mutex::new(inner)),
+        }
+    }
+
+    /// The current state of the session.
+    fn session(&self) -> composio::Session {
+        lock(&self.inner).clone()
     }
 }
 
@@ -261,7 +340,7 @@ session_pymethods!(AsyncSession {
         callback_url: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         authorize_args(toolkit, callback_url)?;
-        let session = self.inner.clone();
+        let session = self.session();
         let (toolkit, cb) = (toolkit.to_owned(), callback_url.map(str::to_owned));
         awaitable(py, async move {
             session
@@ -283,7 +362,7 @@ session_pymethods!(AsyncSession {
         search: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let query = toolkits_query(toolkits, next_cursor, limit, is_connected, search)?;
-        let session = self.inner.clone();
+        let session = self.session();
         awaitable(py, async move {
             session.toolkits(query).await.map(|inner| ToolkitsPage { inner })
         })
@@ -291,7 +370,7 @@ session_pymethods!(AsyncSession {
 
     /// Every tool of the session. Awaitable of ``list[Tool]``.
     fn tools<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let session = self.inner.clone();
+        let session = self.session();
         awaitable(py, async move {
             session
                 .tools()
@@ -309,21 +388,58 @@ session_pymethods!(AsyncSession {
         arguments: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let arguments = execute_args(tool_slug, arguments)?;
-        let session = self.inner.clone();
+        let session = self.session();
         let slug = tool_slug.to_owned();
         awaitable(py, async move {
             session.execute(&slug, arguments).await.map(execute_envelope)
         })
     }
 
+    /// Partially updates the session's configuration (see ``Session.update``). Awaitable of
+    /// the new config (a dict).
+    #[pyo3(signature = (**kwargs))]
+    fn update<'py>(
+        &self,
+        py: Python<'py>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let body = session_config::update_body(kwargs)?;
+        let shared = self.inner.clone();
+        let mut session = self.session();
+        awaitable(py, async move {
+            let (config, _) = session.update(body).await?;
+            *lock(&shared) = session;
+            Ok(Json(serde_json::to_value(config).unwrap_or(serde_json::Value::Null)))
+        })
+    }
+
+    /// One page of the session's config history (see ``Session.list_config_history``).
+    /// Awaitable of ``ConfigHistoryPage``.
+    #[pyo3(signature = (limit=None, cursor=None))]
+    fn list_config_history<'py>(
+        &self,
+        py: Python<'py>,
+        limit: Option<i64>,
+        cursor: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let limit = session_config::history_limit(limit)?;
+        let session = self.session();
+        awaitable(py, async move {
+            session
+                .config_history(limit, cursor.as_deref())
+                .await
+                .map(|inner| ConfigHistoryPage { inner })
+        })
+    }
+
     /// Deletes the session. Awaitable of None.
     fn delete<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let session = self.inner.clone();
+        let session = self.session();
         awaitable(py, async move { session.delete().await })
     }
 
     fn __repr__(&self) -> String {
-        session_repr("AsyncSession", &self.inner)
+        session_repr("AsyncSession", &self.session())
     }
 });
 

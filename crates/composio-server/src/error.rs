@@ -33,6 +33,17 @@ pub struct ApiError {
     pub code: Option<i64>,
     /// `x-should-retry` to send, when the default retry rules of clients would be wrong.
     pub should_retry: Option<bool>,
+    /// What few errors carry (boxed, so results of `ApiError` stay small).
+    pub details: Option<Box<ErrorDetails>>,
+}
+
+/// The rarer parts of an [`ApiError`].
+#[derive(Debug, Clone, Default)]
+pub struct ErrorDetails {
+    /// Field-level details (`errors[]`).
+    pub errors: Vec<String>,
+    /// Extra keys inside `error` (e.g. `current_config_version`).
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl ApiError {
@@ -46,7 +57,20 @@ impl ApiError {
             retry_after: None,
             code: None,
             should_retry: None,
+            details: None,
         }
+    }
+
+    fn details_mut(&mut self) -> &mut ErrorDetails {
+        self.details.get_or_insert_with(Default::default)
+    }
+
+    /// 400 `HTTP_BadRequest` (code 10400) with field-level `errors[]`, the validation error
+    /// of docs/spec/wire.md §10 and wire-2026.md §19.3.
+    pub fn validation(message: impl Into<String>, errors: Vec<String>) -> Self {
+        let mut e = Self::new(StatusCode::BAD_REQUEST, "HTTP_BadRequest", message).code(10400);
+        e.details_mut().errors = errors;
+        e
     }
 
     /// Replaces the slug.
@@ -64,6 +88,14 @@ impl ApiError {
     /// Sends `x-should-retry: false`: retrying cannot help (e.g. a 409 on a unique row).
     pub fn no_retry(mut self) -> Self {
         self.should_retry = Some(false);
+        self
+    }
+
+    /// Adds a key inside `error`.
+    pub fn with(mut self, key: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.details_mut()
+            .extra
+            .insert(key.to_owned(), value.into());
         self
     }
 
@@ -101,6 +133,7 @@ impl ApiError {
 
     /// The envelope.
     pub fn envelope(&self) -> ErrorEnvelope {
+        let details = self.details.as_deref().cloned().unwrap_or_default();
         ErrorEnvelope {
             error: ErrorBody {
                 message: self.message.clone(),
@@ -109,7 +142,8 @@ impl ApiError {
                 status: self.status.as_u16(),
                 request_id: current_request_id(),
                 suggested_fix: self.suggested_fix.clone(),
-                errors: Vec::new(),
+                errors: details.errors.into_iter().map(Into::into).collect(),
+                extra: details.extra,
             },
         }
     }

@@ -194,7 +194,8 @@ async fn the_binary_serves_postgres_from_the_flag_and_never_logs_the_password() 
             .await
             .unwrap();
     assert!(!versions.is_empty() && versions[0] == 1, "{versions:?}");
-    assert_eq!(versions, (1..=versions.len() as i64).collect::<Vec<_>>());
+    // Every migration once, in order (versions may skip a number).
+    assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
 }
 
 /// Reads SSE events (`(event, data)`) from a response body until `want` returns true.

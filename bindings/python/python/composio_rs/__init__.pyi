@@ -8,6 +8,8 @@ __version__: str
 __all__ = [
     "ExecuteResponse",
     "ManageConnectionsConfig",
+    "ManageConnectionsUpdate",
+    "MultiAccountUpdate",
     "ToolkitsFilter",
     "APIConnectionError",
     "APITimeoutError",
@@ -23,6 +25,8 @@ __all__ = [
     "CallbackResult",
     "Composio",
     "ComposioError",
+    "ConfigHistoryItem",
+    "ConfigHistoryPage",
     "ConfigurationError",
     "ConflictError",
     "ConnectedAccount",
@@ -38,6 +42,7 @@ __all__ = [
     "ResponseDecodeError",
     "ServerError",
     "Session",
+    "SessionConfigConflictError",
     "SessionMcp",
     "Tool",
     "Toolkit",
@@ -58,6 +63,21 @@ class ManageConnectionsConfig(TypedDict, total=False):
     enable: bool
     callback_url: str | None
     wait_for_connections: bool | None
+
+class ManageConnectionsUpdate(TypedDict, total=False):
+    """``Session.update(manage_connections=...)``: only the keys given change."""
+
+    enable: bool | None
+    callback_url: str | None
+    enable_wait_for_connections: bool | None
+    enable_connection_removal: bool | None
+
+class MultiAccountUpdate(TypedDict, total=False):
+    """``Session.update(multi_account=...)``: only the keys given change (2-10 accounts)."""
+
+    enable: bool | None
+    max_accounts_per_toolkit: int | None
+    require_explicit_selection: bool | None
 
 class ToolkitsFilter(TypedDict, total=False):
     """``{"enable": [...]}`` or ``{"disable": [...]}`` (exactly one key)."""
@@ -110,6 +130,15 @@ class NotFoundError(ApiError):
 
 class ConflictError(ApiError):
     """HTTP 409."""
+
+class SessionConfigConflictError(ConflictError):
+    """HTTP 409 from ``Session.update``: the config changed since it was read (a stale
+    ``expected_config_version``). Nothing changed; reload with ``composio.use(session_id)``
+    and retry."""
+
+    session_id: str
+    expected_config_version: int | None
+    current_config_version: int | None
 
 class UnprocessableEntityError(ApiError):
     """HTTP 422."""
@@ -275,6 +304,35 @@ class Toolkit:
         """The toolkit as the server sent it."""
 
 @final
+class ConfigHistoryItem:
+    """One version of a session's config."""
+
+    @property
+    def version(self) -> int: ...
+    @property
+    def created_at(self) -> str: ...
+    @property
+    def is_current(self) -> bool: ...
+    @property
+    def config(self) -> _JsonDict: ...
+
+@final
+class ConfigHistoryPage:
+    """A page of a session's config history, newest first."""
+
+    @property
+    def items(self) -> list[ConfigHistoryItem]: ...
+    @property
+    def next_cursor(self) -> str | None: ...
+    @property
+    def total_pages(self) -> int | None: ...
+    @property
+    def current_page(self) -> int | None: ...
+    @property
+    def total_items(self) -> int | None: ...
+    def __len__(self) -> int: ...
+
+@final
 class ToolkitsPage:
     """A page of a session's toolkits."""
 
@@ -396,6 +454,38 @@ class Session:
         """Every tool of the session."""
     def execute(self, tool_slug: str, arguments: Mapping[str, Any] | None = None) -> ExecuteResponse:
         """Executes a tool or meta tool; returns the envelope."""
+    @property
+    def config(self) -> _JsonDict: ...
+    @property
+    def config_version(self) -> int: ...
+    def update(
+        self,
+        *,
+        toolkits: Sequence[str] | ToolkitsFilter | None = ...,
+        tools: Mapping[str, Mapping[str, Sequence[str]]] | None = ...,
+        tags: Sequence[str] | Mapping[str, Sequence[str]] | None = ...,
+        auth_configs: Mapping[str, str] | None = ...,
+        connected_accounts: Mapping[str, str | Sequence[str]] | None = ...,
+        manage_connections: bool | ManageConnectionsUpdate | None = ...,
+        multi_account: MultiAccountUpdate | None = ...,
+        instant: Literal[False] | Mapping[str, Any] = ...,
+        preload: Mapping[str, Any] | None = ...,
+        search: Mapping[str, Any] | None = ...,
+        execute: Mapping[str, Any] | None = ...,
+        workbench: Mapping[str, Any] | None = ...,
+        sandbox: Mapping[str, Any] | None = ...,
+        proxy_execute: bool | Mapping[str, Any] | None = ...,
+        experimental: Mapping[str, Any] | None = ...,
+        hooks: Sequence[Mapping[str, Any]] | None = ...,
+        expected_config_version: int | Literal[False] | None = None,
+    ) -> _JsonDict:
+        """Partially updates the config; returns the new config. Omitted arguments are kept,
+        ``None`` removes an override; raises ``SessionConfigConflictError`` on a stale
+        ``expected_config_version``."""
+    def list_config_history(
+        self, limit: int | None = None, cursor: str | None = None
+    ) -> ConfigHistoryPage:
+        """One page of the config history, newest first."""
     def delete(self) -> None:
         """Deletes the session."""
 
@@ -432,6 +522,36 @@ class AsyncSession:
         self, tool_slug: str, arguments: Mapping[str, Any] | None = None
     ) -> Awaitable[ExecuteResponse]:
         """Executes a tool or meta tool."""
+    @property
+    def config(self) -> _JsonDict: ...
+    @property
+    def config_version(self) -> int: ...
+    def update(
+        self,
+        *,
+        toolkits: Sequence[str] | ToolkitsFilter | None = ...,
+        tools: Mapping[str, Mapping[str, Sequence[str]]] | None = ...,
+        tags: Sequence[str] | Mapping[str, Sequence[str]] | None = ...,
+        auth_configs: Mapping[str, str] | None = ...,
+        connected_accounts: Mapping[str, str | Sequence[str]] | None = ...,
+        manage_connections: bool | ManageConnectionsUpdate | None = ...,
+        multi_account: MultiAccountUpdate | None = ...,
+        instant: Literal[False] | Mapping[str, Any] = ...,
+        preload: Mapping[str, Any] | None = ...,
+        search: Mapping[str, Any] | None = ...,
+        execute: Mapping[str, Any] | None = ...,
+        workbench: Mapping[str, Any] | None = ...,
+        sandbox: Mapping[str, Any] | None = ...,
+        proxy_execute: bool | Mapping[str, Any] | None = ...,
+        experimental: Mapping[str, Any] | None = ...,
+        hooks: Sequence[Mapping[str, Any]] | None = ...,
+        expected_config_version: int | Literal[False] | None = None,
+    ) -> Awaitable[_JsonDict]:
+        """Partially updates the config (see ``Session.update``)."""
+    def list_config_history(
+        self, limit: int | None = None, cursor: str | None = None
+    ) -> Awaitable[ConfigHistoryPage]:
+        """One page of the config history, newest first."""
     def delete(self) -> Awaitable[None]:
         """Deletes the session."""
 
@@ -510,6 +630,8 @@ class Composio:
         tags: Sequence[str] | None = None,
     ) -> Session:
         """Creates a session for ``user_id``."""
+    def use(self, session_id: str) -> Session:
+        """Loads an existing session to reuse it (the official SDK's name)."""
     def use_session(self, session_id: str) -> Session:
         """Loads an existing session."""
     def wait_for_connection(
@@ -542,6 +664,8 @@ class AsyncComposio:
         tags: Sequence[str] | None = None,
     ) -> Awaitable[AsyncSession]:
         """Creates a session for ``user_id``."""
+    def use(self, session_id: str) -> Awaitable[AsyncSession]:
+        """Loads an existing session to reuse it (the official SDK's name)."""
     def use_session(self, session_id: str) -> Awaitable[AsyncSession]:
         """Loads an existing session."""
     def wait_for_connection(

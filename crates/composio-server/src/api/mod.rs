@@ -41,7 +41,13 @@ pub(crate) fn router(state: SharedState) -> Router {
         .route("/tool_router/session", post(sessions::create))
         .route(
             "/tool_router/session/{id}",
-            get(sessions::get_one).delete(sessions::delete),
+            get(sessions::get_one)
+                .patch(sessions::update)
+                .delete(sessions::delete),
+        )
+        .route(
+            "/tool_router/session/{id}/config_history",
+            get(sessions::config_history),
         )
         .route("/tool_router/session/{id}/link", post(sessions::link))
         .route(

@@ -13,6 +13,7 @@ mod aliases;
 mod postgres;
 mod rows;
 mod sandbox;
+mod session_config;
 mod sqlite;
 mod sqlx_store;
 mod sqlx_util;
@@ -31,6 +32,7 @@ pub(crate) use aliases::*;
 pub(crate) use postgres::{redact_url, PgStore};
 pub(crate) use rows::*;
 pub(crate) use sandbox::*;
+pub(crate) use session_config::*;
 pub(crate) use sqlite::SqliteStore;
 pub(crate) use webhooks::*;
 
@@ -184,7 +186,14 @@ pub(crate) enum Lease {
 /// Everything the server stores.
 #[async_trait]
 pub(crate) trait Store:
-    AliasStore + SandboxStore + WebhookStore + Send + Sync + std::fmt::Debug + 'static
+    AliasStore
+    + SandboxStore
+    + SessionConfigStore
+    + WebhookStore
+    + Send
+    + Sync
+    + std::fmt::Debug
+    + 'static
 {
     // Projects, API keys, metadata.
 

@@ -30,6 +30,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
     ),
     (6, include_str!("migrations/postgres/006_account_alias.sql")),
     (7, include_str!("migrations/postgres/007_webhooks.sql")),
+    (
+        8,
+        include_str!("migrations/postgres/008_session_config.sql"),
+    ),
 ];
 
 /// The table of applied migrations.

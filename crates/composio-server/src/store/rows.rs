@@ -38,6 +38,10 @@ pub(crate) struct SessionRow {
     pub user_id: String,
     /// The echoed `SessionConfig` as JSON.
     pub config: String,
+    /// The config's version: 1 at creation, bumped by every update.
+    pub config_version: i64,
+    /// When the config took its current version (the creation or the last update; epoch ms).
+    pub config_updated_at: i64,
 }
 
 /// A stored connected account (credentials encrypted).

@@ -28,6 +28,7 @@ const MIGRATIONS: &[Migration] = &[
     (6, include_str!("migrations/sqlite/006_sandbox_grants.sql")),
     (7, include_str!("migrations/sqlite/007_account_alias.sql")),
     (8, include_str!("migrations/sqlite/008_webhooks.sql")),
+    (9, include_str!("migrations/sqlite/009_session_config.sql")),
 ];
 
 /// The table of applied migrations.

@@ -212,6 +212,7 @@ where
     }
 
     async fn insert_session(&self, s: &NewSession) -> StoreResult<SessionRow> {
+        let now = self.now();
         sqlx::query(
             "INSERT INTO sessions (id, project_id, user_id, config, created_at) \
              VALUES ($1, $2, $3, $4, $5)",
@@ -220,7 +221,7 @@ where
         .bind(s.project_id.clone())
         .bind(s.user_id.clone())
         .bind(s.config.clone())
-        .bind(self.now())
+        .bind(now)
         .execute(&self.pool)
         .await
         .db()?;
@@ -228,12 +229,16 @@ where
             id: s.id.clone(),
             user_id: s.user_id.clone(),
             config: s.config.clone(),
+            config_version: 1,
+            config_updated_at: now,
         })
     }
 
     async fn get_session(&self, project_id: &str, id: &str) -> StoreResult<Option<SessionRow>> {
         let row = sqlx::query(
-            "SELECT id, user_id, config FROM sessions WHERE id = $1 AND project_id = $2",
+            "SELECT id, user_id, config, config_version, \
+             COALESCE(config_updated_at, created_at) AS config_updated_at \
+             FROM sessions WHERE id = $1 AND project_id = $2",
         )
         .bind(id.to_owned())
         .bind(project_id.to_owned())
@@ -245,6 +250,8 @@ where
                 id: r.try_get("id").db()?,
                 user_id: r.try_get("user_id").db()?,
                 config: r.try_get("config").db()?,
+                config_version: r.try_get("config_version").db()?,
+                config_updated_at: r.try_get("config_updated_at").db()?,
             })
         })
         .transpose()

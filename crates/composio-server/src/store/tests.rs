@@ -688,8 +688,91 @@ async fn mcp_sessions(h: &dyn Harness) {
     assert_eq!(s.mcp_session("m2").await.expect("read"), None);
 }
 
+/// Session config updates: a compare-and-set on the version, the previous config archived,
+/// nothing written on a lost race, history newest first, removed with its session.
+async fn session_config_updates(h: &dyn Harness) {
+    let s = h.store();
+    let p = s.ensure_project("cfg").await.expect("project");
+    let new = NewSession {
+        id: "trs_cfg1".into(),
+        project_id: p.clone(),
+        user_id: "u".into(),
+        config: "v1".into(),
+    };
+    let row = s.insert_session(&new).await.expect("insert");
+    assert_eq!(
+        (row.config_version, row.config_updated_at),
+        (1, h.clock().now_ms())
+    );
+    let update = |expected: i64, previous: &str, config: &str| ConfigUpdate {
+        expected_version: expected,
+        previous: previous.into(),
+        config: config.into(),
+    };
+    h.clock().advance(Duration::from_secs(5));
+    let applied = s
+        .update_session_config(&p, "trs_cfg1", &update(1, "v1", "v2"))
+        .await
+        .expect("update");
+    let at = h.clock().now_ms();
+    assert_eq!(
+        applied,
+        ConfigUpdated::Applied {
+            version: 2,
+            updated_at: at
+        }
+    );
+    let stale = s
+        .update_session_config(&p, "trs_cfg1", &update(1, "v1", "lost"))
+        .await
+        .expect("update");
+    assert_eq!(stale, ConfigUpdated::Conflict { current: 2 });
+    let row = s
+        .get_session(&p, "trs_cfg1")
+        .await
+        .expect("get")
+        .expect("row");
+    assert_eq!((row.config.as_str(), row.config_version), ("v2", 2));
+    assert_eq!(row.config_updated_at, at);
+    assert_eq!(
+        s.update_session_config("prj_other", "trs_cfg1", &update(2, "v2", "x"))
+            .await
+            .expect("update"),
+        ConfigUpdated::NotFound
+    );
+    s.update_session_config(&p, "trs_cfg1", &update(2, "v2", "v3"))
+        .await
+        .expect("update");
+    let (rows, total) = s
+        .session_config_history("trs_cfg1", 0, 10)
+        .await
+        .expect("history");
+    assert_eq!(total, 2);
+    let got: Vec<(i64, &str)> = rows
+        .iter()
+        .map(|r| (r.version, r.config.as_str()))
+        .collect();
+    assert_eq!(got, [(2, "v2"), (1, "v1")]);
+    assert_eq!(rows[1].archived_at, at);
+    let (rows, _) = s
+        .session_config_history("trs_cfg1", 1, 1)
+        .await
+        .expect("page");
+    assert_eq!(rows[0].version, 1);
+    assert!(s.delete_session(&p, "trs_cfg1").await.expect("delete"));
+    let (rows, total) = s
+        .session_config_history("trs_cfg1", 0, 10)
+        .await
+        .expect("history");
+    assert!(
+        rows.is_empty() && total == 0,
+        "the history goes with its session"
+    );
+}
+
 /// Runs every check against one backend.
 async fn conformance(h: &dyn Harness) {
+    session_config_updates(h).await;
     mcp_sessions(h).await;
     creates_and_completes_a_connection(h).await;
     an_expired_link_never_activates(h).await;
