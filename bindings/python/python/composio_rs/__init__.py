@@ -53,6 +53,12 @@ from ._native import (
     __version__,
     parse_callback_url,
 )
+from ._native import (
+    ComposioMultipleConnectedAccountsError,
+    ConnectedAccountRevoke,
+    ConnectedAccountUpdate,
+    RevokedConnectedAccount,
+)
 
 
 
@@ -124,4 +130,12 @@ __all__ = [
     "UnprocessableEntityError",
     "__version__",
     "parse_callback_url",
+]
+
+# Several connected accounts per user and toolkit (aliases, revoke).
+__all__ += [
+    "ComposioMultipleConnectedAccountsError",
+    "ConnectedAccountRevoke",
+    "ConnectedAccountUpdate",
+    "RevokedConnectedAccount",
 ]

@@ -49,6 +49,13 @@ __all__ = [
     "__version__",
     "parse_callback_url",
 ]
+# Several connected accounts per user and toolkit (aliases, revoke).
+__all__ += [
+    "ComposioMultipleConnectedAccountsError",
+    "ConnectedAccountRevoke",
+    "ConnectedAccountUpdate",
+    "RevokedConnectedAccount",
+]
 
 _JsonDict = dict[str, Any]
 
@@ -150,6 +157,13 @@ class ConnectedAccountNotFoundError(ComposioError):
 
     connected_account_id: str
 
+class ComposioMultipleConnectedAccountsError(ComposioError):
+    """connected_accounts.link() refused: the user already has an ACTIVE account for the auth
+    config (pass allow_multiple=True to connect another)."""
+
+    user_id: str
+    auth_config_id: str
+
 # ----------------------------------------------------------------------------- results
 
 @final
@@ -207,8 +221,45 @@ class ConnectedAccount:
     def created_at(self) -> str | None: ...
     @property
     def updated_at(self) -> str | None: ...
+    @property
+    def alias(self) -> str | None: ...
+    @property
+    def word_id(self) -> str | None: ...
     def to_dict(self) -> _JsonDict:
         """The whole account as the server sent it."""
+
+@final
+class ConnectedAccountUpdate:
+    """What ``connected_accounts.update(id, alias=...)`` returns."""
+
+    @property
+    def id(self) -> str | None: ...
+    @property
+    def status(self) -> str | None: ...
+    @property
+    def success(self) -> bool: ...
+    def to_dict(self) -> _JsonDict:
+        """The whole response as the server sent it."""
+
+@final
+class RevokedConnectedAccount:
+    """The account part of a ``ConnectedAccountRevoke``."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+
+@final
+class ConnectedAccountRevoke:
+    """What ``connected_accounts.revoke(id)`` returns."""
+
+    @property
+    def revoked_tokens(self) -> list[str]: ...
+    @property
+    def connected_account(self) -> RevokedConnectedAccount: ...
+    def to_dict(self) -> _JsonDict:
+        """The whole response as the server sent it."""
 
 @final
 class ConnectedAccountsPage:
@@ -381,8 +432,10 @@ class Session:
     def tool_router_tools(self) -> list[str]: ...
     def to_dict(self) -> _JsonDict:
         """The session as the server returned it."""
-    def authorize(self, toolkit: str, callback_url: str | None = None) -> ConnectionRequest:
-        """Creates a Connect Link for ``toolkit``."""
+    def authorize(
+        self, toolkit: str, callback_url: str | None = None, *, alias: str | None = None
+    ) -> ConnectionRequest:
+        """Creates a Connect Link for ``toolkit``; ``alias`` names the new account."""
     def toolkits(
         self,
         toolkits: Sequence[str] | None = None,
@@ -394,8 +447,15 @@ class Session:
         """One page of the session's toolkits with the user's connections."""
     def tools(self) -> list[Tool]:
         """Every tool of the session."""
-    def execute(self, tool_slug: str, arguments: Mapping[str, Any] | None = None) -> ExecuteResponse:
-        """Executes a tool or meta tool; returns the envelope."""
+    def execute(
+        self,
+        tool_slug: str,
+        arguments: Mapping[str, Any] | None = None,
+        *,
+        account: str | None = None,
+    ) -> ExecuteResponse:
+        """Executes a tool or meta tool (with ``account``: an id, word id or alias); returns the
+        envelope."""
     def delete(self) -> None:
         """Deletes the session."""
 
@@ -414,7 +474,7 @@ class AsyncSession:
     def to_dict(self) -> _JsonDict:
         """The session as the server returned it."""
     def authorize(
-        self, toolkit: str, callback_url: str | None = None
+        self, toolkit: str, callback_url: str | None = None, *, alias: str | None = None
     ) -> Awaitable[AsyncConnectionRequest]:
         """Creates a Connect Link for ``toolkit``."""
     def toolkits(
@@ -429,7 +489,11 @@ class AsyncSession:
     def tools(self) -> Awaitable[list[Tool]]:
         """Every tool of the session."""
     def execute(
-        self, tool_slug: str, arguments: Mapping[str, Any] | None = None
+        self,
+        tool_slug: str,
+        arguments: Mapping[str, Any] | None = None,
+        *,
+        account: str | None = None,
     ) -> Awaitable[ExecuteResponse]:
         """Executes a tool or meta tool."""
     def delete(self) -> Awaitable[None]:
@@ -461,8 +525,16 @@ class ConnectedAccounts:
     def enable(self, connected_account_id: str) -> None: ...
     def disable(self, connected_account_id: str) -> None: ...
     def link(
-        self, auth_config_id: str, user_id: str, callback_url: str | None = None
+        self,
+        auth_config_id: str,
+        user_id: str,
+        callback_url: str | None = None,
+        *,
+        alias: str | None = None,
+        allow_multiple: bool = False,
     ) -> ConnectionRequest: ...
+    def update(self, connected_account_id: str, *, alias: str | None = None) -> ConnectedAccountUpdate: ...
+    def revoke(self, connected_account_id: str) -> ConnectedAccountRevoke: ...
 
 @final
 class AsyncConnectedAccounts:
@@ -486,8 +558,18 @@ class AsyncConnectedAccounts:
     def enable(self, connected_account_id: str) -> Awaitable[None]: ...
     def disable(self, connected_account_id: str) -> Awaitable[None]: ...
     def link(
-        self, auth_config_id: str, user_id: str, callback_url: str | None = None
+        self,
+        auth_config_id: str,
+        user_id: str,
+        callback_url: str | None = None,
+        *,
+        alias: str | None = None,
+        allow_multiple: bool = False,
     ) -> Awaitable[AsyncConnectionRequest]: ...
+    def update(
+        self, connected_account_id: str, *, alias: str | None = None
+    ) -> Awaitable[ConnectedAccountUpdate]: ...
+    def revoke(self, connected_account_id: str) -> Awaitable[ConnectedAccountRevoke]: ...
 
 @final
 class Composio:
