@@ -39,6 +39,8 @@ if [ "$which" = python ] || [ "$which" = all ]; then
   "$work/venv/bin/python" tests/compat/official_python.py
   # Webhook subscriptions and verify_webhook on every delivery.
   "$work/venv/bin/python" tests/compat/webhooks_python.py
+  # Several accounts per toolkit: aliases, execute by alias, rename, revoke, allow_multiple.
+  "$work/venv/bin/python" tests/compat/multi_account_python.py
   # The official MCP Python SDK against a session's mcp.url.
   "$work/venv/bin/python" tests/compat/mcp_python.py
 fi
