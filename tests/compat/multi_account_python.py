@@ -84,6 +84,17 @@ def main() -> int:
     out = session.execute("GMAIL_GET_PROFILE", arguments={}, account="home")
     assert out.successful, out
     ok('connected_accounts.update(id, alias="home")')
+    multi = session.execute(
+        "COMPOSIO_MULTI_EXECUTE_TOOL",
+        arguments={"tools": [
+            {"tool_slug": "GMAIL_GET_PROFILE", "arguments": {}, "account": "home"},
+            {"tool_slug": "GMAIL_GET_PROFILE", "arguments": {}, "account": "nope"},
+        ]},
+    )
+    results = multi.data["results"]
+    assert results[0]["successful"] is True, multi
+    assert results[1]["successful"] is False and "nope" in results[1]["error"], multi
+    ok('session.execute("COMPOSIO_MULTI_EXECUTE_TOOL", items with "account")')
     composio.connected_accounts.update(home.id, alias="")
     assert composio.connected_accounts.get(home.id).alias is None
     ok('connected_accounts.update(id, alias="") clears')

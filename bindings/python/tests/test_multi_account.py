@@ -52,6 +52,16 @@ def test_two_gmail_accounts_with_aliases(composio: Composio, server: Server, use
     assert renamed.success is True
     assert accounts.get(home.id).alias == "home"
     assert session.execute("GMAIL_GET_PROFILE", account="home")["successful"]
+    # Each COMPOSIO_MULTI_EXECUTE_TOOL item may name its account.
+    items = [
+        {"tool_slug": "GMAIL_GET_PROFILE", "arguments": {}, "account": "home"},
+        {"tool_slug": "GMAIL_GET_PROFILE", "arguments": {}, "account": "nope"},
+    ]
+    multi = session.execute("COMPOSIO_MULTI_EXECUTE_TOOL", {"tools": items})
+    results = multi["data"]["results"]
+    assert results[0]["successful"] is True, multi
+    assert results[1]["successful"] is False, multi
+    assert "nope" in results[1]["error"], multi
     with pytest.raises(composio_rs.ConflictError):
         accounts.update(home.id, alias="Work-Gmail")
     accounts.update(home.id, alias="")
