@@ -118,6 +118,14 @@ create_exception!(
     "The connected account being waited for does not exist. Attribute: connected_account_id."
 );
 
+create_exception!(
+    composio_rs,
+    ComposioMultipleConnectedAccountsError,
+    ComposioError,
+    "connected_accounts.link() refused: the user already has an ACTIVE account for the auth config \
+     (pass allow_multiple=True to connect another). Attributes: user_id, auth_config_id."
+);
+
 /// Exception classes with two bases (a `ComposioError` and the builtin `TimeoutError`),
 /// which `create_exception!` cannot express: made with `type(...)` at module import.
 static API_TIMEOUT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
@@ -201,6 +209,10 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add(
         "SessionConfigConflictError",
         py.get_type::<SessionConfigConflictError>(),
+    )?;
+    m.add(
+        "ComposioMultipleConnectedAccountsError",
+        py.get_type::<ComposioMultipleConnectedAccountsError>(),
     )?;
     Ok(())
 }
@@ -325,6 +337,17 @@ pub(crate) fn to_pyerr(py: Python<'_>, error: Error) -> PyErr {
             py.get_type::<ConnectedAccountNotFoundError>(),
             message,
             &[("connected_account_id", obj(py, id.as_str()))],
+        ),
+        Error::MultipleConnectedAccounts {
+            user_id,
+            auth_config_id,
+        } => build(
+            py.get_type::<ComposioMultipleConnectedAccountsError>(),
+            message,
+            &[
+                ("user_id", obj(py, user_id.as_str())),
+                ("auth_config_id", obj(py, auth_config_id.as_str())),
+            ],
         ),
         _ => build(py.get_type::<ComposioError>(), message, &[]),
     };

@@ -5,6 +5,7 @@
 //! The Python package (`python/composio_rs`) re-exports this module (`composio_rs._native`)
 //! and ships the hand-written stubs.
 
+mod account_admin;
 mod client;
 mod convert;
 mod errors;
@@ -53,6 +54,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<models::ToolkitsPage>()?;
     m.add_class::<models::Tool>()?;
     m.add_class::<models::CallbackResult>()?;
+    m.add_class::<account_admin::ConnectedAccountUpdate>()?;
+    m.add_class::<account_admin::ConnectedAccountRevoke>()?;
+    m.add_class::<account_admin::RevokedConnectedAccount>()?;
     errors::register(m)?;
     Ok(())
 }

@@ -111,6 +111,29 @@ fn execute_args(
     }
 }
 
+/// The SDK's authorize options from ``callback_url`` and ``alias``.
+fn authorize_options(
+    callback_url: Option<&str>,
+    alias: Option<&str>,
+) -> composio::AuthorizeOptions {
+    let mut options = composio::AuthorizeOptions::new();
+    if let Some(cb) = callback_url {
+        options = options.callback_url(cb);
+    }
+    if let Some(alias) = alias {
+        options = options.alias(alias);
+    }
+    options
+}
+
+/// The SDK's execute options from ``account``.
+fn execute_options(account: Option<&str>) -> composio::ExecuteOptions {
+    match account {
+        Some(account) => composio::ExecuteOptions::new().account(account),
+        None => composio::ExecuteOptions::new(),
+    }
+}
+
 fn session_repr(kind: &str, s: &composio::Session) -> String {
     format!(
         "{kind}(session_id={}, user_id={}, mcp_url={})",
@@ -201,19 +224,22 @@ session_pymethods!(Session {
     /// Creates a Connect Link for ``toolkit`` and returns a ``ConnectionRequest``: send the
     /// user to ``redirect_url``, then ``wait_for_connection()``. With ``callback_url`` the
     /// user lands there afterwards with ``status`` and ``connected_account_id`` appended
-    /// (existing query parameters are kept).
-    #[pyo3(signature = (toolkit, callback_url=None))]
+    /// (existing query parameters are kept). ``alias`` names the new account (unique per
+    /// user and toolkit, compared without case; a taken alias raises ``ConflictError``).
+    #[pyo3(signature = (toolkit, callback_url=None, *, alias=None))]
     fn authorize(
         &self,
         py: Python<'_>,
         toolkit: &str,
         callback_url: Option<&str>,
+        alias: Option<&str>,
     ) -> PyResult<ConnectionRequest> {
         authorize_args(toolkit, callback_url)?;
         let session = self.session();
-        let (toolkit, cb) = (toolkit.to_owned(), callback_url.map(str::to_owned));
+        let toolkit = toolkit.to_owned();
+        let options = authorize_options(callback_url, alias);
         let inner = block(py, async move {
-            session.authorize(&toolkit, cb.as_deref()).await
+            session.authorize_with(&toolkit, options).await
         })?;
         Ok(ConnectionRequest::new(inner))
     }
@@ -244,17 +270,23 @@ session_pymethods!(Session {
 
     /// Executes a tool or meta tool; returns the envelope as a dict
     /// (``data``, ``error``, ``successful``, ``log_id``, ``result_type``). Never retried.
-    #[pyo3(signature = (tool_slug, arguments=None))]
+    /// ``account`` (an account id, word id or alias) picks which of the user's accounts of
+    /// the tool's toolkit runs it; without it, the session's default account.
+    #[pyo3(signature = (tool_slug, arguments=None, *, account=None))]
     fn execute(
         &self,
         py: Python<'_>,
         tool_slug: &str,
         arguments: Option<&Bound<'_, PyAny>>,
+        account: Option<&str>,
     ) -> PyResult<Json> {
         let arguments = execute_args(tool_slug, arguments)?;
         let session = self.session();
         let slug = tool_slug.to_owned();
-        let out = block(py, async move { session.execute(&slug, arguments).await })?;
+        let options = execute_options(account);
+        let out = block(py, async move {
+            session.execute_with(&slug, arguments, options).await
+        })?;
         Ok(execute_envelope(out))
     }
 
@@ -331,20 +363,23 @@ impl AsyncSession {
 
 session_pymethods!(AsyncSession {
 
-    /// Creates a Connect Link for ``toolkit``. Awaitable of ``AsyncConnectionRequest``.
-    #[pyo3(signature = (toolkit, callback_url=None))]
+    /// Creates a Connect Link for ``toolkit`` (``alias`` names the new account). Awaitable
+    /// of ``AsyncConnectionRequest``.
+    #[pyo3(signature = (toolkit, callback_url=None, *, alias=None))]
     fn authorize<'py>(
         &self,
         py: Python<'py>,
         toolkit: &str,
         callback_url: Option<&str>,
+        alias: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         authorize_args(toolkit, callback_url)?;
         let session = self.session();
-        let (toolkit, cb) = (toolkit.to_owned(), callback_url.map(str::to_owned));
+        let toolkit = toolkit.to_owned();
+        let options = authorize_options(callback_url, alias);
         awaitable(py, async move {
             session
-                .authorize(&toolkit, cb.as_deref())
+                .authorize_with(&toolkit, options)
                 .await
                 .map(AsyncConnectionRequest::new)
         })
@@ -379,19 +414,25 @@ session_pymethods!(AsyncSession {
         })
     }
 
-    /// Executes a tool or meta tool. Awaitable of the envelope dict.
-    #[pyo3(signature = (tool_slug, arguments=None))]
+    /// Executes a tool or meta tool (``account`` as in ``Session.execute``). Awaitable of the
+    /// envelope dict.
+    #[pyo3(signature = (tool_slug, arguments=None, *, account=None))]
     fn execute<'py>(
         &self,
         py: Python<'py>,
         tool_slug: &str,
         arguments: Option<&Bound<'py, PyAny>>,
+        account: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let arguments = execute_args(tool_slug, arguments)?;
         let session = self.session();
         let slug = tool_slug.to_owned();
+        let options = execute_options(account);
         awaitable(py, async move {
-            session.execute(&slug, arguments).await.map(execute_envelope)
+            session
+                .execute_with(&slug, arguments, options)
+                .await
+                .map(execute_envelope)
         })
     }
 

@@ -56,6 +56,12 @@ from ._native import (
     __version__,
     parse_callback_url,
 )
+from ._native import (
+    ComposioMultipleConnectedAccountsError,
+    ConnectedAccountRevoke,
+    ConnectedAccountUpdate,
+    RevokedConnectedAccount,
+)
 
 
 
@@ -151,4 +157,12 @@ __all__ = [
     "UnprocessableEntityError",
     "__version__",
     "parse_callback_url",
+]
+
+# Several connected accounts per user and toolkit (aliases, revoke).
+__all__ += [
+    "ComposioMultipleConnectedAccountsError",
+    "ConnectedAccountRevoke",
+    "ConnectedAccountUpdate",
+    "RevokedConnectedAccount",
 ]

@@ -54,6 +54,13 @@ __all__ = [
     "__version__",
     "parse_callback_url",
 ]
+# Several connected accounts per user and toolkit (aliases, revoke).
+__all__ += [
+    "ComposioMultipleConnectedAccountsError",
+    "ConnectedAccountRevoke",
+    "ConnectedAccountUpdate",
+    "RevokedConnectedAccount",
+]
 
 _JsonDict = dict[str, Any]
 
@@ -179,6 +186,13 @@ class ConnectedAccountNotFoundError(ComposioError):
 
     connected_account_id: str
 
+class ComposioMultipleConnectedAccountsError(ComposioError):
+    """connected_accounts.link() refused: the user already has an ACTIVE account for the auth
+    config (pass allow_multiple=True to connect another)."""
+
+    user_id: str
+    auth_config_id: str
+
 # ----------------------------------------------------------------------------- results
 
 @final
@@ -236,8 +250,45 @@ class ConnectedAccount:
     def created_at(self) -> str | None: ...
     @property
     def updated_at(self) -> str | None: ...
+    @property
+    def alias(self) -> str | None: ...
+    @property
+    def word_id(self) -> str | None: ...
     def to_dict(self) -> _JsonDict:
         """The whole account as the server sent it."""
+
+@final
+class ConnectedAccountUpdate:
+    """What ``connected_accounts.update(id, alias=...)`` returns."""
+
+    @property
+    def id(self) -> str | None: ...
+    @property
+    def status(self) -> str | None: ...
+    @property
+    def success(self) -> bool: ...
+    def to_dict(self) -> _JsonDict:
+        """The whole response as the server sent it."""
+
+@final
+class RevokedConnectedAccount:
+    """The account part of a ``ConnectedAccountRevoke``."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+
+@final
+class ConnectedAccountRevoke:
+    """What ``connected_accounts.revoke(id)`` returns."""
+
+    @property
+    def revoked_tokens(self) -> list[str]: ...
+    @property
+    def connected_account(self) -> RevokedConnectedAccount: ...
+    def to_dict(self) -> _JsonDict:
+        """The whole response as the server sent it."""
 
 @final
 class ConnectedAccountsPage:
@@ -439,8 +490,10 @@ class Session:
     def tool_router_tools(self) -> list[str]: ...
     def to_dict(self) -> _JsonDict:
         """The session as the server returned it."""
-    def authorize(self, toolkit: str, callback_url: str | None = None) -> ConnectionRequest:
-        """Creates a Connect Link for ``toolkit``."""
+    def authorize(
+        self, toolkit: str, callback_url: str | None = None, *, alias: str | None = None
+    ) -> ConnectionRequest:
+        """Creates a Connect Link for ``toolkit``; ``alias`` names the new account."""
     def toolkits(
         self,
         toolkits: Sequence[str] | None = None,
@@ -452,8 +505,15 @@ class Session:
         """One page of the session's toolkits with the user's connections."""
     def tools(self) -> list[Tool]:
         """Every tool of the session."""
-    def execute(self, tool_slug: str, arguments: Mapping[str, Any] | None = None) -> ExecuteResponse:
-        """Executes a tool or meta tool; returns the envelope."""
+    def execute(
+        self,
+        tool_slug: str,
+        arguments: Mapping[str, Any] | None = None,
+        *,
+        account: str | None = None,
+    ) -> ExecuteResponse:
+        """Executes a tool or meta tool (with ``account``: an id, word id or alias); returns the
+        envelope."""
     @property
     def config(self) -> _JsonDict: ...
     @property
@@ -504,7 +564,7 @@ class AsyncSession:
     def to_dict(self) -> _JsonDict:
         """The session as the server returned it."""
     def authorize(
-        self, toolkit: str, callback_url: str | None = None
+        self, toolkit: str, callback_url: str | None = None, *, alias: str | None = None
     ) -> Awaitable[AsyncConnectionRequest]:
         """Creates a Connect Link for ``toolkit``."""
     def toolkits(
@@ -519,7 +579,11 @@ class AsyncSession:
     def tools(self) -> Awaitable[list[Tool]]:
         """Every tool of the session."""
     def execute(
-        self, tool_slug: str, arguments: Mapping[str, Any] | None = None
+        self,
+        tool_slug: str,
+        arguments: Mapping[str, Any] | None = None,
+        *,
+        account: str | None = None,
     ) -> Awaitable[ExecuteResponse]:
         """Executes a tool or meta tool."""
     @property
@@ -581,8 +645,16 @@ class ConnectedAccounts:
     def enable(self, connected_account_id: str) -> None: ...
     def disable(self, connected_account_id: str) -> None: ...
     def link(
-        self, auth_config_id: str, user_id: str, callback_url: str | None = None
+        self,
+        auth_config_id: str,
+        user_id: str,
+        callback_url: str | None = None,
+        *,
+        alias: str | None = None,
+        allow_multiple: bool = False,
     ) -> ConnectionRequest: ...
+    def update(self, connected_account_id: str, *, alias: str | None = None) -> ConnectedAccountUpdate: ...
+    def revoke(self, connected_account_id: str) -> ConnectedAccountRevoke: ...
 
 @final
 class AsyncConnectedAccounts:
@@ -606,8 +678,18 @@ class AsyncConnectedAccounts:
     def enable(self, connected_account_id: str) -> Awaitable[None]: ...
     def disable(self, connected_account_id: str) -> Awaitable[None]: ...
     def link(
-        self, auth_config_id: str, user_id: str, callback_url: str | None = None
+        self,
+        auth_config_id: str,
+        user_id: str,
+        callback_url: str | None = None,
+        *,
+        alias: str | None = None,
+        allow_multiple: bool = False,
     ) -> Awaitable[AsyncConnectionRequest]: ...
+    def update(
+        self, connected_account_id: str, *, alias: str | None = None
+    ) -> Awaitable[ConnectedAccountUpdate]: ...
+    def revoke(self, connected_account_id: str) -> Awaitable[ConnectedAccountRevoke]: ...
 
 @final
 class Composio:
