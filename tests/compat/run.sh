@@ -37,6 +37,12 @@ if [ "$which" = python ] || [ "$which" = all ]; then
   fi
   "$work/venv/bin/pip" install --quiet --disable-pip-version-check composio mcp
   "$work/venv/bin/python" tests/compat/official_python.py
+  # Webhook subscriptions and verify_webhook on every delivery.
+  "$work/venv/bin/python" tests/compat/webhooks_python.py
+  # Session update and reuse (spec §19).
+  "$work/venv/bin/python" tests/compat/official_python_session_update.py
+  # Several accounts per toolkit: aliases, execute by alias, rename, revoke, allow_multiple.
+  "$work/venv/bin/python" tests/compat/multi_account_python.py
   # The official MCP Python SDK against a session's mcp.url.
   "$work/venv/bin/python" tests/compat/mcp_python.py
 fi

@@ -6,6 +6,7 @@ use composio::{ConnectedAccountsQuery, ConnectionStatus, OrderBy, OrderDirection
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
+use crate::account_admin::{ConnectedAccountRevoke, ConnectedAccountUpdate};
 use crate::convert::{self, non_empty, session_options};
 use crate::errors::to_pyerr;
 use crate::models::{ConnectedAccount, ConnectedAccountsPage};
@@ -141,6 +142,13 @@ impl Composio {
         Ok(Session::new(session))
     }
 
+    /// Loads an existing session by id (``trs_...``) to reuse it: the same as
+    /// ``use_session``, under the official SDK's name.
+    #[pyo3(name = "use")]
+    fn use_(&self, py: Python<'_>, session_id: &str) -> PyResult<Session> {
+        self.use_session(py, session_id)
+    }
+
     /// Loads an existing session by id (``trs_...``).
     fn use_session(&self, py: Python<'_>, session_id: &str) -> PyResult<Session> {
         non_empty(session_id, "session_id")?;
@@ -245,6 +253,13 @@ impl AsyncComposio {
                 .await
                 .map(AsyncSession::new)
         })
+    }
+
+    /// Loads an existing session by id to reuse it (``use_session`` under the official SDK's
+    /// name). Returns an awaitable of ``AsyncSession``.
+    #[pyo3(name = "use")]
+    fn use_<'py>(&self, py: Python<'py>, session_id: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.use_session(py, session_id)
     }
 
     /// Loads an existing session by id. Returns an awaitable of ``AsyncSession``.
@@ -371,6 +386,37 @@ fn link_args(auth_config_id: &str, user_id: &str, callback_url: Option<&str>) ->
     convert::callback_url(callback_url)
 }
 
+/// The SDK's link options from the keyword arguments of ``link``.
+fn link_options(
+    callback_url: Option<&str>,
+    alias: Option<&str>,
+    allow_multiple: bool,
+) -> composio::LinkOptions {
+    let mut options = composio::LinkOptions::new().allow_multiple(allow_multiple);
+    if let Some(cb) = callback_url {
+        options = options.callback_url(cb);
+    }
+    if let Some(alias) = alias {
+        options = options.alias(alias);
+    }
+    options
+}
+
+/// Checks ``update``'s arguments and builds the request: ``alias`` is required (``""``
+/// clears the alias).
+fn update_request(
+    connected_account_id: &str,
+    alias: Option<&str>,
+) -> PyResult<(String, composio::UpdateAccountRequest)> {
+    let id = check_id(connected_account_id)?;
+    match alias {
+        Some(alias) => Ok((id, composio::UpdateAccountRequest::alias(alias))),
+        None => Err(PyValueError::new_err(
+            "update() needs something to change: pass alias= (\"\" clears the alias)",
+        )),
+    }
+}
+
 /// ``composio.connected_accounts``: get, list, delete, enable, disable and link connected
 /// accounts (blocking API).
 #[pyclass(frozen, module = "composio_rs")]
@@ -443,27 +489,58 @@ impl ConnectedAccounts {
         block(py, async move { accounts.disable(&id).await })
     }
 
-    /// Creates a Connect Link for an auth config and a user, without a session.
-    #[pyo3(signature = (auth_config_id, user_id, callback_url=None))]
+    /// Creates a Connect Link for an auth config and a user, without a session. ``alias``
+    /// names the new account. Unless ``allow_multiple`` is true, raises
+    /// ``ComposioMultipleConnectedAccountsError`` (creating no link) when the user already
+    /// has an ACTIVE account for the auth config, as the official SDK does.
+    #[pyo3(signature = (auth_config_id, user_id, callback_url=None, *, alias=None, allow_multiple=false))]
     fn link(
         &self,
         py: Python<'_>,
         auth_config_id: &str,
         user_id: &str,
         callback_url: Option<&str>,
+        alias: Option<&str>,
+        allow_multiple: bool,
     ) -> PyResult<ConnectionRequest> {
         link_args(auth_config_id, user_id, callback_url)?;
         let accounts = self.inner.connected_accounts();
-        let (ac, user, cb) = (
-            auth_config_id.to_owned(),
-            user_id.to_owned(),
-            callback_url.map(str::to_owned),
-        );
+        let (ac, user) = (auth_config_id.to_owned(), user_id.to_owned());
+        let options = link_options(callback_url, alias, allow_multiple);
         let inner = block(
             py,
-            async move { accounts.link(&ac, &user, cb.as_deref()).await },
+            async move { accounts.link_with(&ac, &user, options).await },
         )?;
         Ok(ConnectionRequest::new(inner))
+    }
+
+    /// Renames a connected account: ``alias=""`` clears its alias. An alias another account
+    /// of the same user and toolkit has (compared without case) raises ``ConflictError``.
+    #[pyo3(signature = (connected_account_id, *, alias=None))]
+    fn update(
+        &self,
+        py: Python<'_>,
+        connected_account_id: &str,
+        alias: Option<&str>,
+    ) -> PyResult<ConnectedAccountUpdate> {
+        let (id, request) = update_request(connected_account_id, alias)?;
+        let accounts = self.inner.connected_accounts();
+        let inner = block(py, async move { accounts.update(&id, request).await })?;
+        Ok(ConnectedAccountUpdate { inner })
+    }
+
+    /// Revokes an ACTIVE account's tokens at its provider and marks it REVOKED. Revoking a
+    /// REVOKED account again succeeds with no tokens listed; a toolkit whose provider cannot
+    /// revoke raises ``BadRequestError``, an account in another status ``ConflictError``.
+    fn revoke(
+        &self,
+        py: Python<'_>,
+        connected_account_id: &str,
+    ) -> PyResult<ConnectedAccountRevoke> {
+        let id = check_id(connected_account_id)?;
+        let accounts = self.inner.connected_accounts();
+        let inner = block(py, async move { accounts.revoke(&id).await })?;
+        Ok(ConnectedAccountRevoke { inner })
     }
 
     fn __repr__(&self) -> String {
@@ -561,27 +638,61 @@ impl AsyncConnectedAccounts {
     }
 
     /// Creates a Connect Link for an auth config and a user. Awaitable of
-    /// ``AsyncConnectionRequest``.
-    #[pyo3(signature = (auth_config_id, user_id, callback_url=None))]
+    /// ``AsyncConnectionRequest``; ``alias`` and ``allow_multiple`` as in
+    /// ``ConnectedAccounts.link``.
+    #[pyo3(signature = (auth_config_id, user_id, callback_url=None, *, alias=None, allow_multiple=false))]
     fn link<'py>(
         &self,
         py: Python<'py>,
         auth_config_id: &str,
         user_id: &str,
         callback_url: Option<&str>,
+        alias: Option<&str>,
+        allow_multiple: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         link_args(auth_config_id, user_id, callback_url)?;
         let accounts = self.inner.connected_accounts();
-        let (ac, user, cb) = (
-            auth_config_id.to_owned(),
-            user_id.to_owned(),
-            callback_url.map(str::to_owned),
-        );
+        let (ac, user) = (auth_config_id.to_owned(), user_id.to_owned());
+        let options = link_options(callback_url, alias, allow_multiple);
         awaitable(py, async move {
             accounts
-                .link(&ac, &user, cb.as_deref())
+                .link_with(&ac, &user, options)
                 .await
                 .map(AsyncConnectionRequest::new)
+        })
+    }
+
+    /// Renames a connected account. Awaitable of ``ConnectedAccountUpdate``.
+    #[pyo3(signature = (connected_account_id, *, alias=None))]
+    fn update<'py>(
+        &self,
+        py: Python<'py>,
+        connected_account_id: &str,
+        alias: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (id, request) = update_request(connected_account_id, alias)?;
+        let accounts = self.inner.connected_accounts();
+        awaitable(py, async move {
+            accounts
+                .update(&id, request)
+                .await
+                .map(|inner| ConnectedAccountUpdate { inner })
+        })
+    }
+
+    /// Revokes an account at its provider. Awaitable of ``ConnectedAccountRevoke``.
+    fn revoke<'py>(
+        &self,
+        py: Python<'py>,
+        connected_account_id: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let id = check_id(connected_account_id)?;
+        let accounts = self.inner.connected_accounts();
+        awaitable(py, async move {
+            accounts
+                .revoke(&id)
+                .await
+                .map(|inner| ConnectedAccountRevoke { inner })
         })
     }
 

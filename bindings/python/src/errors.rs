@@ -6,7 +6,8 @@
 //! ├── ApiError                                the API answered with an error
 //! │   ├── BadRequestError (400)  AuthenticationError (401)  PermissionDeniedError (403)
 //! │   ├── NotFoundError (404)    ConflictError (409)        UnprocessableEntityError (422)
-//! │   └── RateLimitError (429)   ServerError (>= 500)
+//! │   ├── RateLimitError (429)   ServerError (>= 500)
+//! │   └── SessionConfigConflictError (a ConflictError)  session.update() met a newer config
 //! ├── APIConnectionError                      could not reach the API
 //! │   └── APITimeoutError (also TimeoutError) an HTTP request timed out
 //! ├── ResponseDecodeError                     the response could not be read
@@ -70,6 +71,12 @@ create_exception!(
 create_exception!(composio_rs, ConflictError, ApiError, "HTTP 409: conflict.");
 create_exception!(
     composio_rs,
+    SessionConfigConflictError,
+    ConflictError,
+    "HTTP 409 from session.update(): the session's config changed since it was read (a stale expected_config_version). Nothing changed; re-fetch the session with composio.use(session_id) and retry. Attributes: session_id, expected_config_version, current_config_version, and those of ApiError."
+);
+create_exception!(
+    composio_rs,
     UnprocessableEntityError,
     ApiError,
     "HTTP 422: the request could not be processed."
@@ -109,6 +116,14 @@ create_exception!(
     ConnectedAccountNotFoundError,
     ComposioError,
     "The connected account being waited for does not exist. Attribute: connected_account_id."
+);
+
+create_exception!(
+    composio_rs,
+    ComposioMultipleConnectedAccountsError,
+    ComposioError,
+    "connected_accounts.link() refused: the user already has an ACTIVE account for the auth config \
+     (pass allow_multiple=True to connect another). Attributes: user_id, auth_config_id."
 );
 
 /// Exception classes with two bases (a `ComposioError` and the builtin `TimeoutError`),
@@ -191,6 +206,14 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "ConnectedAccountNotFoundError",
         py.get_type::<ConnectedAccountNotFoundError>(),
     )?;
+    m.add(
+        "SessionConfigConflictError",
+        py.get_type::<SessionConfigConflictError>(),
+    )?;
+    m.add(
+        "ComposioMultipleConnectedAccountsError",
+        py.get_type::<ComposioMultipleConnectedAccountsError>(),
+    )?;
     Ok(())
 }
 
@@ -217,6 +240,21 @@ fn obj<'py, T: IntoPyObject<'py>>(py: Python<'py>, v: T) -> Py<PyAny> {
         .unwrap_or_else(|_| py.None())
 }
 
+/// The attributes of every `ApiError`.
+fn api_attrs(py: Python<'_>, api: &composio::ApiError) -> Vec<(&'static str, Py<PyAny>)> {
+    let errors = crate::convert::json_to_py(py, &serde_json::Value::Array(api.errors.clone()))
+        .unwrap_or_else(|_| py.None());
+    vec![
+        ("status_code", obj(py, api.status)),
+        ("message", obj(py, api.message.as_str())),
+        ("code", obj(py, api.code)),
+        ("slug", opt_str(py, api.slug.as_deref())),
+        ("request_id", opt_str(py, api.request_id.as_deref())),
+        ("suggested_fix", opt_str(py, api.suggested_fix.as_deref())),
+        ("errors", errors),
+    ]
+}
+
 /// Converts an SDK error into the matching Python exception (needs the GIL).
 pub(crate) fn to_pyerr(py: Python<'_>, error: Error) -> PyErr {
     let message = error.to_string();
@@ -230,6 +268,18 @@ pub(crate) fn to_pyerr(py: Python<'_>, error: Error) -> PyErr {
             Ok(ty) => build(ty.bind(py).clone(), message, &[]),
             Err(e) => Err(e),
         },
+        Error::SessionConfigConflict {
+            session_id,
+            expected,
+            current,
+            error: api,
+        } => {
+            let mut attrs = api_attrs(py, api);
+            attrs.push(("session_id", obj(py, session_id.as_str())));
+            attrs.push(("expected_config_version", obj(py, *expected)));
+            attrs.push(("current_config_version", obj(py, *current)));
+            build(py.get_type::<SessionConfigConflictError>(), message, &attrs)
+        }
         Error::Api(api) => {
             let ty = match api.status {
                 400 => py.get_type::<BadRequestError>(),
@@ -242,22 +292,7 @@ pub(crate) fn to_pyerr(py: Python<'_>, error: Error) -> PyErr {
                 s if s >= 500 => py.get_type::<ServerError>(),
                 _ => py.get_type::<ApiError>(),
             };
-            let errors =
-                crate::convert::json_to_py(py, &serde_json::Value::Array(api.errors.clone()))
-                    .unwrap_or_else(|_| py.None());
-            build(
-                ty,
-                message,
-                &[
-                    ("status_code", obj(py, api.status)),
-                    ("message", obj(py, api.message.as_str())),
-                    ("code", obj(py, api.code)),
-                    ("slug", opt_str(py, api.slug.as_deref())),
-                    ("request_id", opt_str(py, api.request_id.as_deref())),
-                    ("suggested_fix", opt_str(py, api.suggested_fix.as_deref())),
-                    ("errors", errors),
-                ],
-            )
+            build(ty, message, &api_attrs(py, api))
         }
         Error::Decode {
             status, request_id, ..
@@ -302,6 +337,17 @@ pub(crate) fn to_pyerr(py: Python<'_>, error: Error) -> PyErr {
             py.get_type::<ConnectedAccountNotFoundError>(),
             message,
             &[("connected_account_id", obj(py, id.as_str()))],
+        ),
+        Error::MultipleConnectedAccounts {
+            user_id,
+            auth_config_id,
+        } => build(
+            py.get_type::<ComposioMultipleConnectedAccountsError>(),
+            message,
+            &[
+                ("user_id", obj(py, user_id.as_str())),
+                ("auth_config_id", obj(py, auth_config_id.as_str())),
+            ],
         ),
         _ => build(py.get_type::<ComposioError>(), message, &[]),
     };

@@ -5,12 +5,14 @@
 //! The Python package (`python/composio_rs`) re-exports this module (`composio_rs._native`)
 //! and ships the hand-written stubs.
 
+mod account_admin;
 mod client;
 mod convert;
 mod errors;
 mod models;
 mod runtime;
 mod session;
+mod session_config;
 
 use pyo3::prelude::*;
 
@@ -39,6 +41,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<session::SessionMcp>()?;
     m.add_class::<session::ConnectionRequest>()?;
     m.add_class::<session::AsyncConnectionRequest>()?;
+    m.add_class::<session_config::ConfigHistoryPage>()?;
+    m.add_class::<session_config::ConfigHistoryItem>()?;
     m.add_class::<models::ConnectedAccount>()?;
     m.add_class::<models::AccountToolkit>()?;
     m.add_class::<models::AccountAuthConfig>()?;
@@ -50,6 +54,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<models::ToolkitsPage>()?;
     m.add_class::<models::Tool>()?;
     m.add_class::<models::CallbackResult>()?;
+    m.add_class::<account_admin::ConnectedAccountUpdate>()?;
+    m.add_class::<account_admin::ConnectedAccountRevoke>()?;
+    m.add_class::<account_admin::RevokedConnectedAccount>()?;
     errors::register(m)?;
     Ok(())
 }

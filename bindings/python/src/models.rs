@@ -86,6 +86,16 @@ impl ConnectedAccount {
     fn updated_at(&self) -> Option<&str> {
         self.inner.updated_at.as_deref()
     }
+    /// The account's alias (unique per user and toolkit, compared without case), or None.
+    #[getter]
+    fn alias(&self) -> Option<&str> {
+        self.inner.alias.as_deref()
+    }
+    /// The account's word id (``"swift-otter-42"``-like, usable wherever an id is), or None.
+    #[getter]
+    fn word_id(&self) -> Option<&str> {
+        self.inner.word_id.as_deref()
+    }
     /// The whole account as the server sent it.
     fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         json_to_py(py, &to_json(&self.inner))

@@ -9,6 +9,15 @@ use crate::client::secs;
 use crate::convert::{self, non_empty, py_to_json, Json};
 use crate::models::{execute_envelope, repr_str, ConnectedAccount, Tool, ToolkitsPage};
 use crate::runtime::{awaitable, block};
+use crate::session_config::{self, ConfigHistoryPage};
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Locks a session's state; a panic while it was held cannot leave it half-written (it is
+/// only ever replaced whole), so a poisoned lock is used as is.
+fn lock(m: &Mutex<composio::Session>) -> MutexGuard<'_, composio::Session> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 /// The MCP endpoint of a session: ``url``, ``type`` (``"http"``) and the ``headers`` an MCP
 /// client must send (they contain your API key: do not log them).
@@ -102,6 +111,29 @@ fn execute_args(
     }
 }
 
+/// The SDK's authorize options from ``callback_url`` and ``alias``.
+fn authorize_options(
+    callback_url: Option<&str>,
+    alias: Option<&str>,
+) -> composio::AuthorizeOptions {
+    let mut options = composio::AuthorizeOptions::new();
+    if let Some(cb) = callback_url {
+        options = options.callback_url(cb);
+    }
+    if let Some(alias) = alias {
+        options = options.alias(alias);
+    }
+    options
+}
+
+/// The SDK's execute options from ``account``.
+fn execute_options(account: Option<&str>) -> composio::ExecuteOptions {
+    match account {
+        Some(account) => composio::ExecuteOptions::new().account(account),
+        None => composio::ExecuteOptions::new(),
+    }
+}
+
 fn session_repr(kind: &str, s: &composio::Session) -> String {
     format!(
         "{kind}(session_id={}, user_id={}, mcp_url={})",
@@ -119,31 +151,46 @@ macro_rules! session_pymethods {
         impl $ty {
         /// The session id (``trs_...``).
         #[getter]
-        fn session_id(&self) -> &str {
-            self.inner.id().as_str()
+        fn session_id(&self) -> String {
+            self.session().id().as_str().to_owned()
         }
         /// The user this session belongs to.
         #[getter]
-        fn user_id(&self) -> &str {
-            self.inner.user_id()
+        fn user_id(&self) -> String {
+            self.session().user_id().to_owned()
         }
         /// The MCP endpoint (``mcp.url``, ``mcp.type``, ``mcp.headers``).
         #[getter]
         fn mcp(&self) -> SessionMcp {
             SessionMcp {
-                session: self.inner.clone(),
+                session: self.session(),
             }
         }
         /// The meta tools of the session (``COMPOSIO_SEARCH_TOOLS``, ...).
         #[getter]
         fn tool_router_tools(&self) -> Vec<String> {
-            self.inner.tool_router_tools().to_vec()
+            self.session().tool_router_tools().to_vec()
+        }
+        /// The session's config as the server echoed it (a new dict on every access;
+        /// refreshed by ``update()``).
+        #[getter]
+        fn config(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+            convert::json_to_py(
+                py,
+                &serde_json::to_value(self.session().config()).unwrap_or(serde_json::Value::Null),
+            )
+        }
+        /// The config's version (1 at creation, bumped by every update); pass it as
+        /// ``update(expected_config_version=...)`` for a conditional update.
+        #[getter]
+        fn config_version(&self) -> u64 {
+            self.session().config_version()
         }
         /// The session as the server returned it (``session_id``, ``mcp``, ``config``, ...).
         fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
             convert::json_to_py(
                 py,
-                &serde_json::to_value(self.inner.raw()).unwrap_or(serde_json::Value::Null),
+                &serde_json::to_value(self.session().raw()).unwrap_or(serde_json::Value::Null),
             )
         }
         $($body)*
@@ -155,12 +202,20 @@ macro_rules! session_pymethods {
 /// connections, list and execute tools.
 #[pyclass(frozen, module = "composio_rs")]
 pub(crate) struct Session {
-    inner: composio::Session,
+    /// The session as last loaded or updated (`update()` replaces it).
+    inner: Arc<Mutex<composio::Session>>,
 }
 
 impl Session {
     pub(crate) fn new(inner: composio::Session) -> Self {
-        Self { inner }
+        Self {
+            inner: Arc::new(Mutex::new(inner)),
+        }
+    }
+
+    /// The current state of the session.
+    fn session(&self) -> composio::Session {
+        lock(&self.inner).clone()
     }
 }
 
@@ -169,19 +224,22 @@ session_pymethods!(Session {
     /// Creates a Connect Link for ``toolkit`` and returns a ``ConnectionRequest``: send the
     /// user to ``redirect_url``, then ``wait_for_connection()``. With ``callback_url`` the
     /// user lands there afterwards with ``status`` and ``connected_account_id`` appended
-    /// (existing query parameters are kept).
-    #[pyo3(signature = (toolkit, callback_url=None))]
+    /// (existing query parameters are kept). ``alias`` names the new account (unique per
+    /// user and toolkit, compared without case; a taken alias raises ``ConflictError``).
+    #[pyo3(signature = (toolkit, callback_url=None, *, alias=None))]
     fn authorize(
         &self,
         py: Python<'_>,
         toolkit: &str,
         callback_url: Option<&str>,
+        alias: Option<&str>,
     ) -> PyResult<ConnectionRequest> {
         authorize_args(toolkit, callback_url)?;
-        let session = self.inner.clone();
-        let (toolkit, cb) = (toolkit.to_owned(), callback_url.map(str::to_owned));
+        let session = self.session();
+        let toolkit = toolkit.to_owned();
+        let options = authorize_options(callback_url, alias);
         let inner = block(py, async move {
-            session.authorize(&toolkit, cb.as_deref()).await
+            session.authorize_with(&toolkit, options).await
         })?;
         Ok(ConnectionRequest::new(inner))
     }
@@ -198,42 +256,87 @@ session_pymethods!(Session {
         search: Option<String>,
     ) -> PyResult<ToolkitsPage> {
         let query = toolkits_query(toolkits, next_cursor, limit, is_connected, search)?;
-        let session = self.inner.clone();
+        let session = self.session();
         let inner = block(py, async move { session.toolkits(query).await })?;
         Ok(ToolkitsPage { inner })
     }
 
     /// Every tool of the session (all pages).
     fn tools(&self, py: Python<'_>) -> PyResult<Vec<Tool>> {
-        let session = self.inner.clone();
+        let session = self.session();
         let tools = block(py, async move { session.tools().await })?;
         Ok(tools.into_iter().map(|inner| Tool { inner }).collect())
     }
 
     /// Executes a tool or meta tool; returns the envelope as a dict
     /// (``data``, ``error``, ``successful``, ``log_id``, ``result_type``). Never retried.
-    #[pyo3(signature = (tool_slug, arguments=None))]
+    /// ``account`` (an account id, word id or alias) picks which of the user's accounts of
+    /// the tool's toolkit runs it; without it, the session's default account.
+    #[pyo3(signature = (tool_slug, arguments=None, *, account=None))]
     fn execute(
         &self,
         py: Python<'_>,
         tool_slug: &str,
         arguments: Option<&Bound<'_, PyAny>>,
+        account: Option<&str>,
     ) -> PyResult<Json> {
         let arguments = execute_args(tool_slug, arguments)?;
-        let session = self.inner.clone();
+        let session = self.session();
         let slug = tool_slug.to_owned();
-        let out = block(py, async move { session.execute(&slug, arguments).await })?;
+        let options = execute_options(account);
+        let out = block(py, async move {
+            session.execute_with(&slug, arguments, options).await
+        })?;
         Ok(execute_envelope(out))
+    }
+
+    /// Partially updates the session's configuration; returns the new config (a dict) and
+    /// refreshes ``config``, ``config_version`` and ``tool_router_tools``.
+    ///
+    /// Omitted arguments keep the stored value; ``None`` removes a stored override (the
+    /// default applies). ``tools``, ``auth_configs`` and ``connected_accounts`` replace the
+    /// stored maps; ``manage_connections`` and ``multi_account`` change only the keys
+    /// given. With ``expected_config_version`` the update applies only if the config is
+    /// still at that version, else ``SessionConfigConflictError`` is raised and nothing
+    /// changes. Never retried.
+    #[pyo3(signature = (**kwargs))]
+    fn update(&self, py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Json> {
+        let body = session_config::update_body(kwargs)?;
+        let shared = self.inner.clone();
+        let mut session = self.session();
+        let config = block(py, async move {
+            let (config, _) = session.update(body).await?;
+            *lock(&shared) = session;
+            Ok(config)
+        })?;
+        Ok(Json(serde_json::to_value(config).unwrap_or(serde_json::Value::Null)))
+    }
+
+    /// One page of the session's config history, newest first (the current config first,
+    /// with ``is_current``). ``limit``: 1-100; ``cursor``: a page's ``next_cursor``.
+    #[pyo3(signature = (limit=None, cursor=None))]
+    fn list_config_history(
+        &self,
+        py: Python<'_>,
+        limit: Option<i64>,
+        cursor: Option<String>,
+    ) -> PyResult<ConfigHistoryPage> {
+        let limit = session_config::history_limit(limit)?;
+        let session = self.session();
+        let inner = block(py, async move {
+            session.config_history(limit, cursor.as_deref()).await
+        })?;
+        Ok(ConfigHistoryPage { inner })
     }
 
     /// Deletes the session.
     fn delete(&self, py: Python<'_>) -> PyResult<()> {
-        let session = self.inner.clone();
+        let session = self.session();
         block(py, async move { session.delete().await })
     }
 
     fn __repr__(&self) -> String {
-        session_repr("Session", &self.inner)
+        session_repr("Session", &self.session())
     }
 });
 
@@ -241,31 +344,42 @@ session_pymethods!(Session {
 /// awaitables.
 #[pyclass(frozen, module = "composio_rs")]
 pub(crate) struct AsyncSession {
-    inner: composio::Session,
+    /// The session as last loaded or updated (`update()` replaces it).
+    inner: Arc<Mutex<composio::Session>>,
 }
 
 impl AsyncSession {
     pub(crate) fn new(inner: composio::Session) -> Self {
-        Self { inner }
+        Self {
+            inner: Arc::new(Mutex::new(inner)),
+        }
+    }
+
+    /// The current state of the session.
+    fn session(&self) -> composio::Session {
+        lock(&self.inner).clone()
     }
 }
 
 session_pymethods!(AsyncSession {
 
-    /// Creates a Connect Link for ``toolkit``. Awaitable of ``AsyncConnectionRequest``.
-    #[pyo3(signature = (toolkit, callback_url=None))]
+    /// Creates a Connect Link for ``toolkit`` (``alias`` names the new account). Awaitable
+    /// of ``AsyncConnectionRequest``.
+    #[pyo3(signature = (toolkit, callback_url=None, *, alias=None))]
     fn authorize<'py>(
         &self,
         py: Python<'py>,
         toolkit: &str,
         callback_url: Option<&str>,
+        alias: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         authorize_args(toolkit, callback_url)?;
-        let session = self.inner.clone();
-        let (toolkit, cb) = (toolkit.to_owned(), callback_url.map(str::to_owned));
+        let session = self.session();
+        let toolkit = toolkit.to_owned();
+        let options = authorize_options(callback_url, alias);
         awaitable(py, async move {
             session
-                .authorize(&toolkit, cb.as_deref())
+                .authorize_with(&toolkit, options)
                 .await
                 .map(AsyncConnectionRequest::new)
         })
@@ -283,7 +397,7 @@ session_pymethods!(AsyncSession {
         search: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let query = toolkits_query(toolkits, next_cursor, limit, is_connected, search)?;
-        let session = self.inner.clone();
+        let session = self.session();
         awaitable(py, async move {
             session.toolkits(query).await.map(|inner| ToolkitsPage { inner })
         })
@@ -291,7 +405,7 @@ session_pymethods!(AsyncSession {
 
     /// Every tool of the session. Awaitable of ``list[Tool]``.
     fn tools<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let session = self.inner.clone();
+        let session = self.session();
         awaitable(py, async move {
             session
                 .tools()
@@ -300,30 +414,73 @@ session_pymethods!(AsyncSession {
         })
     }
 
-    /// Executes a tool or meta tool. Awaitable of the envelope dict.
-    #[pyo3(signature = (tool_slug, arguments=None))]
+    /// Executes a tool or meta tool (``account`` as in ``Session.execute``). Awaitable of the
+    /// envelope dict.
+    #[pyo3(signature = (tool_slug, arguments=None, *, account=None))]
     fn execute<'py>(
         &self,
         py: Python<'py>,
         tool_slug: &str,
         arguments: Option<&Bound<'py, PyAny>>,
+        account: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let arguments = execute_args(tool_slug, arguments)?;
-        let session = self.inner.clone();
+        let session = self.session();
         let slug = tool_slug.to_owned();
+        let options = execute_options(account);
         awaitable(py, async move {
-            session.execute(&slug, arguments).await.map(execute_envelope)
+            session
+                .execute_with(&slug, arguments, options)
+                .await
+                .map(execute_envelope)
+        })
+    }
+
+    /// Partially updates the session's configuration (see ``Session.update``). Awaitable of
+    /// the new config (a dict).
+    #[pyo3(signature = (**kwargs))]
+    fn update<'py>(
+        &self,
+        py: Python<'py>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let body = session_config::update_body(kwargs)?;
+        let shared = self.inner.clone();
+        let mut session = self.session();
+        awaitable(py, async move {
+            let (config, _) = session.update(body).await?;
+            *lock(&shared) = session;
+            Ok(Json(serde_json::to_value(config).unwrap_or(serde_json::Value::Null)))
+        })
+    }
+
+    /// One page of the session's config history (see ``Session.list_config_history``).
+    /// Awaitable of ``ConfigHistoryPage``.
+    #[pyo3(signature = (limit=None, cursor=None))]
+    fn list_config_history<'py>(
+        &self,
+        py: Python<'py>,
+        limit: Option<i64>,
+        cursor: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let limit = session_config::history_limit(limit)?;
+        let session = self.session();
+        awaitable(py, async move {
+            session
+                .config_history(limit, cursor.as_deref())
+                .await
+                .map(|inner| ConfigHistoryPage { inner })
         })
     }
 
     /// Deletes the session. Awaitable of None.
     fn delete<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let session = self.inner.clone();
+        let session = self.session();
         awaitable(py, async move { session.delete().await })
     }
 
     fn __repr__(&self) -> String {
-        session_repr("AsyncSession", &self.inner)
+        session_repr("AsyncSession", &self.session())
     }
 });
 

@@ -1,7 +1,7 @@
-//! `composio accounts list|get|delete|disable|enable`.
+//! `composio accounts list|get|delete|disable|enable|alias|revoke`.
 
 use clap::{Args, Subcommand};
-use composio::{ConnectedAccount, ConnectedAccountsQuery, ConnectionStatus};
+use composio::{ConnectedAccount, ConnectedAccountsQuery, ConnectionStatus, UpdateAccountRequest};
 use futures_util::TryStreamExt;
 
 use crate::backend::Backend;
@@ -20,6 +20,21 @@ pub(crate) enum AccountsCommand {
     Disable(IdArgs),
     /// Enable a disabled connected account.
     Enable(IdArgs),
+    /// Rename a connected account ("" clears its alias).
+    Alias(AliasArgs),
+    /// Revoke a connected account's tokens at the provider (status REVOKED).
+    Revoke(IdArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AliasArgs {
+    /// Connected account id (ca_…).
+    id: String,
+    /// The new alias, unique per user and toolkit (compared without case); "" clears it.
+    alias: String,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -53,10 +68,12 @@ pub(crate) struct IdArgs {
 pub(crate) async fn run(global: &GlobalArgs, cmd: AccountsCommand) -> Result<(), CliError> {
     let quiet = match &cmd {
         AccountsCommand::List(a) => a.json,
+        AccountsCommand::Alias(a) => a.json,
         AccountsCommand::Get(a)
         | AccountsCommand::Delete(a)
         | AccountsCommand::Disable(a)
-        | AccountsCommand::Enable(a) => a.json,
+        | AccountsCommand::Enable(a)
+        | AccountsCommand::Revoke(a) => a.json,
     };
     let backend = Backend::open(global, quiet).await?;
     let result = dispatch(&backend, cmd).await;
@@ -98,6 +115,7 @@ async fn dispatch(backend: &Backend, cmd: AccountsCommand) -> Result<(), CliErro
                         vec![
                             a.id.clone(),
                             a.toolkit.slug.clone(),
+                            a.alias.clone().unwrap_or_else(|| "-".to_owned()),
                             a.user_id.clone().unwrap_or_default(),
                             a.status.to_string(),
                             a.created_at.clone().unwrap_or_default(),
@@ -106,7 +124,10 @@ async fn dispatch(backend: &Backend, cmd: AccountsCommand) -> Result<(), CliErro
                     .collect();
                 print!(
                     "{}",
-                    table::render(&["ID", "TOOLKIT", "USER", "STATUS", "CREATED"], &rows)
+                    table::render(
+                        &["ID", "TOOLKIT", "ALIAS", "USER", "STATUS", "CREATED"],
+                        &rows
+                    )
                 );
             }
         }
@@ -117,6 +138,8 @@ async fn dispatch(backend: &Backend, cmd: AccountsCommand) -> Result<(), CliErro
             } else {
                 println!("id:            {}", a.id);
                 println!("toolkit:       {}", a.toolkit.slug);
+                println!("alias:         {}", a.alias.as_deref().unwrap_or("-"));
+                println!("word id:       {}", a.word_id.as_deref().unwrap_or("-"));
                 println!("user:          {}", a.user_id.as_deref().unwrap_or("-"));
                 println!("status:        {}", a.status);
                 if let Some(reason) = &a.status_reason {
@@ -138,6 +161,41 @@ async fn dispatch(backend: &Backend, cmd: AccountsCommand) -> Result<(), CliErro
         AccountsCommand::Enable(args) => {
             accounts.enable(&args.id).await?;
             done(args.json, &args.id, "enabled");
+        }
+        AccountsCommand::Alias(args) => {
+            accounts
+                .update(&args.id, UpdateAccountRequest::alias(args.alias.clone()))
+                .await?;
+            let alias = args.alias.trim();
+            if args.json {
+                let alias = (!alias.is_empty()).then_some(alias);
+                println!(
+                    "{}",
+                    serde_json::json!({"ok": true, "id": args.id, "action": "alias", "alias": alias})
+                );
+            } else if alias.is_empty() {
+                println!("Connected account {} has no alias now.", args.id);
+            } else {
+                println!("Connected account {} is now {alias}.", args.id);
+            }
+        }
+        AccountsCommand::Revoke(args) => {
+            let r = accounts.revoke(&args.id).await?;
+            if args.json {
+                println!("{}", serde_json::to_value(&r).unwrap_or_default());
+            } else if r.revoked_tokens.is_empty() {
+                println!(
+                    "Connected account {} was already revoked ({}).",
+                    r.connected_account.id, r.connected_account.status
+                );
+            } else {
+                println!(
+                    "Connected account {} revoked ({}): {} revoked at the provider.",
+                    r.connected_account.id,
+                    r.connected_account.status,
+                    r.revoked_tokens.join(", ")
+                );
+            }
         }
     }
     Ok(())

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 use clap::Args;
-use composio::{ConnectedAccount, SessionOptions};
+use composio::{AuthorizeOptions, ConnectedAccount, SessionOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::backend::Backend;
@@ -21,6 +21,10 @@ pub(crate) struct ConnectArgs {
     /// Where the user lands after connecting (status and connected_account_id are appended).
     #[arg(long, value_name = "URL")]
     callback_url: Option<String>,
+    /// Name the new account (unique per user and toolkit, compared without case), e.g. work;
+    /// lets the user connect a second account of the same toolkit.
+    #[arg(long, value_name = "ALIAS")]
+    alias: Option<String>,
     /// How long to wait for the user, e.g. 90s or 5m.
     #[arg(long, default_value = "120s", value_parser = parse_duration)]
     timeout: Duration,
@@ -56,9 +60,14 @@ async fn connect(backend: &Backend, args: &ConnectArgs) -> Result<serde_json::Va
         .client
         .create(&args.user, SessionOptions::new().manage_connections(false))
         .await?;
-    let request = session
-        .authorize(&args.toolkit, args.callback_url.as_deref())
-        .await?;
+    let mut options = AuthorizeOptions::new();
+    if let Some(url) = &args.callback_url {
+        options = options.callback_url(url.clone());
+    }
+    if let Some(alias) = &args.alias {
+        options = options.alias(alias.clone());
+    }
+    let request = session.authorize_with(&args.toolkit, options).await?;
     let link = request.redirect_url().to_owned();
 
     if args.json {
@@ -104,10 +113,16 @@ async fn connect(backend: &Backend, args: &ConnectArgs) -> Result<serde_json::Va
     }
     let account: ConnectedAccount = waited?;
     if !args.json {
-        println!(
-            "  ✔ Connected {}: {} ({})",
-            args.toolkit, account.id, account.status
-        );
+        match &account.alias {
+            Some(alias) => println!(
+                "  ✔ Connected {} as {alias}: {} ({})",
+                args.toolkit, account.id, account.status
+            ),
+            None => println!(
+                "  ✔ Connected {}: {} ({})",
+                args.toolkit, account.id, account.status
+            ),
+        }
     }
     Ok(serde_json::json!({
         "ok": true,
@@ -117,6 +132,8 @@ async fn connect(backend: &Backend, args: &ConnectArgs) -> Result<serde_json::Va
         "redirect_url": link,
         "connected_account_id": account.id,
         "status": account.status.as_str(),
+        "alias": account.alias,
+        "word_id": account.word_id,
         "local_server": backend.is_local(),
     }))
 }

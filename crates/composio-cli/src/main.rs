@@ -9,6 +9,7 @@ mod sandbox;
 mod serve;
 mod status;
 mod table;
+mod webhooks;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -72,6 +73,9 @@ enum Command {
     /// Answer sandbox Connect Links from scripts (approve or deny, as a browser would).
     #[command(subcommand)]
     Sandbox(sandbox::SandboxCommand),
+    /// The project's webhook deliveries, redelivery, and forwarding events to a local URL.
+    #[command(subcommand)]
+    Webhooks(webhooks::WebhooksCommand),
 }
 
 /// Parses durations like `90s`, `2m`, `1m30s` or a bare number of seconds.
@@ -129,6 +133,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Serve(args) => serve::run(&cli.global, args).await,
         Command::Demo => demo::run().await,
         Command::Sandbox(cmd) => sandbox::run(cmd).await,
+        Command::Webhooks(cmd) => webhooks::run(&cli.global, cmd).await,
     }
 }
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{ConnectedAccountId, InvalidId};
+use crate::ids::{ConnectedAccountId, InvalidId, SessionId};
 use crate::status::ConnectionStatus;
 
 /// `Result<T, composio_core::Error>`.
@@ -178,6 +178,8 @@ pub struct ApiError {
     pub retry_after: Option<Duration>,
     /// Field-level details, as sent.
     pub errors: Vec<serde_json::Value>,
+    /// The other keys of the envelope's `error` (e.g. `current_config_version`).
+    pub extra: serde_json::Map<String, serde_json::Value>,
     /// How many attempts were made: 1 unless the retry layer tried again and gave up on
     /// this answer.
     pub attempts: u32,
@@ -195,6 +197,7 @@ impl ApiError {
             suggested_fix: None,
             retry_after: None,
             errors: Vec::new(),
+            extra: serde_json::Map::new(),
             attempts: 1,
         }
     }
@@ -255,6 +258,9 @@ pub struct ErrorBody {
     /// Field-level details.
     #[serde(default)]
     pub errors: Vec<serde_json::Value>,
+    /// Any other keys (e.g. `current_config_version` of a session config conflict).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Where a call failed, without the details (see [`Error::kind`]).
@@ -281,6 +287,11 @@ pub enum ErrorKind {
     ConnectionRequestFailed,
     /// The connected account does not exist.
     ConnectedAccountNotFound,
+    /// A link was refused before it was sent: the user already has an `ACTIVE` account for
+    /// the auth config, and several were not allowed.
+    MultipleConnectedAccounts,
+    /// A session update met a config changed since it was read (HTTP 409).
+    SessionConfigConflict,
 }
 
 /// The error type of every composio-rs call.
@@ -358,6 +369,42 @@ pub enum Error {
         /// The connected account id.
         id: ConnectedAccountId,
     },
+    /// The user already has an `ACTIVE` account for the auth config, and the link did not
+    /// allow several (docs/spec/wire-2026.md §17); nothing was sent.
+    #[error("Multiple connected accounts found for user {user_id} in auth config {auth_config_id}. Please use the allow_multiple option to allow multiple connected accounts.")]
+    MultipleConnectedAccounts {
+        /// The end user.
+        user_id: String,
+        /// The auth config.
+        auth_config_id: String,
+    },
+    /// A session update was refused with HTTP 409 because the session's config changed since
+    /// it was read: `expected` (the `expected_config_version` sent, if any) is stale, and
+    /// `current` is the stored version when the server said. Nothing was changed; load the
+    /// session again and retry against its version (docs/spec/wire-2026.md §19.2).
+    #[error("{}", conflict_message(.session_id, .expected, .current))]
+    SessionConfigConflict {
+        /// The session.
+        session_id: SessionId,
+        /// The version the update expected.
+        expected: Option<u64>,
+        /// The version the config is at.
+        current: Option<u64>,
+        /// The server's answer.
+        error: Box<ApiError>,
+    },
+}
+
+fn conflict_message(id: &SessionId, expected: &Option<u64>, current: &Option<u64>) -> String {
+    let mut out = match expected {
+        Some(v) => format!("session {id} configuration is no longer at version {v}"),
+        None => format!("session {id} configuration changed while this update was in flight"),
+    };
+    if let Some(c) = current {
+        out.push_str(&format!(" (it is at version {c})"));
+    }
+    out.push_str("; re-fetch the session and retry the update");
+    out
 }
 
 fn reason_suffix(reason: &Option<String>) -> String {
@@ -381,6 +428,8 @@ impl Error {
             Self::ConnectionRequestTimeout { .. } => ErrorKind::ConnectionRequestTimeout,
             Self::ConnectionRequestFailed { .. } => ErrorKind::ConnectionRequestFailed,
             Self::ConnectedAccountNotFound { .. } => ErrorKind::ConnectedAccountNotFound,
+            Self::MultipleConnectedAccounts { .. } => ErrorKind::MultipleConnectedAccounts,
+            Self::SessionConfigConflict { .. } => ErrorKind::SessionConfigConflict,
         }
     }
 
@@ -406,6 +455,7 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Self::Api(e) => Some(e.status),
+            Self::SessionConfigConflict { error, .. } => Some(error.status),
             Self::Decode { status, .. } => Some(*status),
             _ => None,
         }
@@ -416,7 +466,7 @@ impl Error {
     pub fn attempts(&self) -> Option<u32> {
         match self {
             Self::Connect(e) | Self::Timeout(e) | Self::Transport(e) => Some(e.attempts()),
-            Self::Api(e) => Some(e.attempts),
+            Self::Api(e) | Self::SessionConfigConflict { error: e, .. } => Some(e.attempts),
             _ => None,
         }
     }
@@ -424,7 +474,7 @@ impl Error {
     /// The request id the server gave, when there was a response.
     pub fn request_id(&self) -> Option<&str> {
         match self {
-            Self::Api(e) => e.request_id.as_deref(),
+            Self::Api(e) | Self::SessionConfigConflict { error: e, .. } => e.request_id.as_deref(),
             Self::Decode { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
@@ -433,7 +483,7 @@ impl Error {
     /// The API error, when the server answered with one.
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
-            Self::Api(e) => Some(e),
+            Self::Api(e) | Self::SessionConfigConflict { error: e, .. } => Some(e),
             _ => None,
         }
     }

@@ -22,6 +22,7 @@ pub mod options;
 pub mod query;
 pub mod status;
 pub mod transport;
+pub mod webhook;
 
 pub use callback::{CallbackResult, CallbackStatus};
 pub use error::{

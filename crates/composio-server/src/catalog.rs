@@ -103,6 +103,37 @@ pub struct ToolkitDef {
     /// App tools (`[[toolkits.tools]]`), each one HTTP call to the provider's API.
     #[serde(default)]
     pub tools: Vec<ToolDef>,
+    /// How the provider revokes tokens (`POST /connected_accounts/{id}/revoke`); none: the
+    /// toolkit has no programmatic revocation.
+    #[serde(default)]
+    pub revocation: Option<Revocation>,
+}
+
+/// A provider's token revocation endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct Revocation {
+    /// The endpoint (`{client_id}` is replaced with the OAuth app's client id).
+    pub url: String,
+    /// How it is called.
+    #[serde(default)]
+    pub style: RevocationStyle,
+}
+
+/// How a revocation endpoint is called.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum RevocationStyle {
+    /// RFC 7009: `POST` a form with `token` and `token_type_hint`, client credentials in
+    /// HTTP Basic auth (Google, the sandbox).
+    #[default]
+    Rfc7009,
+    /// GitHub: `DELETE /applications/{client_id}/grant` with Basic client auth and
+    /// `{"access_token": …}`; it revokes the whole grant.
+    GithubGrant,
+    /// Slack: `POST auth.revoke` with the token as Bearer.
+    SlackAuthRevoke,
 }
 
 impl ToolkitDef {

@@ -132,6 +132,12 @@ pub struct Config {
     pub rate_limit: f64,
     /// Server-wide default of requests a project may make at once (the bucket size).
     pub rate_limit_burst: u32,
+    /// How long one webhook delivery attempt may take (default 30 s).
+    pub webhook_timeout: Duration,
+    /// The delays between webhook delivery attempts; a delivery is given up after
+    /// `1 + len()` attempts (default [`crate::webhooks::DEFAULT_RETRY_SCHEDULE`]: 5 s, 30 s,
+    /// 2 min, 10 min, 1 h, 6 h).
+    pub webhook_retry_schedule: Vec<Duration>,
     /// The source of time for expiry, leases and timestamps (the system clock; tests inject
     /// a [`crate::clock::ManualClock`]).
     pub clock: SharedClock,
@@ -169,6 +175,8 @@ impl Default for Config {
             idempotency_ttl: Duration::from_secs(24 * 3600),
             rate_limit: 0.0,
             rate_limit_burst: DEFAULT_RATE_LIMIT_BURST,
+            webhook_timeout: crate::webhooks::DEFAULT_TIMEOUT,
+            webhook_retry_schedule: crate::webhooks::DEFAULT_RETRY_SCHEDULE.to_vec(),
             clock: std::sync::Arc::new(SystemClock),
             env_errors: Vec::new(),
         }
@@ -492,6 +500,26 @@ impl Config {
             )?;
         }
         Ok(())
+    }
+
+    /// Sets how long one webhook delivery attempt may take.
+    pub fn webhook_timeout(mut self, timeout: Duration) -> Self {
+        self.webhook_timeout = timeout;
+        self
+    }
+
+    /// Sets the delays between webhook delivery attempts (see
+    /// [`Config::webhook_retry_schedule`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let c = composio_server::Config::default()
+    ///     .webhook_retries([Duration::from_millis(100), Duration::from_secs(1)]);
+    /// assert_eq!(c.webhook_retry_schedule.len(), 2);
+    /// ```
+    pub fn webhook_retries(mut self, schedule: impl IntoIterator<Item = Duration>) -> Self {
+        self.webhook_retry_schedule = schedule.into_iter().collect();
+        self
     }
 
     /// Sets the lifetime of sandbox access tokens.

@@ -82,7 +82,11 @@ pub(crate) async fn refreshed_token(
     token(state, account_id, true).await
 }
 
-fn open(state: &AppState, account: &AccountRow) -> Result<StoredCredentials, CredentialError> {
+/// The decrypted credentials of a usable account.
+pub(crate) fn open(
+    state: &AppState,
+    account: &AccountRow,
+) -> Result<StoredCredentials, CredentialError> {
     if !account.is_usable() {
         return Err(CredentialError::NotActive(account.status.to_string()));
     }
@@ -150,6 +154,45 @@ async fn token(
                 }
                 tokio::time::sleep(LEASE_POLL).await;
             }
+            Lease::NotFound => return Err(CredentialError::NotFound),
+        }
+    }
+}
+
+/// Makes the next refresh of a sandbox account fail for good, as when a provider revokes
+/// the grant: its access token counts as expired, its refresh token is replaced by one the
+/// sandbox never issued (the refresh gets `invalid_grant`), and earlier failures are counted
+/// so that this one failure moves the account to `EXPIRED`. For demos and tests of the
+/// `composio.connected_account.expired` webhook.
+pub(crate) async fn sandbox_invalidate(
+    state: &AppState,
+    account_id: &str,
+) -> Result<(), CredentialError> {
+    let _guard = state.refresh_locks.lock(account_id).await;
+    let deadline = tokio::time::Instant::now() + LEASE_WAIT;
+    loop {
+        match state
+            .store
+            .lease_refresh(account_id, &state.lease_holder, LEASE_TTL)
+            .await?
+        {
+            Lease::Acquired(account) => {
+                let mut creds = open(state, &account)?;
+                if creds.refresh_token.is_none() {
+                    release(state, &account, &creds).await;
+                    return Err(CredentialError::Missing);
+                }
+                creds.refresh_token = Some(crate::ids::sandbox_token("rt_invalidated"));
+                creds.expires_at = Some(0);
+                creds.refresh_failures = MAX_REFRESH_FAILURES.saturating_sub(1);
+                save(state, &account, &creds).await?;
+                tracing::info!(account_id, "sandbox account's next refresh will fail");
+                return Ok(());
+            }
+            Lease::Busy if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(LEASE_POLL).await;
+            }
+            Lease::Busy => return Err(CredentialError::Busy),
             Lease::NotFound => return Err(CredentialError::NotFound),
         }
     }

@@ -128,7 +128,13 @@ impl Cipher {
 
 /// SHA-256 of an API key (what is stored instead of the key).
 pub fn hash_api_key(key: &str) -> [u8; 32] {
-    Sha256::digest(key.as_bytes()).into()
+    secret_hash(key)
+}
+
+/// SHA-256 of a bearer secret (an API key, a sandbox code or token): what is stored instead
+/// of it, so nothing in the database can be replayed.
+pub(crate) fn secret_hash(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.as_bytes()).into()
 }
 
 /// Constant-time comparison of two hashes.

@@ -8,20 +8,16 @@
 //!     │                      │  ▲                  │
 //!     ├──ConnectFailed──▶ FAILED └────Enabled───────┘
 //!     └──LinkExpired───▶ EXPIRED ◀──RefreshExhausted── ACTIVE
-//!                        REVOKED ◀──Revoked── ACTIVE | INACTIVE | EXPIRED
+//!                        REVOKED ◀──Revoked── ACTIVE
 //! ```
 
+use composio_core::models::WebhookEventType;
 use composio_core::ConnectionStatus;
 
 /// Statuses of an account whose Connect Link has not completed yet.
 const PENDING: &[ConnectionStatus] = &[ConnectionStatus::Initiated, ConnectionStatus::Initializing];
 const ACTIVE: &[ConnectionStatus] = &[ConnectionStatus::Active];
 const USABLE: &[ConnectionStatus] = &[ConnectionStatus::Active, ConnectionStatus::Inactive];
-const REVOCABLE: &[ConnectionStatus] = &[
-    ConnectionStatus::Active,
-    ConnectionStatus::Inactive,
-    ConnectionStatus::Expired,
-];
 
 /// Something that happens to a connected account, changing its status.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,8 +34,8 @@ pub(crate) enum AccountEvent {
     Disabled,
     /// The developer enabled the account again.
     Enabled,
-    /// The credentials were revoked (at the provider, by the developer).
-    #[allow(dead_code)] // Applied by the revoke endpoint of the multi-account work.
+    /// The credentials were revoked at the provider by the developer (the stored
+    /// credentials are erased with it).
     Revoked(String),
 }
 
@@ -61,7 +57,7 @@ impl AccountEvent {
             Self::Connected | Self::ConnectFailed(_) | Self::LinkExpired(_) => PENDING,
             Self::RefreshExhausted(_) => ACTIVE,
             Self::Disabled | Self::Enabled => USABLE,
-            Self::Revoked(_) => REVOCABLE,
+            Self::Revoked(_) => ACTIVE,
         }
     }
 
@@ -91,6 +87,38 @@ impl AccountEvent {
     /// The `is_disabled` flag after the event.
     pub(crate) fn disabled(&self) -> bool {
         matches!(self, Self::Disabled)
+    }
+
+    /// The webhook event (docs/spec/wire-2026.md §20.4) the change from `from` causes:
+    /// `active` when an account becomes `ACTIVE` (connected, or enabled again), `failed`,
+    /// `expired` only when an `ACTIVE` account cannot be refreshed (not when a Connect Link
+    /// times out), `revoked`.
+    pub(crate) fn webhook(&self, from: &ConnectionStatus) -> Option<WebhookEventType> {
+        match self {
+            Self::Connected => Some(WebhookEventType::ConnectedAccountActive),
+            Self::Enabled if *from == ConnectionStatus::Inactive => {
+                Some(WebhookEventType::ConnectedAccountActive)
+            }
+            Self::ConnectFailed(_) => Some(WebhookEventType::ConnectedAccountFailed),
+            Self::RefreshExhausted(_) => Some(WebhookEventType::ConnectedAccountExpired),
+            Self::Revoked(_) => Some(WebhookEventType::ConnectedAccountRevoked),
+            Self::Enabled | Self::Disabled | Self::LinkExpired(_) => None,
+        }
+    }
+
+    /// The statuses the event may happen in, grouped by the webhook event the change causes
+    /// (the store applies each group with its own conditional update, so it knows which
+    /// event to write with it).
+    pub(crate) fn webhook_groups(&self) -> Vec<(Option<WebhookEventType>, Vec<ConnectionStatus>)> {
+        let mut groups: Vec<(Option<WebhookEventType>, Vec<ConnectionStatus>)> = Vec::new();
+        for from in self.allowed_from() {
+            let hook = self.webhook(from);
+            match groups.iter_mut().find(|(h, _)| *h == hook) {
+                Some((_, statuses)) => statuses.push(from.clone()),
+                None => groups.push((hook, vec![from.clone()])),
+            }
+        }
+        groups
     }
 }
 
@@ -186,9 +214,63 @@ mod tests {
                 ("EXPIRED".into(), vec!["ACTIVE"]),
                 ("INACTIVE".into(), vec!["ACTIVE", "INACTIVE"]),
                 ("ACTIVE".into(), vec!["ACTIVE", "INACTIVE"]),
-                ("REVOKED".into(), vec!["ACTIVE", "EXPIRED", "INACTIVE"]),
+                ("REVOKED".into(), vec!["ACTIVE"]),
             ]
         );
+    }
+
+    #[test]
+    fn webhook_events_of_changes() {
+        use WebhookEventType as W;
+        let cases = [
+            (
+                AccountEvent::Connected,
+                ConnectionStatus::Initiated,
+                Some(W::ConnectedAccountActive),
+            ),
+            (
+                AccountEvent::Enabled,
+                ConnectionStatus::Inactive,
+                Some(W::ConnectedAccountActive),
+            ),
+            (AccountEvent::Enabled, ConnectionStatus::Active, None),
+            (
+                AccountEvent::ConnectFailed("x".into()),
+                ConnectionStatus::Initiated,
+                Some(W::ConnectedAccountFailed),
+            ),
+            (
+                AccountEvent::RefreshExhausted("x".into()),
+                ConnectionStatus::Active,
+                Some(W::ConnectedAccountExpired),
+            ),
+            (
+                AccountEvent::LinkExpired("x".into()),
+                ConnectionStatus::Initiated,
+                None,
+            ),
+            (
+                AccountEvent::Revoked("x".into()),
+                ConnectionStatus::Expired,
+                Some(W::ConnectedAccountRevoked),
+            ),
+            (AccountEvent::Disabled, ConnectionStatus::Active, None),
+        ];
+        for (event, from, hook) in cases {
+            assert_eq!(event.webhook(&from), hook, "{event:?} from {from}");
+        }
+        // Enabling is applied in two groups: INACTIVE (sends `active`) and ACTIVE (nothing).
+        assert_eq!(
+            AccountEvent::Enabled.webhook_groups(),
+            vec![
+                (None, vec![ConnectionStatus::Active]),
+                (
+                    Some(W::ConnectedAccountActive),
+                    vec![ConnectionStatus::Inactive]
+                ),
+            ]
+        );
+        assert_eq!(AccountEvent::Connected.webhook_groups().len(), 1);
     }
 
     #[test]

@@ -29,6 +29,21 @@ pub struct ApiError {
     pub suggested_fix: Option<String>,
     /// Seconds for `retry-after` (429/503).
     pub retry_after: Option<u64>,
+    /// The envelope's `code` when it is not `1000 + status` (e.g. `10409`).
+    pub code: Option<i64>,
+    /// `x-should-retry` to send, when the default retry rules of clients would be wrong.
+    pub should_retry: Option<bool>,
+    /// What few errors carry (boxed, so results of `ApiError` stay small).
+    pub details: Option<Box<ErrorDetails>>,
+}
+
+/// The rarer parts of an [`ApiError`].
+#[derive(Debug, Clone, Default)]
+pub struct ErrorDetails {
+    /// Field-level details (`errors[]`).
+    pub errors: Vec<String>,
+    /// Extra keys inside `error` (e.g. `current_config_version`).
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl ApiError {
@@ -40,7 +55,48 @@ impl ApiError {
             message: message.into(),
             suggested_fix: None,
             retry_after: None,
+            code: None,
+            should_retry: None,
+            details: None,
         }
+    }
+
+    fn details_mut(&mut self) -> &mut ErrorDetails {
+        self.details.get_or_insert_with(Default::default)
+    }
+
+    /// 400 `HTTP_BadRequest` (code 10400) with field-level `errors[]`, the validation error
+    /// of docs/spec/wire.md §10 and wire-2026.md §19.3.
+    pub fn validation(message: impl Into<String>, errors: Vec<String>) -> Self {
+        let mut e = Self::new(StatusCode::BAD_REQUEST, "HTTP_BadRequest", message).code(10400);
+        e.details_mut().errors = errors;
+        e
+    }
+
+    /// Replaces the slug.
+    pub fn with_slug(mut self, slug: &'static str) -> Self {
+        self.slug = slug;
+        self
+    }
+
+    /// Sets the envelope's `code`.
+    pub fn code(mut self, code: i64) -> Self {
+        self.code = Some(code);
+        self
+    }
+
+    /// Sends `x-should-retry: false`: retrying cannot help (e.g. a 409 on a unique row).
+    pub fn no_retry(mut self) -> Self {
+        self.should_retry = Some(false);
+        self
+    }
+
+    /// Adds a key inside `error`.
+    pub fn with(mut self, key: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.details_mut()
+            .extra
+            .insert(key.to_owned(), value.into());
+        self
     }
 
     /// Adds a suggested fix.
@@ -77,15 +133,17 @@ impl ApiError {
 
     /// The envelope.
     pub fn envelope(&self) -> ErrorEnvelope {
+        let details = self.details.as_deref().cloned().unwrap_or_default();
         ErrorEnvelope {
             error: ErrorBody {
                 message: self.message.clone(),
-                code: 1000 + i64::from(self.status.as_u16()),
+                code: self.code.unwrap_or(1000 + i64::from(self.status.as_u16())),
                 slug: self.slug.to_owned(),
                 status: self.status.as_u16(),
                 request_id: current_request_id(),
                 suggested_fix: self.suggested_fix.clone(),
-                errors: Vec::new(),
+                errors: details.errors.into_iter().map(Into::into).collect(),
+                extra: details.extra,
             },
         }
     }
@@ -123,6 +181,12 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
+        if let Some(retry) = self.should_retry {
+            resp.headers_mut().insert(
+                "x-should-retry",
+                HeaderValue::from_static(if retry { "true" } else { "false" }),
+            );
+        }
         if let Some(secs) = self.retry_after {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));

@@ -71,6 +71,43 @@ pub(crate) fn sandbox_token(kind: &str) -> String {
     prefixed(&format!("sbx_{kind}_"), 32)
 }
 
+/// The id of a revocation done for a delete (`rvk_…`), for the logs.
+pub(crate) fn revoke_job() -> String {
+    prefixed("rvk_", 16)
+}
+
+/// A sandbox provider grant id (`sbg_…`).
+pub(crate) fn sandbox_grant() -> String {
+    prefixed("sbg_", 24)
+}
+
+/// A webhook subscription id (`ws_…`).
+pub(crate) fn webhook_subscription() -> String {
+    prefixed("ws_", 16)
+}
+
+/// A webhook event id (`msg_<uuid>`, the `webhook-id` header; docs/spec/wire-2026.md §20.3).
+pub(crate) fn webhook_message() -> String {
+    format!("msg_{}", composio_core::ids::new_uuid_v4())
+}
+
+/// A webhook delivery id (`whd_…`).
+pub(crate) fn webhook_delivery() -> String {
+    prefixed("whd_", 16)
+}
+
+/// A webhook signing secret: `wsk_` and 32 random bytes as base64url without padding
+/// (docs/spec/wire-2026.md §20.6). The HMAC key is the whole string.
+pub(crate) fn webhook_secret() -> String {
+    use base64::Engine;
+    let mut bytes = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut bytes);
+    format!(
+        "wsk_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
+}
+
 /// The auth config id of a toolkit in a project (`ac_…`), derived so it is stable across
 /// restarts and replicas.
 pub(crate) fn auth_config(project_id: &str, toolkit: &str) -> String {
@@ -98,6 +135,16 @@ mod tests {
             assert!(rest.chars().all(|c| c.is_ascii_alphanumeric()), "{id}");
         }
         assert_eq!(oauth_state().len(), 40);
+        let msg = webhook_message();
+        let uuid = msg.strip_prefix("msg_").expect("msg_");
+        assert_eq!(uuid.len(), 36, "{msg}");
+        assert!(
+            uuid.chars().all(|c| c.is_ascii_hexdigit() || c == '-'),
+            "{msg}"
+        );
+        let secret = webhook_secret();
+        assert_eq!(secret.len(), 4 + 43, "{secret}");
+        assert_ne!(webhook_secret(), secret);
         assert_ne!(link_token(), link_token());
     }
 

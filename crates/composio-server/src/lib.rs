@@ -38,7 +38,9 @@ pub mod sandbox;
 #[doc(hidden)]
 pub mod testing;
 pub mod tools;
+pub mod webhooks;
 
+mod alias;
 mod api;
 mod api_keys;
 mod cluster;
@@ -53,6 +55,7 @@ mod oauth;
 mod pages;
 mod private_file;
 mod rate_limit;
+mod revocation;
 mod server;
 mod service;
 mod state;

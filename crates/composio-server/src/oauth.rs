@@ -24,6 +24,9 @@ pub(crate) struct Provider {
     pub scopes: Vec<String>,
     pub pkce: bool,
     pub sandbox: bool,
+    /// Where tokens are revoked (the sandbox's own endpoint in sandbox mode, for toolkits
+    /// whose real provider has one).
+    pub revocation: Option<crate::catalog::Revocation>,
 }
 
 /// Credentials stored (encrypted) for a connected account.
@@ -66,6 +69,7 @@ pub(crate) fn provider(state: &AppState, tk: &ToolkitDef) -> Option<Provider> {
             scopes: tk.scopes.clone(),
             pkce: tk.pkce,
             sandbox: false,
+            revocation: tk.revocation.clone(),
         });
     }
     if !state.config.sandbox {
@@ -80,6 +84,10 @@ pub(crate) fn provider(state: &AppState, tk: &ToolkitDef) -> Option<Provider> {
         scopes: tk.scopes.clone(),
         pkce: true,
         sandbox: true,
+        revocation: tk.revocation.as_ref().map(|_| crate::catalog::Revocation {
+            url: format!("{}/sandbox/oauth/revoke", state.public_url),
+            style: crate::catalog::RevocationStyle::Rfc7009,
+        }),
     })
 }
 

@@ -15,7 +15,6 @@ use crate::cluster::{Cluster, LocalCluster, PgCluster};
 use crate::config::Config;
 use crate::crypto::{hash_api_key, Cipher, CryptoError, Secret};
 use crate::rate_limit::{Limit, RateLimiter};
-use crate::sandbox::SandboxState;
 use crate::state::{AppState, SharedState};
 use crate::store::{Store, StoreError};
 
@@ -102,13 +101,14 @@ impl ServerHandle {
     }
 
     /// Makes every access token the sandbox issued so far expire now (to test refreshing).
-    pub fn sandbox_expire_access_tokens(&self) {
-        self.state.sandbox.expire_access_tokens();
+    pub async fn sandbox_expire_access_tokens(&self) -> Result<(), StoreError> {
+        self.state.store.sandbox_expire_access_tokens().await
     }
 
-    /// Makes the sandbox reject every refresh token issued so far.
-    pub fn sandbox_revoke_refresh_tokens(&self) {
-        self.state.sandbox.revoke_refresh_tokens();
+    /// Revokes every grant the sandbox issued so far: their access and refresh tokens stop
+    /// working (to test a connection the user revoked at the provider).
+    pub async fn sandbox_revoke_refresh_tokens(&self) -> Result<(), StoreError> {
+        self.state.store.sandbox_revoke_all().await
     }
 
     /// Stops accepting requests, ends watch streams, waits for in-flight requests (up to
@@ -264,7 +264,6 @@ pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
         store,
         cipher,
         catalog,
-        sandbox: SandboxState::new(config.sandbox_token_ttl, clock.clone()),
         clock,
         lease_holder: crate::ids::lease_holder(),
         refresh_locks: Default::default(),
@@ -276,6 +275,7 @@ pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
         shutdown: shutdown_rx.clone(),
         idempotency_locks: Default::default(),
         cluster,
+        webhooks: Default::default(),
     });
 
     let app = crate::api::router(state.clone());
@@ -297,7 +297,8 @@ pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
             tracing::error!(error = %e, "server error");
         }
     });
-    let sweeper = tokio::spawn(crate::sweeper::run(state.clone(), shutdown_rx));
+    let sweeper = tokio::spawn(crate::sweeper::run(state.clone(), shutdown_rx.clone()));
+    let webhooks = tokio::spawn(crate::webhooks::worker::run(state.clone(), shutdown_rx));
     tracing::info!(
         %url,
         %public_url,
@@ -311,7 +312,7 @@ pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
         public_url,
         api_keys,
         shutdown_tx,
-        tasks: vec![server, sweeper],
+        tasks: vec![server, sweeper, webhooks],
         state,
     })
 }

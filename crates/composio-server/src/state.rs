@@ -3,8 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use composio_core::models::{AccountAuthConfig, AccountToolkit, ConnectedAccount};
-use serde_json::json;
+use composio_core::models::ConnectedAccount;
 use tokio::sync::watch;
 
 use crate::catalog::{Catalog, ToolkitDef};
@@ -13,9 +12,8 @@ use crate::cluster::Cluster;
 use crate::config::Config;
 use crate::crypto::Cipher;
 use crate::error::{ApiError, ApiResult};
-use crate::sandbox::SandboxState;
 use crate::store::{AccountRow, Store};
-use crate::util::{format_ts, KeyedLocks};
+use crate::util::KeyedLocks;
 
 /// Everything request handlers share.
 pub(crate) struct AppState {
@@ -31,7 +29,6 @@ pub(crate) struct AppState {
     pub origins: HashMap<String, Vec<String>>,
     /// HTTP client for providers (redirects disabled).
     pub http: reqwest::Client,
-    pub sandbox: SandboxState,
     /// Flips to `true` on shutdown (ends watch streams).
     pub shutdown: watch::Receiver<bool>,
     /// Coordination with the other replicas (change announcements, watches, rate limits,
@@ -45,6 +42,8 @@ pub(crate) struct AppState {
     pub clock: SharedClock,
     /// This process's name on the leases it takes in the database.
     pub lease_holder: String,
+    /// Wakes the webhook sender and the listen streams of this replica.
+    pub webhooks: crate::webhooks::Wakeup,
 }
 
 pub(crate) type SharedState = Arc<AppState>;
@@ -72,40 +71,18 @@ impl AppState {
         true
     }
 
-    /// The wire model of an account (never with credentials).
-    ///
-    /// `state` is left out: the TypeScript client validates it per auth scheme and expects
-    /// credentials in it (e.g. `val.access_token` for OAUTH2), which are never sent.
+    /// The wire model of an account (never with credentials); see
+    /// [`crate::service::accounts::account_model`].
     pub fn account_model(&self, a: &AccountRow) -> ApiResult<ConnectedAccount> {
-        let info: serde_json::Value = a
-            .info
-            .as_deref()
-            .and_then(|s| serde_json::from_str(s).ok())
-            .unwrap_or_else(|| json!({}));
-        let account =
-            ConnectedAccount::new(&a.id, a.status.clone(), AccountToolkit::new(&a.toolkit))
-                .user_id(&a.user_id)
-                .is_disabled(a.is_disabled)
-                .auth_config(AccountAuthConfig::new(
-                    &a.auth_config_id,
-                    a.auth_scheme.as_str(),
-                    self.is_managed(&a.toolkit),
-                ))
-                .created_at(format_ts(a.created_at))
-                .updated_at(format_ts(a.updated_at))
-                .data(info)
-                .params(json!({}));
-        Ok(match &a.status_reason {
-            Some(reason) => account.status_reason(reason),
-            None => account,
-        })
+        Ok(crate::service::accounts::account_model(a))
     }
 
-    /// Announces a committed change of an account to the waiters of every replica.
+    /// Announces a committed change of an account to the waiters of every replica, and
+    /// wakes this replica's webhook sender (the change may have queued a delivery).
     pub async fn changed(&self, account_id: &str) {
         self.cluster.publish(&[account_id.to_owned()]).await;
+        self.webhooks.kick();
     }
-
     /// Validates a callback URL: http(s) and, when configured, an allowed origin.
     pub fn check_callback(&self, project_id: &str, url: &str) -> ApiResult<()> {
         let parsed = composio_core::callback::validate_callback_url(url).map_err(|e| {

@@ -1,6 +1,6 @@
 //! Background sweeper: expires `INITIATED` accounts whose Connect Link ran out (catching up
-//! right away after a restart) and forgets old idempotency keys and MCP sessions. With several replicas, the
-//! one holding the sweeper's lease runs it.
+//! right away after a restart) and forgets old idempotency keys, MCP sessions and sandbox
+//! grants. With several replicas, the one holding the sweeper's lease runs it.
 
 use std::time::Duration;
 
@@ -9,6 +9,10 @@ use tokio::sync::watch;
 use crate::cluster::Job;
 use crate::service::connections::expire_overdue;
 use crate::state::SharedState;
+
+/// How long the sandbox keeps expired access tokens and revoked grants (a token presented
+/// within this time is answered "expired" or "revoked" rather than "unknown").
+const SANDBOX_KEEP: Duration = Duration::from_secs(24 * 3600);
 
 /// How often idempotency keys and MCP sessions past their TTL are purged.
 const PURGE_EVERY_MS: i64 = 60_000;
@@ -45,6 +49,9 @@ pub(crate) async fn run(state: SharedState, mut shutdown: watch::Receiver<bool>)
             }
             if let Err(e) = state.store.mcp_session_purge(MCP_SESSION_TTL).await {
                 tracing::warn!(error = %e, "MCP session purge failed");
+            }
+            if let Err(e) = state.store.sandbox_purge(SANDBOX_KEEP).await {
+                tracing::warn!(error = %e, "sandbox purge failed");
             }
         }
         tokio::select! {

@@ -10,12 +10,14 @@ use serde_json::json;
 #[tokio::test]
 async fn create_session_matches_the_spec_and_clients_needs() {
     let api = Api::default().await;
+    // A pinned account must be the user's own (spec §16.2).
+    let (github, _) = api.link("user_123", "github", None).await;
     let (status, v) = api
         .post(
             "/tool_router/session",
             json!({"user_id": "user_123", "toolkits": {"enable": ["gmail", "github"]},
                    "auth_configs": {"gmail": "ac_AbCdEfGhIjKl"},
-                   "connected_accounts": {"github": "ca_AbCdEfGhIjKl"},
+                   "connected_accounts": {"github": github},
                    "manage_connections": {"enable": true, "callback_url": "https://app.example.com/chat",
                                           "enable_wait_for_connections": true},
                    "tags": {"enable": ["readOnlyHint"]}, "some_future_field": 1}),
@@ -33,10 +35,7 @@ async fn create_session_matches_the_spec_and_clients_needs() {
     let c = &v["config"];
     assert_eq!(c["preload"]["tools"], json!([]));
     assert_eq!(c["toolkits"], json!({"enabled": ["gmail", "github"]}));
-    assert_eq!(
-        c["connected_accounts"],
-        json!({"github": ["ca_AbCdEfGhIjKl"]})
-    );
+    assert_eq!(c["connected_accounts"], json!({"github": [github]}));
     assert_eq!(c["manage_connections"]["enabled"], true);
     assert_eq!(
         c["manage_connections"]["callback_url"],
@@ -559,12 +558,13 @@ async fn repeated_idempotency_key_returns_the_first_response() {
 #[tokio::test]
 async fn both_api_versions_and_openapi_are_served() {
     let api = Api::default().await;
+    let (github, _) = api.link("u", "github", None).await;
     for v in ["v3", "v3.1"] {
         let resp = api
             .http
             .post(format!("{}/api/{v}/tool_router/session", api.server.url()))
             .header("x-api-key", &api.key)
-            .json(&json!({"user_id": "u", "connected_accounts": {"github": "ca_x"}}))
+            .json(&json!({"user_id": "u", "connected_accounts": {"github": github}}))
             .send()
             .await
             .unwrap();

@@ -194,5 +194,88 @@ async fn the_binary_serves_postgres_from_the_flag_and_never_logs_the_password() 
             .await
             .unwrap();
     assert!(!versions.is_empty() && versions[0] == 1, "{versions:?}");
-    assert_eq!(versions, (1..=versions.len() as i64).collect::<Vec<_>>());
+    // Every migration once, in order (versions may skip a number).
+    assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
+}
+
+/// Reads SSE events (`(event, data)`) from a response body until `want` returns true.
+async fn read_events(
+    resp: &mut reqwest::Response,
+    buf: &mut String,
+    mut want: impl FnMut(&str, &serde_json::Value) -> bool,
+) {
+    loop {
+        while let Some(end) = buf.find("\n\n") {
+            let block: String = buf.drain(..end + 2).collect();
+            let mut name = "";
+            let mut data = String::new();
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("event:") {
+                    name = v.trim();
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    data.push_str(v.trim());
+                }
+            }
+            if !name.is_empty() && want(name, &serde_json::from_str(&data).unwrap_or_default()) {
+                return;
+            }
+        }
+        let chunk = tokio::time::timeout(Duration::from_secs(10), resp.chunk())
+            .await
+            .expect("an event within 10 s")
+            .expect("stream")
+            .expect("stream still open");
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+#[tokio::test]
+async fn a_watch_stream_on_one_replica_takes_ids_added_through_another() {
+    let Some(db) = postgres_database().await else {
+        return;
+    };
+    let config = Config::default()
+        .database_url(db.url())
+        .encryption_key(composio_server::generate_encryption_key());
+    let a = Api::start(config.clone()).await;
+    let b = composio_server::spawn(config).await.unwrap();
+    let (id, redirect) = a.link("u_watch", "gmail", None).await;
+
+    // The stream is held by B, with no ids yet.
+    let mut stream = a
+        .http
+        .post(format!("{}/api/v3.1/connected_accounts/watch", b.url()))
+        .header("x-api-key", &a.key)
+        .json(&json!({"ids": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    let mut buf = String::new();
+    let mut watch_id = String::new();
+    read_events(&mut stream, &mut buf, |name, data| {
+        watch_id = data["watch_id"].as_str().unwrap_or_default().to_owned();
+        name == "ready"
+    })
+    .await;
+    assert!(!watch_id.is_empty());
+
+    // The id is added through A (another replica than the stream's), and the approval
+    // happens on A too: B's stream reports it.
+    let (status, v) = a
+        .post(
+            &format!("/connected_accounts/watch/{watch_id}/ids"),
+            json!({"ids": [id]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["watching"], 1);
+    Browser::new().unwrap().approve(&redirect).await.unwrap();
+    read_events(&mut stream, &mut buf, |name, data| {
+        name == "account" && data["id"] == json!(id) && data["status"] == "ACTIVE"
+    })
+    .await;
+    drop(stream);
+    b.shutdown().await;
+    a.server.shutdown().await;
 }

@@ -202,6 +202,17 @@ impl Composio {
         ConnectedAccounts::new(self.clone())
     }
 
+    /// The project's webhook subscription and its delivery log (see [`crate::webhooks`]).
+    ///
+    /// ```no_run
+    /// # async fn run(composio: composio::Composio) -> composio::Result<()> {
+    /// let types = composio.webhooks().event_types().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn webhooks(&self) -> crate::Webhooks {
+        crate::Webhooks::new(self.clone())
+    }
+
     /// Waits until the connected account `id` is `ACTIVE` (see
     /// [`ConnectionRequest::wait_for_connection`](crate::ConnectionRequest::wait_for_connection)
     /// for the exact rules). Use it when you only kept the id of a connection request.

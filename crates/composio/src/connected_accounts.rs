@@ -3,10 +3,11 @@
 use composio_core::callback::validate_callback_url;
 use composio_core::models::{
     ConnectedAccount, ConnectedAccountsQuery, CreateAccountLinkRequest, CreateAccountLinkResponse,
-    Page, UpdateAccountStatusRequest,
+    Page, RevokeAccountResponse, UpdateAccountRequest, UpdateAccountResponse,
+    UpdateAccountStatusRequest,
 };
 use composio_core::query::encode_path_segment;
-use composio_core::{AuthConfigId, ConnectedAccountId, Result, UserId};
+use composio_core::{AuthConfigId, ConnectedAccountId, ConnectionStatus, Error, Result, UserId};
 use futures_util::Stream;
 
 use crate::client::Composio;
@@ -106,6 +107,11 @@ impl ConnectedAccounts {
     /// Creates a Connect Link for an auth config and user
     /// (`POST {P}/connected_accounts/link`), without a session.
     ///
+    /// Like the official SDKs, it first checks that the user has no `ACTIVE` account for the
+    /// auth config yet, and refuses with [`Error::MultipleConnectedAccounts`] (sending no
+    /// link request) when there is one; use [`Self::link_with`] and
+    /// [`LinkOptions::allow_multiple`] to connect another.
+    ///
     /// ```no_run
     /// # async fn run(composio: composio::Composio) -> composio::Result<()> {
     /// let request = composio
@@ -121,16 +127,60 @@ impl ConnectedAccounts {
         user_id: &str,
         callback_url: Option<&str>,
     ) -> Result<ConnectionRequest> {
+        let mut options = LinkOptions::new();
+        if let Some(cb) = callback_url {
+            options = options.callback_url(cb);
+        }
+        self.link_with(auth_config_id, user_id, options).await
+    }
+
+    /// [`Self::link`] with options: a callback URL, an alias for the new account, and whether
+    /// the user may have several accounts for the auth config.
+    ///
+    /// ```no_run
+    /// # async fn run(composio: composio::Composio) -> composio::Result<()> {
+    /// use composio::LinkOptions;
+    /// let request = composio
+    ///     .connected_accounts()
+    ///     .link_with("ac_AbCdEfGhIjKl", "user_123", LinkOptions::new().alias("work-gmail").allow_multiple(true))
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn link_with(
+        &self,
+        auth_config_id: &str,
+        user_id: &str,
+        options: LinkOptions,
+    ) -> Result<ConnectionRequest> {
         let auth_config_id = AuthConfigId::new(auth_config_id)?;
         let user_id = UserId::new(user_id)?;
-        if let Some(cb) = callback_url {
+        if let Some(cb) = &options.callback_url {
             validate_callback_url(cb)?;
         }
-        let body = CreateAccountLinkRequest::new(
+        if !options.allow_multiple {
+            let active = self
+                .list(
+                    ConnectedAccountsQuery::new()
+                        .user_ids([user_id.as_str()])
+                        .auth_config_ids([auth_config_id.as_str()])
+                        .statuses([ConnectionStatus::Active]),
+                )
+                .await?;
+            if !active.items.is_empty() {
+                return Err(Error::MultipleConnectedAccounts {
+                    user_id: user_id.as_str().to_owned(),
+                    auth_config_id: auth_config_id.as_str().to_owned(),
+                });
+            }
+        }
+        let mut body = CreateAccountLinkRequest::new(
             auth_config_id.as_str(),
             user_id.as_str(),
-            callback_url.map(str::to_owned),
+            options.callback_url,
         );
+        if let Some(alias) = options.alias {
+            body = body.alias(alias);
+        }
         let call = Call::post("/connected_accounts/link")
             .json(&body)?
             .with_idempotency_key();
@@ -147,6 +197,47 @@ impl ConnectedAccounts {
             link.expires_at,
             &meta,
         )
+    }
+
+    /// Renames an account (`PATCH {P}/connected_accounts/{id}` with `{"alias": …}`); an empty
+    /// alias clears it. Aliases are unique per user and toolkit (compared without case): a
+    /// taken one is an `Api` error with status 409 and slug `ConnectedAccount_AliasConflict`.
+    ///
+    /// ```no_run
+    /// # async fn run(composio: composio::Composio) -> composio::Result<()> {
+    /// use composio::UpdateAccountRequest;
+    /// composio
+    ///     .connected_accounts()
+    ///     .update("ca_N3wAcc0unt01", UpdateAccountRequest::alias("work-gmail"))
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn update(
+        &self,
+        id: &str,
+        update: UpdateAccountRequest,
+    ) -> Result<UpdateAccountResponse> {
+        let id = ConnectedAccountId::new(id)?;
+        let call = Call::patch(account_path(&id, "")).json(&update)?;
+        self.client.api().send(call).await
+    }
+
+    /// Revokes an `ACTIVE` account's tokens at its provider and marks it `REVOKED`
+    /// (`POST {P}/connected_accounts/{id}/revoke`). Revoking a `REVOKED` account again
+    /// succeeds with no tokens listed. A toolkit without programmatic revocation is an `Api`
+    /// error 400 (`ConnectedAccount_RevokeNotSupported`); an account in another status a 409
+    /// (`ConnectedAccount_NotRevokable`).
+    ///
+    /// ```no_run
+    /// # async fn run(composio: composio::Composio) -> composio::Result<()> {
+    /// let revoked = composio.connected_accounts().revoke("ca_N3wAcc0unt01").await?;
+    /// println!("{:?} -> {}", revoked.revoked_tokens, revoked.connected_account.status);
+    /// # Ok(()) }
+    /// ```
+    pub async fn revoke(&self, id: &str) -> Result<RevokeAccountResponse> {
+        let id = ConnectedAccountId::new(id)?;
+        let call = Call::post(account_path(&id, "/revoke")).non_idempotent();
+        self.client.api().send(call).await
     }
 
     /// Deletes a connected account (`DELETE {P}/connected_accounts/{id}`).
@@ -195,5 +286,42 @@ impl ConnectedAccounts {
             .json(&UpdateAccountStatusRequest::new(enabled))?;
         self.client.api().send_bytes(call).await?;
         Ok(())
+    }
+}
+
+/// Options of [`ConnectedAccounts::link_with`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LinkOptions {
+    /// Where the user lands afterwards.
+    pub callback_url: Option<String>,
+    /// The new account's alias.
+    pub alias: Option<String>,
+    /// Whether the user may already have an `ACTIVE` account for the auth config.
+    pub allow_multiple: bool,
+}
+
+impl LinkOptions {
+    /// No callback URL, no alias, one account per user and auth config.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Where the user lands afterwards (`http` or `https`).
+    pub fn callback_url(mut self, url: impl Into<String>) -> Self {
+        self.callback_url = Some(url.into());
+        self
+    }
+
+    /// Names the new account (unique per user and toolkit).
+    pub fn alias(mut self, alias: impl Into<String>) -> Self {
+        self.alias = Some(alias.into());
+        self
+    }
+
+    /// Allows linking although the user has an `ACTIVE` account for the auth config.
+    pub fn allow_multiple(mut self, allow: bool) -> Self {
+        self.allow_multiple = allow;
+        self
     }
 }

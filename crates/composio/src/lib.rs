@@ -44,7 +44,9 @@ mod connection_request;
 mod pagination;
 mod request;
 mod session;
+mod session_accounts;
 mod wait;
+pub mod webhooks;
 
 /// Entry points of the fuzz targets under `fuzz/` for parsers that are not public API.
 /// Hidden from the docs; not a stable API.
@@ -70,14 +72,18 @@ pub mod fuzzing {
 
 pub use builder::ComposioBuilder;
 pub use client::{ApiVersion, Composio};
-pub use connected_accounts::ConnectedAccounts;
+pub use connected_accounts::{ConnectedAccounts, LinkOptions};
 pub use connection_request::ConnectionRequest;
 pub use session::{Session, SessionMcp};
+pub use session_accounts::{AuthorizeOptions, ExecuteOptions};
+pub use webhooks::Webhooks;
 
 pub use composio_core::callback::{validate_callback_url, CallbackStatus};
 pub use composio_core::models::{
-    self, ConnectedAccount, ConnectedAccountsQuery, ExecuteResponse, OrderBy, OrderDirection, Page,
-    SessionToolkit, Tool, ToolkitsQuery, ToolsExt,
+    self, ConnectedAccount, ConnectedAccountsQuery, ExecuteResponse, ManageConnectionsPatch,
+    MultiAccountPatch, OrderBy, OrderDirection, Page, RevokeAccountResponse,
+    SessionConfigHistoryItem, SessionToolkit, SessionUpdate, Tool, ToolkitsQuery, ToolsExt,
+    UpdateAccountRequest, UpdateAccountResponse,
 };
 pub use composio_core::options::ToolFilter;
 pub use composio_core::{
@@ -134,6 +140,7 @@ pub mod docs_snippets {
         SelfHosting => "../../../docs/self-hosting.md",
         Cli => "../../../docs/cli.md",
         Python => "../../../docs/python.md",
+        Webhooks => "../../../docs/webhooks.md",
         Architecture => "../../../ARCHITECTURE.md",
     }
 }

@@ -338,6 +338,7 @@ pub(crate) fn api_error(status: u16, headers: &HeaderMap, body: &[u8]) -> ApiErr
             out.slug = Some(e.slug).filter(|s| !s.is_empty());
             out.suggested_fix = e.suggested_fix;
             out.errors = e.errors;
+            out.extra = e.extra;
             out.request_id = e.request_id;
             out
         }

@@ -6,8 +6,8 @@ use std::time::Duration;
 use composio_core::callback::validate_callback_url;
 use composio_core::models::{
     ConnectedAccount, DeleteSessionResponse, ExecuteMetaRequest, ExecuteRequest, ExecuteResponse,
-    LinkRequest, LinkResponse, Page, SessionConfig, SessionResponse, SessionToolkit, Tool,
-    ToolkitsQuery,
+    LinkRequest, LinkResponse, Page, SessionConfig, SessionConfigHistoryItem, SessionResponse,
+    SessionToolkit, SessionUpdate, Tool, ToolkitsQuery,
 };
 use composio_core::query::{encode_path_segment, Query};
 use composio_core::{Error, Result, SessionId, ToolkitSlug};
@@ -145,6 +145,12 @@ impl Session {
         &self.data.tool_router_tools
     }
 
+    /// The version of the configuration (`1` at creation, bumped by every update); pass it
+    /// to [`SessionUpdate::expected_config_version`] for a conditional update.
+    pub fn config_version(&self) -> u64 {
+        self.data.config_version
+    }
+
     /// The whole response the session was created or loaded from.
     pub fn raw(&self) -> &SessionResponse {
         &self.data
@@ -155,7 +161,7 @@ impl Session {
         &self.client
     }
 
-    fn path(&self, rest: &str) -> String {
+    pub(crate) fn path(&self, rest: &str) -> String {
         format!(
             "/tool_router/session/{}{rest}",
             encode_path_segment(self.id.as_str())
@@ -306,6 +312,85 @@ impl Session {
                 .json(&ExecuteRequest::new(tool_slug, arguments))?,
         };
         self.client.api().send(call.non_idempotent()).await
+    }
+
+    /// Updates the session's configuration (`PATCH {P}/tool_router/session/{id}`,
+    /// docs/spec/wire-2026.md §19): only what `update` names changes. Returns the new
+    /// config and its version, and refreshes this session (config, version, meta tools).
+    ///
+    /// With [`SessionUpdate::expected_config_version`] the update applies only if nobody
+    /// changed the config since that version; otherwise it fails with
+    /// [`Error::SessionConfigConflict`] and nothing changes. The PATCH is never retried.
+    ///
+    /// ```no_run
+    /// # async fn run(composio: composio::Composio) -> composio::Result<()> {
+    /// use composio::models::SessionUpdate;
+    /// let mut session = composio.use_session("trs_LX9uJKBinWWr").await?;
+    /// let update = SessionUpdate::new()
+    ///     .toolkits(["gmail", "slack"])
+    ///     .expected_config_version(session.config_version());
+    /// match session.update(update).await {
+    ///     Ok((config, version)) => println!("now at version {version}: {:?}", config.toolkits),
+    ///     Err(composio::Error::SessionConfigConflict { current, .. }) => {
+    ///         println!("someone else updated it first (now at {current:?}); reload and retry");
+    ///     }
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Troubleshooting
+    /// HTTP 400 names the keys the server does not know (`user_id` cannot be changed).
+    pub async fn update(&mut self, update: SessionUpdate) -> Result<(SessionConfig, u64)> {
+        let expected = update
+            .body
+            .get("expected_config_version")
+            .and_then(serde_json::Value::as_u64);
+        let call = Call::patch(self.path("")).json(&update)?.non_idempotent();
+        let response: SessionResponse = match self.client.api().send(call).await {
+            Ok(r) => r,
+            Err(Error::Api(e)) if e.status == 409 => {
+                let current = e
+                    .extra
+                    .get("current_config_version")
+                    .and_then(serde_json::Value::as_u64);
+                return Err(Error::SessionConfigConflict {
+                    session_id: self.id.clone(),
+                    expected,
+                    current,
+                    error: e,
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        let out = (response.config.clone(), response.config_version);
+        self.data = response;
+        Ok(out)
+    }
+
+    /// One page of the session's configuration history, newest first
+    /// (`GET {P}/tool_router/session/{id}/config_history`): the current config first (on
+    /// the first page, `is_current`), then the versions updates replaced. `limit` is 1–100;
+    /// pass a page's `next_cursor` for the next one.
+    ///
+    /// ```no_run
+    /// # async fn run(session: composio::Session) -> composio::Result<()> {
+    /// let page = session.config_history(Some(10), None).await?;
+    /// for entry in &page.items {
+    ///     println!("v{} current={} at {}", entry.version, entry.is_current, entry.created_at);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn config_history(
+        &self,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<Page<SessionConfigHistoryItem>> {
+        let mut q = Query::new();
+        q.push_opt("limit", limit);
+        q.push_opt("cursor", cursor);
+        let call = Call::get(self.path("/config_history")).query(q.finish());
+        self.client.api().send(call).await
     }
 
     /// Deletes the session (`DELETE {P}/tool_router/session/{id}`, v3.1).

@@ -457,7 +457,7 @@ async fn connected_accounts_endpoints() {
     let accounts = wire_client(&server.uri()).connected_accounts();
     let a = accounts.get("ca_1").await.unwrap();
     assert_eq!(a.status, ConnectionStatus::Unknown("SUSPENDED".into()));
-    assert!(a.extra.contains_key("alias"));
+    assert_eq!(a.alias, None, "alias is a typed field now");
 
     let q = ConnectedAccountsQuery::new()
         .user_ids(["user_123"])
@@ -478,11 +478,14 @@ async fn connected_accounts_endpoints() {
         ["ca_1", "ca_2"]
     );
 
+    // The user has an ACTIVE account already: the link must allow several (spec §17).
     let r = accounts
-        .link(
+        .link_with(
             "ac_1",
             "user_123",
-            Some("https://your-app.com/callback?user_id=user_123"),
+            composio::LinkOptions::new()
+                .callback_url("https://your-app.com/callback?user_id=user_123")
+                .allow_multiple(true),
         )
         .await
         .unwrap();
@@ -588,4 +591,81 @@ async fn ensure_connected_links_and_waits_when_not_connected() {
         shown.as_deref(),
         Some("https://connect.composio.dev/link/lk_ca_7")
     );
+}
+
+#[tokio::test]
+async fn session_update_sends_only_what_it_names_and_a_409_is_a_conflict_sent_once() {
+    let server = MockServer::start().await;
+    let id = "trs_LX9uJKBinWWr";
+    Mock::given(method("GET"))
+        .and(path(format!("/api/v3.1/tool_router/session/{id}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(session_json(id, false)))
+        .mount(&server)
+        .await;
+    let mut updated = session_json(id, true);
+    updated["config_version"] = json!(2);
+    sdk_headers()(
+        Mock::given(method("PATCH")).and(path(format!("/api/v3.1/tool_router/session/{id}"))),
+    )
+    .and(body_json(
+        json!({"toolkits": null, "auth_configs": {"gmail": "ac_new"},
+                          "expected_config_version": 1}),
+    ))
+    .respond_with(ResponseTemplate::new(200).set_body_json(updated))
+    .expect(1)
+    .mount(&server)
+    .await;
+    // A 409 without `x-should-retry` (as from a server that does not send it).
+    Mock::given(method("PATCH"))
+        .and(path(format!("/api/v3.1/tool_router/session/{id}")))
+        .and(body_json(
+            json!({"preload": {"tools": []}, "expected_config_version": 1}),
+        ))
+        .respond_with(ResponseTemplate::new(409).set_body_json(json!({"error": {
+            "message": "conflict", "code": 10409, "slug": "ToolRouterSession_ConfigVersionConflict",
+            "status": 409}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    catch_all(&server).await;
+
+    let composio = wire_client(&server.uri());
+    let mut session = composio.use_session(id).await.unwrap();
+    let (config, version) = session
+        .update(
+            composio::SessionUpdate::new()
+                .clear_toolkits()
+                .auth_config("gmail", "ac_new")
+                .expected_config_version(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(version, 2);
+    assert_eq!(session.config_version(), 2);
+    assert!(config.manage_connections.unwrap().enabled);
+    assert!(session
+        .tool_router_tools()
+        .contains(&"COMPOSIO_MANAGE_CONNECTIONS".to_owned()));
+
+    let err = session
+        .update(
+            composio::SessionUpdate::new()
+                .preload(Vec::<String>::new())
+                .expected_config_version(1),
+        )
+        .await
+        .unwrap_err();
+    match err {
+        composio::Error::SessionConfigConflict {
+            expected,
+            current,
+            error,
+            ..
+        } => {
+            assert_eq!((expected, current), (Some(1), None));
+            assert_eq!(error.attempts, 1);
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert_eq!(session.config_version(), 2, "unchanged");
 }

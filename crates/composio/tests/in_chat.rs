@@ -317,13 +317,13 @@ async fn app_tool_refreshes_an_expired_token() {
     let server = start().await;
     let s = session(&server, SessionOptions::new()).await;
     connect(&s, "gmail").await;
-    server.sandbox_expire_access_tokens();
+    server.sandbox_expire_access_tokens().await.unwrap();
     let r = s.execute("GMAIL_GET_PROFILE", json!({})).await.unwrap();
     assert!(r.successful, "{r:?}");
     assert_eq!(r.data["emailAddress"], "user_123@sandbox.composio.local");
     // Refresh impossible too: the account ends up EXPIRED and the agent is told to reconnect.
-    server.sandbox_expire_access_tokens();
-    server.sandbox_revoke_refresh_tokens();
+    server.sandbox_expire_access_tokens().await.unwrap();
+    server.sandbox_revoke_refresh_tokens().await.unwrap();
     let mut last = None;
     for _ in 0..composio_server::credentials::MAX_REFRESH_FAILURES {
         last = Some(s.execute("GMAIL_GET_PROFILE", json!({})).await.unwrap());

@@ -27,6 +27,8 @@ from ._native import (
     CallbackResult,
     Composio,
     ComposioError,
+    ConfigHistoryItem,
+    ConfigHistoryPage,
     ConfigurationError,
     ConflictError,
     ConnectedAccount,
@@ -42,6 +44,7 @@ from ._native import (
     ResponseDecodeError,
     ServerError,
     Session,
+    SessionConfigConflictError,
     SessionMcp,
     Tool,
     Toolkit,
@@ -52,6 +55,12 @@ from ._native import (
     UnprocessableEntityError,
     __version__,
     parse_callback_url,
+)
+from ._native import (
+    ComposioMultipleConnectedAccountsError,
+    ConnectedAccountRevoke,
+    ConnectedAccountUpdate,
+    RevokedConnectedAccount,
 )
 
 
@@ -71,6 +80,25 @@ class ToolkitsFilter(TypedDict, total=False):
     disable: Sequence[str]
 
 
+class ManageConnectionsUpdate(TypedDict, total=False):
+    """``Session.update(manage_connections=...)``: only the keys given change; ``None``
+    resets a key to its default (``callback_url=None`` removes the callback URL)."""
+
+    enable: Optional[bool]
+    callback_url: Optional[str]
+    enable_wait_for_connections: Optional[bool]
+    enable_connection_removal: Optional[bool]
+
+
+class MultiAccountUpdate(TypedDict, total=False):
+    """``Session.update(multi_account=...)``: only the keys given change; ``None`` removes
+    a key. ``max_accounts_per_toolkit`` is 2-10."""
+
+    enable: Optional[bool]
+    max_accounts_per_toolkit: Optional[int]
+    require_explicit_selection: Optional[bool]
+
+
 class ExecuteResponse(TypedDict, total=False):
     """The envelope returned by ``Session.execute`` (extra server fields are kept)."""
 
@@ -84,6 +112,8 @@ class ExecuteResponse(TypedDict, total=False):
 __all__ = [
     "ExecuteResponse",
     "ManageConnectionsConfig",
+    "ManageConnectionsUpdate",
+    "MultiAccountUpdate",
     "ToolkitsFilter",
     "APIConnectionError",
     "APITimeoutError",
@@ -99,6 +129,8 @@ __all__ = [
     "CallbackResult",
     "Composio",
     "ComposioError",
+    "ConfigHistoryItem",
+    "ConfigHistoryPage",
     "ConfigurationError",
     "ConflictError",
     "ConnectedAccount",
@@ -114,6 +146,7 @@ __all__ = [
     "ResponseDecodeError",
     "ServerError",
     "Session",
+    "SessionConfigConflictError",
     "SessionMcp",
     "Tool",
     "Toolkit",
@@ -124,4 +157,12 @@ __all__ = [
     "UnprocessableEntityError",
     "__version__",
     "parse_callback_url",
+]
+
+# Several connected accounts per user and toolkit (aliases, revoke).
+__all__ += [
+    "ComposioMultipleConnectedAccountsError",
+    "ConnectedAccountRevoke",
+    "ConnectedAccountUpdate",
+    "RevokedConnectedAccount",
 ]

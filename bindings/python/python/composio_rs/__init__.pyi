@@ -8,6 +8,8 @@ __version__: str
 __all__ = [
     "ExecuteResponse",
     "ManageConnectionsConfig",
+    "ManageConnectionsUpdate",
+    "MultiAccountUpdate",
     "ToolkitsFilter",
     "APIConnectionError",
     "APITimeoutError",
@@ -23,6 +25,8 @@ __all__ = [
     "CallbackResult",
     "Composio",
     "ComposioError",
+    "ConfigHistoryItem",
+    "ConfigHistoryPage",
     "ConfigurationError",
     "ConflictError",
     "ConnectedAccount",
@@ -38,6 +42,7 @@ __all__ = [
     "ResponseDecodeError",
     "ServerError",
     "Session",
+    "SessionConfigConflictError",
     "SessionMcp",
     "Tool",
     "Toolkit",
@@ -49,6 +54,13 @@ __all__ = [
     "__version__",
     "parse_callback_url",
 ]
+# Several connected accounts per user and toolkit (aliases, revoke).
+__all__ += [
+    "ComposioMultipleConnectedAccountsError",
+    "ConnectedAccountRevoke",
+    "ConnectedAccountUpdate",
+    "RevokedConnectedAccount",
+]
 
 _JsonDict = dict[str, Any]
 
@@ -58,6 +70,21 @@ class ManageConnectionsConfig(TypedDict, total=False):
     enable: bool
     callback_url: str | None
     wait_for_connections: bool | None
+
+class ManageConnectionsUpdate(TypedDict, total=False):
+    """``Session.update(manage_connections=...)``: only the keys given change."""
+
+    enable: bool | None
+    callback_url: str | None
+    enable_wait_for_connections: bool | None
+    enable_connection_removal: bool | None
+
+class MultiAccountUpdate(TypedDict, total=False):
+    """``Session.update(multi_account=...)``: only the keys given change (2-10 accounts)."""
+
+    enable: bool | None
+    max_accounts_per_toolkit: int | None
+    require_explicit_selection: bool | None
 
 class ToolkitsFilter(TypedDict, total=False):
     """``{"enable": [...]}`` or ``{"disable": [...]}`` (exactly one key)."""
@@ -111,6 +138,15 @@ class NotFoundError(ApiError):
 class ConflictError(ApiError):
     """HTTP 409."""
 
+class SessionConfigConflictError(ConflictError):
+    """HTTP 409 from ``Session.update``: the config changed since it was read (a stale
+    ``expected_config_version``). Nothing changed; reload with ``composio.use(session_id)``
+    and retry."""
+
+    session_id: str
+    expected_config_version: int | None
+    current_config_version: int | None
+
 class UnprocessableEntityError(ApiError):
     """HTTP 422."""
 
@@ -149,6 +185,13 @@ class ConnectedAccountNotFoundError(ComposioError):
     """The connected account being waited for does not exist."""
 
     connected_account_id: str
+
+class ComposioMultipleConnectedAccountsError(ComposioError):
+    """connected_accounts.link() refused: the user already has an ACTIVE account for the auth
+    config (pass allow_multiple=True to connect another)."""
+
+    user_id: str
+    auth_config_id: str
 
 # ----------------------------------------------------------------------------- results
 
@@ -207,8 +250,45 @@ class ConnectedAccount:
     def created_at(self) -> str | None: ...
     @property
     def updated_at(self) -> str | None: ...
+    @property
+    def alias(self) -> str | None: ...
+    @property
+    def word_id(self) -> str | None: ...
     def to_dict(self) -> _JsonDict:
         """The whole account as the server sent it."""
+
+@final
+class ConnectedAccountUpdate:
+    """What ``connected_accounts.update(id, alias=...)`` returns."""
+
+    @property
+    def id(self) -> str | None: ...
+    @property
+    def status(self) -> str | None: ...
+    @property
+    def success(self) -> bool: ...
+    def to_dict(self) -> _JsonDict:
+        """The whole response as the server sent it."""
+
+@final
+class RevokedConnectedAccount:
+    """The account part of a ``ConnectedAccountRevoke``."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+
+@final
+class ConnectedAccountRevoke:
+    """What ``connected_accounts.revoke(id)`` returns."""
+
+    @property
+    def revoked_tokens(self) -> list[str]: ...
+    @property
+    def connected_account(self) -> RevokedConnectedAccount: ...
+    def to_dict(self) -> _JsonDict:
+        """The whole response as the server sent it."""
 
 @final
 class ConnectedAccountsPage:
@@ -273,6 +353,35 @@ class Toolkit:
     def connection(self) -> ToolkitConnection | None: ...
     def to_dict(self) -> _JsonDict:
         """The toolkit as the server sent it."""
+
+@final
+class ConfigHistoryItem:
+    """One version of a session's config."""
+
+    @property
+    def version(self) -> int: ...
+    @property
+    def created_at(self) -> str: ...
+    @property
+    def is_current(self) -> bool: ...
+    @property
+    def config(self) -> _JsonDict: ...
+
+@final
+class ConfigHistoryPage:
+    """A page of a session's config history, newest first."""
+
+    @property
+    def items(self) -> list[ConfigHistoryItem]: ...
+    @property
+    def next_cursor(self) -> str | None: ...
+    @property
+    def total_pages(self) -> int | None: ...
+    @property
+    def current_page(self) -> int | None: ...
+    @property
+    def total_items(self) -> int | None: ...
+    def __len__(self) -> int: ...
 
 @final
 class ToolkitsPage:
@@ -381,8 +490,10 @@ class Session:
     def tool_router_tools(self) -> list[str]: ...
     def to_dict(self) -> _JsonDict:
         """The session as the server returned it."""
-    def authorize(self, toolkit: str, callback_url: str | None = None) -> ConnectionRequest:
-        """Creates a Connect Link for ``toolkit``."""
+    def authorize(
+        self, toolkit: str, callback_url: str | None = None, *, alias: str | None = None
+    ) -> ConnectionRequest:
+        """Creates a Connect Link for ``toolkit``; ``alias`` names the new account."""
     def toolkits(
         self,
         toolkits: Sequence[str] | None = None,
@@ -394,8 +505,47 @@ class Session:
         """One page of the session's toolkits with the user's connections."""
     def tools(self) -> list[Tool]:
         """Every tool of the session."""
-    def execute(self, tool_slug: str, arguments: Mapping[str, Any] | None = None) -> ExecuteResponse:
-        """Executes a tool or meta tool; returns the envelope."""
+    def execute(
+        self,
+        tool_slug: str,
+        arguments: Mapping[str, Any] | None = None,
+        *,
+        account: str | None = None,
+    ) -> ExecuteResponse:
+        """Executes a tool or meta tool (with ``account``: an id, word id or alias); returns the
+        envelope."""
+    @property
+    def config(self) -> _JsonDict: ...
+    @property
+    def config_version(self) -> int: ...
+    def update(
+        self,
+        *,
+        toolkits: Sequence[str] | ToolkitsFilter | None = ...,
+        tools: Mapping[str, Mapping[str, Sequence[str]]] | None = ...,
+        tags: Sequence[str] | Mapping[str, Sequence[str]] | None = ...,
+        auth_configs: Mapping[str, str] | None = ...,
+        connected_accounts: Mapping[str, str | Sequence[str]] | None = ...,
+        manage_connections: bool | ManageConnectionsUpdate | None = ...,
+        multi_account: MultiAccountUpdate | None = ...,
+        instant: Literal[False] | Mapping[str, Any] = ...,
+        preload: Mapping[str, Any] | None = ...,
+        search: Mapping[str, Any] | None = ...,
+        execute: Mapping[str, Any] | None = ...,
+        workbench: Mapping[str, Any] | None = ...,
+        sandbox: Mapping[str, Any] | None = ...,
+        proxy_execute: bool | Mapping[str, Any] | None = ...,
+        experimental: Mapping[str, Any] | None = ...,
+        hooks: Sequence[Mapping[str, Any]] | None = ...,
+        expected_config_version: int | Literal[False] | None = None,
+    ) -> _JsonDict:
+        """Partially updates the config; returns the new config. Omitted arguments are kept,
+        ``None`` removes an override; raises ``SessionConfigConflictError`` on a stale
+        ``expected_config_version``."""
+    def list_config_history(
+        self, limit: int | None = None, cursor: str | None = None
+    ) -> ConfigHistoryPage:
+        """One page of the config history, newest first."""
     def delete(self) -> None:
         """Deletes the session."""
 
@@ -414,7 +564,7 @@ class AsyncSession:
     def to_dict(self) -> _JsonDict:
         """The session as the server returned it."""
     def authorize(
-        self, toolkit: str, callback_url: str | None = None
+        self, toolkit: str, callback_url: str | None = None, *, alias: str | None = None
     ) -> Awaitable[AsyncConnectionRequest]:
         """Creates a Connect Link for ``toolkit``."""
     def toolkits(
@@ -429,9 +579,43 @@ class AsyncSession:
     def tools(self) -> Awaitable[list[Tool]]:
         """Every tool of the session."""
     def execute(
-        self, tool_slug: str, arguments: Mapping[str, Any] | None = None
+        self,
+        tool_slug: str,
+        arguments: Mapping[str, Any] | None = None,
+        *,
+        account: str | None = None,
     ) -> Awaitable[ExecuteResponse]:
         """Executes a tool or meta tool."""
+    @property
+    def config(self) -> _JsonDict: ...
+    @property
+    def config_version(self) -> int: ...
+    def update(
+        self,
+        *,
+        toolkits: Sequence[str] | ToolkitsFilter | None = ...,
+        tools: Mapping[str, Mapping[str, Sequence[str]]] | None = ...,
+        tags: Sequence[str] | Mapping[str, Sequence[str]] | None = ...,
+        auth_configs: Mapping[str, str] | None = ...,
+        connected_accounts: Mapping[str, str | Sequence[str]] | None = ...,
+        manage_connections: bool | ManageConnectionsUpdate | None = ...,
+        multi_account: MultiAccountUpdate | None = ...,
+        instant: Literal[False] | Mapping[str, Any] = ...,
+        preload: Mapping[str, Any] | None = ...,
+        search: Mapping[str, Any] | None = ...,
+        execute: Mapping[str, Any] | None = ...,
+        workbench: Mapping[str, Any] | None = ...,
+        sandbox: Mapping[str, Any] | None = ...,
+        proxy_execute: bool | Mapping[str, Any] | None = ...,
+        experimental: Mapping[str, Any] | None = ...,
+        hooks: Sequence[Mapping[str, Any]] | None = ...,
+        expected_config_version: int | Literal[False] | None = None,
+    ) -> Awaitable[_JsonDict]:
+        """Partially updates the config (see ``Session.update``)."""
+    def list_config_history(
+        self, limit: int | None = None, cursor: str | None = None
+    ) -> Awaitable[ConfigHistoryPage]:
+        """One page of the config history, newest first."""
     def delete(self) -> Awaitable[None]:
         """Deletes the session."""
 
@@ -461,8 +645,16 @@ class ConnectedAccounts:
     def enable(self, connected_account_id: str) -> None: ...
     def disable(self, connected_account_id: str) -> None: ...
     def link(
-        self, auth_config_id: str, user_id: str, callback_url: str | None = None
+        self,
+        auth_config_id: str,
+        user_id: str,
+        callback_url: str | None = None,
+        *,
+        alias: str | None = None,
+        allow_multiple: bool = False,
     ) -> ConnectionRequest: ...
+    def update(self, connected_account_id: str, *, alias: str | None = None) -> ConnectedAccountUpdate: ...
+    def revoke(self, connected_account_id: str) -> ConnectedAccountRevoke: ...
 
 @final
 class AsyncConnectedAccounts:
@@ -486,8 +678,18 @@ class AsyncConnectedAccounts:
     def enable(self, connected_account_id: str) -> Awaitable[None]: ...
     def disable(self, connected_account_id: str) -> Awaitable[None]: ...
     def link(
-        self, auth_config_id: str, user_id: str, callback_url: str | None = None
+        self,
+        auth_config_id: str,
+        user_id: str,
+        callback_url: str | None = None,
+        *,
+        alias: str | None = None,
+        allow_multiple: bool = False,
     ) -> Awaitable[AsyncConnectionRequest]: ...
+    def update(
+        self, connected_account_id: str, *, alias: str | None = None
+    ) -> Awaitable[ConnectedAccountUpdate]: ...
+    def revoke(self, connected_account_id: str) -> Awaitable[ConnectedAccountRevoke]: ...
 
 @final
 class Composio:
@@ -510,6 +712,8 @@ class Composio:
         tags: Sequence[str] | None = None,
     ) -> Session:
         """Creates a session for ``user_id``."""
+    def use(self, session_id: str) -> Session:
+        """Loads an existing session to reuse it (the official SDK's name)."""
     def use_session(self, session_id: str) -> Session:
         """Loads an existing session."""
     def wait_for_connection(
@@ -542,6 +746,8 @@ class AsyncComposio:
         tags: Sequence[str] | None = None,
     ) -> Awaitable[AsyncSession]:
         """Creates a session for ``user_id``."""
+    def use(self, session_id: str) -> Awaitable[AsyncSession]:
+        """Loads an existing session to reuse it (the official SDK's name)."""
     def use_session(self, session_id: str) -> Awaitable[AsyncSession]:
         """Loads an existing session."""
     def wait_for_connection(

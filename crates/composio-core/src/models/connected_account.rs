@@ -92,6 +92,13 @@ pub struct ConnectedAccount {
     /// Last update (RFC 3339).
     #[serde(default)]
     pub updated_at: Option<String>,
+    /// The user's name for the account, unique per user and toolkit
+    /// (docs/spec/wire-2026.md §16.5).
+    #[serde(default)]
+    pub alias: Option<String>,
+    /// A short generated name for telling accounts apart (`gmail_red-castle`).
+    #[serde(default)]
+    pub word_id: Option<String>,
     /// Everything else the server sent (`state`, `data`, `params`, …).
     #[serde(flatten)]
     pub extra: Extra,
@@ -128,8 +135,22 @@ impl ConnectedAccount {
             auth_config: None,
             created_at: None,
             updated_at: None,
+            alias: None,
+            word_id: None,
             extra: Extra::new(),
         }
+    }
+
+    /// Sets the alias.
+    pub fn alias(mut self, alias: impl Into<String>) -> Self {
+        self.alias = Some(alias.into());
+        self
+    }
+
+    /// Sets the word id.
+    pub fn word_id(mut self, word_id: impl Into<String>) -> Self {
+        self.word_id = Some(word_id.into());
+        self
     }
 
     /// Sets the end user.
@@ -340,6 +361,9 @@ pub struct CreateAccountLinkRequest {
     /// Where the user lands afterwards.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,
+    /// The new account's alias, unique per user and toolkit (docs/spec/wire-2026.md §16.4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
 }
 
 impl CreateAccountLinkRequest {
@@ -353,7 +377,20 @@ impl CreateAccountLinkRequest {
             auth_config_id: auth_config_id.into(),
             user_id: user_id.into(),
             callback_url,
+            alias: None,
         }
+    }
+
+    /// Names the new account.
+    ///
+    /// ```
+    /// use composio_core::models::CreateAccountLinkRequest;
+    /// let r = CreateAccountLinkRequest::new("ac_1", "user_123", None).alias("work-gmail");
+    /// assert_eq!(serde_json::to_value(&r).unwrap()["alias"], "work-gmail");
+    /// ```
+    pub fn alias(mut self, alias: impl Into<String>) -> Self {
+        self.alias = Some(alias.into());
+        self
     }
 }
 

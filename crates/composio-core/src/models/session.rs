@@ -535,6 +535,9 @@ pub struct LinkRequest {
     /// Where the user lands afterwards (the session's callback URL when omitted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,
+    /// The new account's alias, unique per user and toolkit (docs/spec/wire-2026.md §16.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
 }
 
 impl LinkRequest {
@@ -543,7 +546,20 @@ impl LinkRequest {
         Self {
             toolkit: toolkit.into(),
             callback_url,
+            alias: None,
         }
+    }
+
+    /// Names the new account.
+    ///
+    /// ```
+    /// use composio_core::models::LinkRequest;
+    /// let r = LinkRequest::new("gmail", None).alias("work-gmail");
+    /// assert_eq!(serde_json::to_value(&r).unwrap()["alias"], "work-gmail");
+    /// ```
+    pub fn alias(mut self, alias: impl Into<String>) -> Self {
+        self.alias = Some(alias.into());
+        self
     }
 }
 

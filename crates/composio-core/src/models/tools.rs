@@ -188,6 +188,10 @@ pub struct ExecuteRequest {
     /// Its arguments.
     #[serde(default = "empty_map")]
     pub arguments: serde_json::Value,
+    /// Which of the user's accounts of the tool's toolkit runs it: an account id, word id or
+    /// alias (docs/spec/wire-2026.md §16.8); the default account when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
 }
 
 impl ExecuteRequest {
@@ -196,7 +200,20 @@ impl ExecuteRequest {
         Self {
             tool_slug: tool_slug.into(),
             arguments,
+            account: None,
         }
+    }
+
+    /// Runs the tool with one account of its toolkit (id, word id or alias).
+    ///
+    /// ```
+    /// use composio_core::models::ExecuteRequest;
+    /// let r = ExecuteRequest::new("GMAIL_GET_PROFILE", serde_json::json!({})).account("work-gmail");
+    /// assert_eq!(serde_json::to_value(&r).unwrap()["account"], "work-gmail");
+    /// ```
+    pub fn account(mut self, account: impl Into<String>) -> Self {
+        self.account = Some(account.into());
+        self
     }
 }
 

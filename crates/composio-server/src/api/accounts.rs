@@ -5,7 +5,8 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use axum::Extension;
 use composio_core::models::{
-    CreateAccountLinkRequest, CreateAccountLinkResponse, UpdateAccountStatusRequest,
+    CreateAccountLinkRequest, CreateAccountLinkResponse, RevokeAccountResponse,
+    UpdateAccountResponse, UpdateAccountStatusRequest,
 };
 use serde_json::json;
 
@@ -117,6 +118,7 @@ pub(super) async fn link(
                 &req.user_id,
                 tk,
                 req.callback_url.clone(),
+                req.alias.as_deref(),
             )
             .await?;
             let resp = CreateAccountLinkResponse::new(
@@ -134,16 +136,79 @@ pub(super) async fn link(
     .await
 }
 
+/// `DELETE {P}/connected_accounts/{id}[?revoke_on_delete=true]`: with `revoke_on_delete`,
+/// an `ACTIVE` account's tokens are revoked at the provider first (best effort: the account
+/// is deleted whatever the provider answers), and `revoke_job_id` names that revocation in
+/// the logs.
 pub(super) async fn delete(
     State(state): State<SharedState>,
     Extension(Project(project)): Extension<Project>,
     Path(id): Path<String>,
+    uri: Uri,
 ) -> ApiResult<Response> {
+    let q = query_map(&uri);
+    let revoke = match q.get("revoke_on_delete").map(String::as_str) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(v) => {
+            return Err(ApiError::bad_request(format!(
+                "`revoke_on_delete` must be true or false, got `{v}`"
+            )))
+        }
+    };
+    let mut body = json!({"success": true, "id": id, "deleted": true});
+    if revoke {
+        let job = crate::ids::revoke_job();
+        let account = load_account(&state, &project, &id).await?;
+        if account.status == ConnectionStatus::Active {
+            if let Err(e) = accounts::revoke(&state, &project, &id).await {
+                tracing::warn!(account_id = %id, revoke_job_id = %job, error = %e.message,
+                    "revocation before delete failed; deleting anyway");
+            }
+        }
+        body["revoke_job_id"] = json!(job);
+    }
     accounts::delete_account(&state, &project, &id).await?;
-    Ok(json_response(
-        StatusCode::OK,
-        &json!({"success": true, "id": id, "deleted": true}),
-    ))
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// `PATCH {P}/connected_accounts/{id}`: renames (or with `""` un-names) an account.
+pub(super) async fn update(
+    State(state): State<SharedState>,
+    Extension(Project(project)): Extension<Project>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> ApiResult<Response> {
+    let Some(fields) = body.as_object() else {
+        return Err(ApiError::bad_request("The body must be a JSON object"));
+    };
+    if let Some(key) = fields.keys().find(|k| k.as_str() != "alias") {
+        return Err(ApiError::bad_request(format!(
+            "Unsupported field `{key}`: composio-server updates only `alias`"
+        ))
+        .fix("Reconnect the account to change its credentials."));
+    }
+    let account = match fields.get("alias") {
+        None => load_account(&state, &project, &id).await?,
+        Some(serde_json::Value::String(alias)) => {
+            accounts::set_alias(&state, &project, &id, alias).await?
+        }
+        Some(serde_json::Value::Null) => accounts::set_alias(&state, &project, &id, "").await?,
+        Some(_) => return Err(ApiError::bad_request("`alias` must be a string")),
+    };
+    let resp = UpdateAccountResponse::new(&account.id, account.status.clone());
+    Ok(json_response(StatusCode::OK, &resp))
+}
+
+/// `POST {P}/connected_accounts/{id}/revoke` (docs/spec/wire-2026.md §18).
+pub(super) async fn revoke(
+    State(state): State<SharedState>,
+    Extension(Project(project)): Extension<Project>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let (account, revoked) = accounts::revoke(&state, &project, &id).await?;
+    let resp = RevokeAccountResponse::new(&account.id, account.status.clone(), revoked);
+    Ok(json_response(StatusCode::OK, &resp))
 }
 
 pub(super) async fn set_status(
@@ -156,4 +221,41 @@ pub(super) async fn set_status(
     let mut body = serde_json::to_value(state.account_model(&updated)?).unwrap_or_default();
     body["success"] = json!(true);
     Ok(json_response(StatusCode::OK, &body))
+}
+
+/// `POST {P}/sandbox/connected_accounts/{id}/invalidate` (composio-server extension): makes
+/// the next refresh of a sandbox account fail for good, so the account becomes `EXPIRED`
+/// (and sends `composio.connected_account.expired`) the next time its token is refreshed.
+pub(super) async fn sandbox_invalidate(
+    State(state): State<SharedState>,
+    Extension(Project(project)): Extension<Project>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let account = load_account(&state, &project, &id).await?;
+    if !state.uses_sandbox(&account.toolkit) {
+        return Err(ApiError::bad_request(format!(
+            "Connected account '{id}' does not use the sandbox provider"
+        ))
+        .fix("Only accounts of toolkits served by the sandbox (--sandbox, no OAuth app) can be invalidated."));
+    }
+    crate::credentials::sandbox_invalidate(&state, &id)
+        .await
+        .map_err(|e| match e {
+            crate::credentials::CredentialError::NotActive(status) => ApiError::new(
+                StatusCode::CONFLICT,
+                "ConnectedAccount_InvalidState",
+                format!("Connected account '{id}' is {status}; only an ACTIVE account can be invalidated"),
+            ),
+            crate::credentials::CredentialError::Missing => ApiError::bad_request(format!(
+                "Connected account '{id}' has no refresh token"
+            )),
+            crate::credentials::CredentialError::NotFound => {
+                crate::service::accounts::account_not_found(&id)
+            }
+            other => ApiError::internal(&other),
+        })?;
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"success": true, "connected_account_id": id, "next_refresh": "fails"}),
+    ))
 }

@@ -19,7 +19,15 @@ pub(super) async fn execute(
     id: Path<String>,
     ApiJson(req): ApiJson<ExecuteRequest>,
 ) -> ApiResult<Response> {
-    run(state, project, id, req.tool_slug, req.arguments).await
+    run(
+        state,
+        project,
+        id,
+        req.tool_slug,
+        req.arguments,
+        req.account,
+    )
+    .await
 }
 
 pub(super) async fn execute_meta(
@@ -28,7 +36,7 @@ pub(super) async fn execute_meta(
     id: Path<String>,
     ApiJson(req): ApiJson<ExecuteMetaRequest>,
 ) -> ApiResult<Response> {
-    run(state, project, id, req.slug, req.arguments).await
+    run(state, project, id, req.slug, req.arguments, None).await
 }
 
 async fn run(
@@ -37,7 +45,8 @@ async fn run(
     Path(id): Path<String>,
     slug: String,
     args: Value,
+    account: Option<String>,
 ) -> ApiResult<Response> {
-    let r = execute_tool(&state, &project, &id, &slug, &args).await?;
+    let r = execute_tool(&state, &project, &id, &slug, &args, account.as_deref()).await?;
     Ok(json_response(StatusCode::OK, &r))
 }

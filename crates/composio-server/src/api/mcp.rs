@@ -358,6 +358,7 @@ impl ServerHandler for SessionTools {
             &t.session_id,
             &request.name,
             &args,
+            None,
         )
         .await
         {

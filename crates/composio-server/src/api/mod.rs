@@ -14,12 +14,14 @@ mod mcp;
 mod middleware;
 mod sessions;
 mod watch;
+mod webhooks;
+mod webhooks_listen;
 
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{header, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
-use axum::Router;
+use axum::{Extension, Router};
 use tower_http::trace::TraceLayer;
 
 pub(crate) use extract::{
@@ -39,7 +41,13 @@ pub(crate) fn router(state: SharedState) -> Router {
         .route("/tool_router/session", post(sessions::create))
         .route(
             "/tool_router/session/{id}",
-            get(sessions::get_one).delete(sessions::delete),
+            get(sessions::get_one)
+                .patch(sessions::update)
+                .delete(sessions::delete),
+        )
+        .route(
+            "/tool_router/session/{id}/config_history",
+            get(sessions::config_history),
         )
         .route("/tool_router/session/{id}/link", post(sessions::link))
         .route(
@@ -61,11 +69,48 @@ pub(crate) fn router(state: SharedState) -> Router {
         )
         .route(
             "/connected_accounts/{id}",
-            get(accounts::get_one).delete(accounts::delete),
+            get(accounts::get_one)
+                .delete(accounts::delete)
+                .patch(accounts::update),
         )
+        .route("/connected_accounts/{id}/revoke", post(accounts::revoke))
         .route(
             "/connected_accounts/{id}/status",
             patch(accounts::set_status),
+        )
+        .route(
+            "/sandbox/connected_accounts/{id}/invalidate",
+            post(accounts::sandbox_invalidate),
+        )
+        .route(
+            "/webhook_subscriptions",
+            get(webhooks::list).post(webhooks::create),
+        )
+        .route(
+            "/webhook_subscriptions/event_types",
+            get(webhooks::event_types),
+        )
+        .route(
+            "/webhook_subscriptions/{id}",
+            get(webhooks::get_one)
+                .patch(webhooks::update)
+                .delete(webhooks::delete),
+        )
+        .route(
+            "/webhook_subscriptions/{id}/rotate_secret",
+            post(webhooks::rotate_secret),
+        )
+        .route(
+            "/webhook_subscriptions/{id}/deliveries",
+            get(webhooks::deliveries),
+        )
+        .route(
+            "/webhook_subscriptions/{id}/deliveries/{delivery_id}/redeliver",
+            post(webhooks::redeliver),
+        )
+        .route(
+            "/webhook_subscriptions/{id}/listen",
+            get(webhooks_listen::listen),
         )
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -78,9 +123,12 @@ pub(crate) fn router(state: SharedState) -> Router {
     let mcp = mcp::routes(state.clone());
 
     Router::new()
-        .nest("/api/v3", api.clone())
+        .nest(
+            "/api/v3",
+            api.clone().layer(Extension(webhooks::Generation::V3)),
+        )
         .merge(mcp)
-        .nest("/api/v3.1", api)
+        .nest("/api/v3.1", api.layer(Extension(webhooks::Generation::V31)))
         .merge(crate::flow::routes())
         .merge(crate::sandbox::routes())
         .route("/healthz", get(|| async { "ok" }))

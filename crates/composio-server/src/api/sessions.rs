@@ -1,4 +1,5 @@
-//! Sessions: create, get, delete, link, toolkits, tools (docs/spec/wire.md §3–§6).
+//! Sessions: create, get, update, config history, delete, link, toolkits, tools
+//! (docs/spec/wire.md §3–§6, wire-2026.md §19).
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -20,18 +21,28 @@ use crate::catalog::ToolkitDef;
 use crate::error::{ApiError, ApiResult};
 use crate::service::accounts::session_account;
 use crate::service::connections;
-use crate::service::sessions::{load, toolkit, toolkit_allowed};
+use crate::service::session_patch::with_echo_defaults;
+use crate::service::sessions::{self, load, toolkit, toolkit_allowed};
 use crate::state::SharedState;
 use crate::store::NewSession;
 use crate::util::format_ts;
 use composio_core::query::split_list;
 
-fn session_response(state: &SharedState, id: &str, config: &SessionConfig) -> ApiResult<Value> {
+/// The session object of create, GET and PATCH (docs/spec/wire.md §3, wire-2026.md §19.1):
+/// the meta tools computed from the config, the config with the blocks the official clients
+/// require, and its version.
+fn session_response(
+    state: &SharedState,
+    id: &str,
+    config: &SessionConfig,
+    version: i64,
+) -> ApiResult<Value> {
     let resp = SessionResponse::new(
         id,
         McpInfo::http(format!("{}/tool_router/{id}/mcp", state.public_url)),
-        config.clone(),
+        with_echo_defaults(config),
     )
+    .config_version(u64::try_from(version).unwrap_or(1))
     .tool_router_tools(
         crate::meta_tools::offered(config)
             .iter()
@@ -73,6 +84,8 @@ pub(super) async fn create(
     if let Some(cb) = &req.manage_connections.callback_url {
         state.check_callback(&project, cb)?;
     }
+    crate::service::sessions::check_pins(&state, &project, &req.user_id, &req.connected_accounts)
+        .await?;
     let mut config = SessionConfig::new(&req.user_id)
         .auth_configs(req.auth_configs.clone())
         .connected_accounts(req.connected_accounts.clone())
@@ -96,7 +109,10 @@ pub(super) async fn create(
         };
         state.store.insert_session(&row).await?;
         tracing::info!(session_id = %id, "session created");
-        Ok((StatusCode::CREATED, session_response(&state, &id, &config)?))
+        Ok((
+            StatusCode::CREATED,
+            session_response(&state, &id, &config, 1)?,
+        ))
     })
     .await
 }
@@ -109,8 +125,37 @@ pub(super) async fn get_one(
     let (row, config) = load(&state, &project, &id).await?;
     Ok(json_response(
         StatusCode::OK,
-        &session_response(&state, &row.id, &config)?,
+        &session_response(&state, &row.id, &config, row.config_version)?,
     ))
+}
+
+/// `PATCH {P}/tool_router/session/{id}` (docs/spec/wire-2026.md §19.1): strict keys, the
+/// merge rules, `expected_config_version` as a compare-and-set; answers the session object.
+pub(super) async fn update(
+    State(state): State<SharedState>,
+    Extension(Project(project)): Extension<Project>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult<Response> {
+    let (config, version) = sessions::update(&state, &project, &id, body).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &session_response(&state, &id, &config, version)?,
+    ))
+}
+
+/// `GET {P}/tool_router/session/{id}/config_history?limit=&cursor=` (§19.4).
+pub(super) async fn config_history(
+    State(state): State<SharedState>,
+    Extension(Project(project)): Extension<Project>,
+    Path(id): Path<String>,
+    uri: Uri,
+) -> ApiResult<Response> {
+    let q = query_map(&uri);
+    let limit = parse_limit(&q, 20, 100)?;
+    let offset = parse_cursor(&q)?;
+    let page = sessions::config_history(&state, &project, &id, offset, limit).await?;
+    Ok(json_response(StatusCode::OK, &page))
 }
 
 pub(super) async fn delete(
@@ -149,7 +194,15 @@ pub(super) async fn link(
     });
     let scope = format!("POST link {id}");
     idempotent(&state, &project, &headers, &scope, async {
-        let conn = connections::create_link(&state, &project, &row.user_id, tk, callback).await?;
+        let conn = connections::create_link(
+            &state,
+            &project,
+            &row.user_id,
+            tk,
+            callback,
+            req.alias.as_deref(),
+        )
+        .await?;
         let resp = LinkResponse::new(
             &conn.link.token,
             connections::link_url(&state, &conn.link.token),

@@ -174,6 +174,7 @@ mod tests {
             fields,
             credential: None,
             tools: Vec::new(),
+            revocation: None,
         }
     }
 

@@ -107,6 +107,7 @@ pub(super) async fn manage(
                     &config.user_id,
                     tk,
                     callback.clone(),
+                    None,
                 )
                 .await
                 {

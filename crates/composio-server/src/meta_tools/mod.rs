@@ -136,12 +136,13 @@ pub(crate) async fn execute_tool(
     id: &str,
     slug: &str,
     args: &Value,
+    account: Option<&str>,
 ) -> ApiResult<ExecuteResponse> {
     let (_, config) = load(state, project, id).await?;
     let log_id = crate::ids::execution_log();
     let slug = slug.trim();
     let Some(tool) = MetaTool::parse(slug) else {
-        return app_tool(state, project, &config, slug, args, log_id).await;
+        return app_tool(state, project, &config, slug, args, account, log_id).await;
     };
     if !offered(&config).contains(&tool) {
         let why = match tool {
@@ -199,6 +200,7 @@ pub(super) async fn app_tool(
     config: &SessionConfig,
     slug: &str,
     args: &Value,
+    account: Option<&str>,
     log_id: String,
 ) -> ApiResult<ExecuteResponse> {
     let (tk, tool) = state
@@ -219,7 +221,7 @@ pub(super) async fn app_tool(
             log_id,
         ));
     }
-    crate::tools::exec::run(state, project, config, tk, tool, args, log_id).await
+    crate::tools::exec::run(state, project, config, (tk, tool), args, account, log_id).await
 }
 
 #[cfg(test)]

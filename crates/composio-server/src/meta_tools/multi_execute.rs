@@ -19,7 +19,7 @@ pub(super) async fn run(
     args: &Map<String, Value>,
     log_id: String,
 ) -> ExecuteResponse {
-    batch(args, log_id, |slug, a| async move {
+    batch(args, log_id, |slug, a, account| async move {
         let inner = crate::ids::execution_log();
         if MetaTool::parse(&slug).is_some() {
             let e = format!(
@@ -27,7 +27,7 @@ pub(super) async fn run(
             );
             return (false, json!({}), Some(e));
         }
-        match app_tool(state, project, config, &slug, &a, inner).await {
+        match app_tool(state, project, config, &slug, &a, account.as_deref(), inner).await {
             Ok(r) => {
                 let err = r.error.map(|e| {
                     if e.starts_with(&slug) {
@@ -59,10 +59,10 @@ pub(super) async fn run(
 /// is successful when every tool succeeded.
 async fn batch<F, Fut>(args: &Map<String, Value>, log_id: String, run_one: F) -> ExecuteResponse
 where
-    F: Fn(String, Value) -> Fut,
+    F: Fn(String, Value, Option<String>) -> Fut,
     Fut: std::future::Future<Output = (bool, Value, Option<String>)>,
 {
-    let items: Vec<(String, Value)> = args
+    let items: Vec<(String, Value, Option<String>)> = args
         .get("tools")
         .and_then(Value::as_array)
         .into_iter()
@@ -74,6 +74,7 @@ where
                     .unwrap_or("")
                     .to_owned(),
                 t.get("arguments").cloned().unwrap_or_else(|| json!({})),
+                t.get("account").and_then(Value::as_str).map(str::to_owned),
             )
         })
         .collect();
@@ -87,12 +88,12 @@ where
     let outcomes = join_all(
         items
             .iter()
-            .map(|(slug, a)| run_one(slug.clone(), a.clone())),
+            .map(|(slug, a, account)| run_one(slug.clone(), a.clone(), account.clone())),
     )
     .await;
     let mut results = Vec::new();
     let mut errors = Vec::new();
-    for (i, ((slug, _), (ok, data, error))) in items.iter().zip(outcomes).enumerate() {
+    for (i, ((slug, _, _), (ok, data, error))) in items.iter().zip(outcomes).enumerate() {
         if let Some(e) = &error {
             errors.push(e.clone());
         }

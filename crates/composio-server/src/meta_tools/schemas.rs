@@ -119,7 +119,8 @@ pub(super) fn schema(tool: MetaTool) -> Schema {
                 "tools": {"type": "array", "minItems": 1, "maxItems": super::multi_execute::MAX_BATCH,
                     "items": {"type": "object", "properties": {
                         "tool_slug": {"type": "string", "description": "An app tool slug, e.g. GMAIL_FETCH_EMAILS."},
-                        "arguments": {"type": "object", "description": "Arguments matching the tool's input schema."}},
+                        "arguments": {"type": "object", "description": "Arguments matching the tool's input schema."},
+                        "account": {"type": "string", "description": "Which of the user's accounts of the tool's toolkit runs it (account id, word id or alias), when the user has several; the default account when omitted."}},
                         "required": ["tool_slug", "arguments"]}},
                 "session_id": session_id()},
                 "required": ["tools"]}),

@@ -9,14 +9,14 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 use time::format_description::well_known::{Rfc2822, Rfc3339};
 use time::OffsetDateTime;
 
-use super::sandbox_identity;
+use super::{sandbox_identity, subject, Denied};
 use crate::state::SharedState;
 
 fn error(status: StatusCode, message: &str) -> Response {
@@ -25,24 +25,6 @@ fn error(status: StatusCode, message: &str) -> Response {
         Json(json!({"error": {"code": status.as_u16(), "message": message}})),
     )
         .into_response()
-}
-
-/// The subject of a valid sandbox access token, or the 401 message to send.
-pub(super) fn subject(state: &SharedState, headers: &HeaderMap) -> Result<String, &'static str> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim)
-        .unwrap_or_default();
-    match state.sandbox.lock().access.get(token) {
-        Some((subject, exp)) if *exp > state.clock.now_ms() => Ok(subject.clone()),
-        Some(_) => Err("The access token expired; refresh it."),
-        None => Err("Request had invalid authentication credentials."),
-    }
 }
 
 /// `ANY /sandbox/api/{toolkit}/{*path}`.
@@ -57,9 +39,16 @@ pub(super) async fn call(
     if !state.config.sandbox {
         return error(StatusCode::NOT_FOUND, "The sandbox is off.");
     }
-    let sub = match subject(&state, &headers) {
+    let sub = match subject(&state, &headers).await {
         Ok(s) => s,
-        Err(why) => return error(StatusCode::UNAUTHORIZED, why),
+        Err(Denied::Token(why)) => return error(StatusCode::UNAUTHORIZED, why),
+        Err(Denied::Store(e)) => {
+            tracing::warn!(error = %e, "sandbox API: storage failed");
+            return error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The sandbox cannot reach its database; retry shortly.",
+            );
+        }
     };
     let q: std::collections::HashMap<String, String> =
         url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())

@@ -9,7 +9,7 @@ use crate::domain::LinkOutcome;
 use crate::error::{ApiError, ApiResult};
 use crate::oauth::{self, StoredCredentials};
 use crate::state::AppState;
-use crate::store::{Completed, Completion, Connection, LinkRow, NewConnection};
+use crate::store::{Completed, Completion, Connection, Created, LinkRow, NewConnection};
 
 /// The hub key notified when a new account of a user's toolkit is created.
 pub(crate) fn new_account_key(project: &str, user_id: &str, toolkit: &str) -> String {
@@ -29,14 +29,24 @@ pub(crate) fn expiry_reason(state: &AppState) -> String {
     )
 }
 
-/// Creates an `INITIATED` account and its single-use link (one unit of work).
+/// How many word ids are tried before giving up (each collides with a chance of about
+/// accounts-of-the-user-and-toolkit / 5,800).
+const WORD_ID_TRIES: usize = 8;
+
+/// Creates an `INITIATED` account (with its alias, when given) and its single-use link (one
+/// unit of work); 409 when another account of the user and toolkit has the alias.
 pub(crate) async fn create_link(
     state: &AppState,
     project: &str,
     user_id: &str,
     tk: &ToolkitDef,
     callback_url: Option<String>,
+    alias: Option<&str>,
 ) -> ApiResult<Connection> {
+    let alias = match alias {
+        Some(raw) => crate::service::accounts::parse_alias(raw)?,
+        None => None,
+    };
     if tk.is_no_auth() {
         return Err(ApiError::bad_request(format!(
             "Toolkit '{}' needs no authentication; there is nothing to connect",
@@ -67,8 +77,10 @@ pub(crate) async fn create_link(
         auth_scheme: tk.auth_scheme,
         callback_url,
         ttl: state.config.link_expiry,
+        alias,
+        word_id: String::new(),
     };
-    let conn = state.store.create_connection(&new).await?;
+    let conn = create_unique(state, new).await?;
     // Wakes COMPOSIO_WAIT_FOR_CONNECTIONS calls waiting on this user's toolkit.
     state
         .cluster
@@ -76,6 +88,27 @@ pub(crate) async fn create_link(
         .await;
     tracing::info!(account_id = %conn.account.id, toolkit = %tk.slug, "connect link created");
     Ok(conn)
+}
+
+/// Stores a new connection, drawing word ids until one is free.
+async fn create_unique(state: &AppState, mut new: NewConnection) -> ApiResult<Connection> {
+    for _ in 0..WORD_ID_TRIES {
+        new.word_id = crate::alias::word_id(&new.toolkit);
+        match state.store.create_connection(&new).await? {
+            Created::Connection(conn) => return Ok(*conn),
+            Created::AliasTaken(holder) => {
+                return Err(crate::service::accounts::alias_conflict(
+                    new.alias.as_ref().map_or("", |a| a.display.as_str()),
+                    &holder,
+                ))
+            }
+            Created::WordIdTaken => continue,
+        }
+    }
+    Err(ApiError::internal(&format!(
+        "no free word id for toolkit {} after {WORD_ID_TRIES} tries",
+        new.toolkit
+    )))
 }
 
 /// Why a Connect Link attempt did not produce credentials.

@@ -3,4 +3,6 @@
 
 pub(crate) mod accounts;
 pub(crate) mod connections;
+pub(crate) mod session_patch;
 pub(crate) mod sessions;
+pub(crate) mod webhooks;

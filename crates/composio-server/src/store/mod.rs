@@ -1,4 +1,5 @@
-//! Persistence behind the backend-neutral [`Store`] trait.
+//! Persistence behind the backend-neutral [`Store`] trait (and its webhook part,
+//! [`WebhookStore`]).
 //!
 //! The trait speaks the server's domain (typed statuses, auth schemes and orderings) and has
 //! no database types in it. Every multi-row change is one unit of work that commits whole or
@@ -8,11 +9,16 @@
 //! [`Transition::Rejected`]. The store reads time from the one injected
 //! [`Clock`](crate::clock::Clock) and never takes `now` from its callers.
 
+mod aliases;
 mod postgres;
 mod rows;
+mod sandbox;
+mod session_config;
 mod sqlite;
 mod sqlx_store;
 mod sqlx_util;
+mod sqlx_webhooks;
+mod webhooks;
 
 #[cfg(test)]
 mod tests;
@@ -22,9 +28,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+pub(crate) use aliases::*;
 pub(crate) use postgres::{redact_url, PgStore};
 pub(crate) use rows::*;
+pub(crate) use sandbox::*;
+pub(crate) use session_config::*;
 pub(crate) use sqlite::SqliteStore;
+pub(crate) use webhooks::*;
 
 use crate::clock::SharedClock;
 use crate::config::Config;
@@ -129,6 +139,28 @@ pub(crate) enum Completed {
     Rejected(Option<AccountRow>),
 }
 
+/// What [`Store::create_connection`] did.
+#[derive(Debug)]
+pub(crate) enum Created {
+    /// The account and its link.
+    Connection(Box<Connection>),
+    /// Another account of the user and toolkit has the alias (nothing was written).
+    AliasTaken(Box<AccountRow>),
+    /// The word id is taken (nothing was written): try another.
+    WordIdTaken,
+}
+
+/// What [`AliasStore::set_alias`] did.
+#[derive(Debug)]
+pub(crate) enum AliasChange {
+    /// The account with its new alias.
+    Updated(Box<AccountRow>),
+    /// Another account of the user and toolkit has the alias (nothing was written).
+    Taken(Box<AccountRow>),
+    /// There is no such account in the project.
+    NotFound,
+}
+
 /// What [`Store::idempotent_begin`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Reservation {
@@ -153,7 +185,16 @@ pub(crate) enum Lease {
 
 /// Everything the server stores.
 #[async_trait]
-pub(crate) trait Store: Send + Sync + std::fmt::Debug + 'static {
+pub(crate) trait Store:
+    AliasStore
+    + SandboxStore
+    + SessionConfigStore
+    + WebhookStore
+    + Send
+    + Sync
+    + std::fmt::Debug
+    + 'static
+{
     // Projects, API keys, metadata.
 
     /// The id of the project named `name`, creating it.
@@ -212,8 +253,9 @@ pub(crate) trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     // Connect Links.
 
-    /// Creates an `INITIATED` account and its single-use link (one unit of work).
-    async fn create_connection(&self, new: &NewConnection) -> StoreResult<Connection>;
+    /// Creates an `INITIATED` account and its single-use link (one unit of work), unless its
+    /// alias or word id is taken.
+    async fn create_connection(&self, new: &NewConnection) -> StoreResult<Created>;
     /// A link by token.
     async fn get_link(&self, token: &str) -> StoreResult<Option<LinkRow>>;
     /// Records the OAuth state and (sealed) PKCE verifier of a started flow; `false` when the

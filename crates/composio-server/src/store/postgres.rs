@@ -24,6 +24,16 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         include_str!("migrations/postgres/003_idempotency_reservations.sql"),
     ),
     (4, include_str!("migrations/postgres/004_mcp_sessions.sql")),
+    (
+        5,
+        include_str!("migrations/postgres/005_sandbox_grants.sql"),
+    ),
+    (6, include_str!("migrations/postgres/006_account_alias.sql")),
+    (7, include_str!("migrations/postgres/007_webhooks.sql")),
+    (
+        8,
+        include_str!("migrations/postgres/008_session_config.sql"),
+    ),
 ];
 
 /// The table of applied migrations.

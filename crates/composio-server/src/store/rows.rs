@@ -38,6 +38,10 @@ pub(crate) struct SessionRow {
     pub user_id: String,
     /// The echoed `SessionConfig` as JSON.
     pub config: String,
+    /// The config's version: 1 at creation, bumped by every update.
+    pub config_version: i64,
+    /// When the config took its current version (the creation or the last update; epoch ms).
+    pub config_updated_at: i64,
 }
 
 /// A stored connected account (credentials encrypted).
@@ -71,6 +75,11 @@ pub(crate) struct AccountRow {
     pub created_at: i64,
     /// Last update (epoch ms).
     pub updated_at: i64,
+    /// The user's name for it (unique per project, user and toolkit, without case).
+    pub alias: Option<String>,
+    /// Its generated short name (`gmail_red-castle`); `None` for accounts stored before
+    /// word ids existed.
+    pub word_id: Option<String>,
 }
 
 impl AccountRow {
@@ -145,6 +154,10 @@ pub(crate) struct NewConnection {
     pub callback_url: Option<String>,
     /// How long the link stays valid.
     pub ttl: Duration,
+    /// The alias the account gets.
+    pub alias: Option<crate::alias::Alias>,
+    /// Its word id ([`crate::alias::word_id`]).
+    pub word_id: String,
 }
 
 /// The rows of a new connection.

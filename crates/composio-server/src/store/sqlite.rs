@@ -25,6 +25,10 @@ const MIGRATIONS: &[Migration] = &[
         include_str!("migrations/sqlite/004_idempotency_reservations.sql"),
     ),
     (5, include_str!("migrations/sqlite/005_mcp_sessions.sql")),
+    (6, include_str!("migrations/sqlite/006_sandbox_grants.sql")),
+    (7, include_str!("migrations/sqlite/007_account_alias.sql")),
+    (8, include_str!("migrations/sqlite/008_webhooks.sql")),
+    (9, include_str!("migrations/sqlite/009_session_config.sql")),
 ];
 
 /// The table of applied migrations.

@@ -16,6 +16,7 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool,
 
 use super::sqlx_util::{account, apply_event_statement, link, status_names, Db, Statement};
 use super::sqlx_util::{ACCOUNT_COLS, LINK_COLS};
+use super::sqlx_webhooks::enqueue_account_event;
 use super::*;
 use crate::clock::{after, SharedClock};
 
@@ -85,8 +86,11 @@ where
     row.as_ref().map(account).transpose()
 }
 
-/// Applies an [`AccountEvent`] with its conditional update ([`apply_event_statement`]); the
-/// updated account, or `None` when the account's status (or its expired link) refused it.
+/// Applies an [`AccountEvent`] with its conditional update ([`apply_event_statement`]), and
+/// writes the webhook delivery the change causes on the same connection (the caller's
+/// transaction); the updated account, or `None` when the account's status (or its expired
+/// link) refused it. The allowed statuses are tried in groups of equal webhook event
+/// ([`AccountEvent::webhook_groups`]), so the event matches the status actually left.
 async fn apply_event<DB>(
     conn: &mut DB::Connection,
     id: &str,
@@ -105,12 +109,20 @@ where
     for<'q> Vec<u8>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'r> &'r str: ColumnIndex<DB::Row>,
 {
-    let st = apply_event_statement(id, event, credentials, now);
-    let row = sqlx::query_with(st.sql(), st.arguments::<DB>()?)
-        .fetch_optional(&mut *conn)
-        .await
-        .db()?;
-    row.as_ref().map(account).transpose()
+    for (hook, from) in event.webhook_groups() {
+        let st = apply_event_statement(id, event, &from, credentials, now);
+        let row = sqlx::query_with(st.sql(), st.arguments::<DB>()?)
+            .fetch_optional(&mut *conn)
+            .await
+            .db()?;
+        if let Some(row) = row.as_ref().map(account).transpose()? {
+            if let Some(hook) = hook {
+                enqueue_account_event::<DB>(conn, &row, &hook, now).await?;
+            }
+            return Ok(Some(row));
+        }
+    }
+    Ok(None)
 }
 
 #[async_trait]
@@ -121,6 +133,8 @@ where
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> Option<String>: Encode<'q, DB>,
+    for<'q> Option<i64>: Encode<'q, DB>,
+    for<'q> Option<Vec<u8>>: Encode<'q, DB>,
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> i32: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
@@ -198,6 +212,7 @@ where
     }
 
     async fn insert_session(&self, s: &NewSession) -> StoreResult<SessionRow> {
+        let now = self.now();
         sqlx::query(
             "INSERT INTO sessions (id, project_id, user_id, config, created_at) \
              VALUES ($1, $2, $3, $4, $5)",
@@ -206,7 +221,7 @@ where
         .bind(s.project_id.clone())
         .bind(s.user_id.clone())
         .bind(s.config.clone())
-        .bind(self.now())
+        .bind(now)
         .execute(&self.pool)
         .await
         .db()?;
@@ -214,12 +229,16 @@ where
             id: s.id.clone(),
             user_id: s.user_id.clone(),
             config: s.config.clone(),
+            config_version: 1,
+            config_updated_at: now,
         })
     }
 
     async fn get_session(&self, project_id: &str, id: &str) -> StoreResult<Option<SessionRow>> {
         let row = sqlx::query(
-            "SELECT id, user_id, config FROM sessions WHERE id = $1 AND project_id = $2",
+            "SELECT id, user_id, config, config_version, \
+             COALESCE(config_updated_at, created_at) AS config_updated_at \
+             FROM sessions WHERE id = $1 AND project_id = $2",
         )
         .bind(id.to_owned())
         .bind(project_id.to_owned())
@@ -231,6 +250,8 @@ where
                 id: r.try_get("id").db()?,
                 user_id: r.try_get("user_id").db()?,
                 config: r.try_get("config").db()?,
+                config_version: r.try_get("config_version").db()?,
+                config_updated_at: r.try_get("config_updated_at").db()?,
             })
         })
         .transpose()
@@ -348,11 +369,15 @@ where
     }
 
     async fn apply(&self, id: &str, event: &AccountEvent) -> StoreResult<Transition> {
-        let mut conn = self.pool.acquire().await.db()?;
-        if let Some(row) = apply_event::<DB>(&mut conn, id, event, None, self.now()).await? {
+        // One unit of work: the status change and its webhook delivery (the outbox).
+        let mut tx = self.pool.begin().await.db()?;
+        if let Some(row) = apply_event::<DB>(&mut tx, id, event, None, self.now()).await? {
+            tx.commit().await.db()?;
             return Ok(Transition::Applied(row));
         }
-        Ok(match account_by_id::<DB>(&mut conn, id).await? {
+        let current = account_by_id::<DB>(&mut tx, id).await?;
+        tx.commit().await.db()?;
+        Ok(match current {
             Some(row) => Transition::Rejected(row),
             None => Transition::NotFound,
         })
@@ -394,7 +419,7 @@ where
         Ok(ids)
     }
 
-    async fn create_connection(&self, new: &NewConnection) -> StoreResult<Connection> {
+    async fn create_connection(&self, new: &NewConnection) -> StoreResult<Created> {
         let now = self.now();
         let expires_at = after(now, new.ttl);
         let account = AccountRow {
@@ -412,6 +437,8 @@ where
             info: None,
             created_at: now,
             updated_at: now,
+            alias: new.alias.as_ref().map(|a| a.display.clone()),
+            word_id: Some(new.word_id.clone()),
         };
         let link = LinkRow {
             token: new.link_token.clone(),
@@ -423,10 +450,11 @@ where
             expires_at,
         };
         let mut tx = self.pool.begin().await.db()?;
-        sqlx::query(
+        let inserted = sqlx::query(
             "INSERT INTO connected_accounts (id, project_id, user_id, toolkit, auth_config_id, \
              auth_scheme, status, is_disabled, credentials_version, created_at, updated_at, \
-             expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, 0, $8, $8, $9)",
+             expires_at, alias, alias_key, word_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, 0, $8, $8, $9, $10, $11, $12)",
         )
         .bind(account.id.clone())
         .bind(account.project_id.clone())
@@ -437,9 +465,29 @@ where
         .bind(account.status.as_str().to_owned())
         .bind(now)
         .bind(expires_at)
+        .bind(account.alias.clone())
+        .bind(new.alias.as_ref().map(|a| a.key.clone()))
+        .bind(new.word_id.clone())
         .execute(&mut *tx)
         .await
-        .db()?;
+        .db();
+        match inserted {
+            Ok(_) => {}
+            Err(StoreError::Conflict(_)) => {
+                // Rolled back; which uniqueness rule was it?
+                drop(tx);
+                if let Some(alias) = &new.alias {
+                    let holder = self
+                        .alias_holder(&new.project_id, &new.user_id, &new.toolkit, &alias.key)
+                        .await?;
+                    if let Some(holder) = holder {
+                        return Ok(Created::AliasTaken(Box::new(holder)));
+                    }
+                }
+                return Ok(Created::WordIdTaken);
+            }
+            Err(e) => return Err(e),
+        }
         sqlx::query(
             "INSERT INTO links (token, project_id, account_id, callback_url, used, expires_at) \
              VALUES ($1, $2, $3, $4, FALSE, $5)",
@@ -453,7 +501,7 @@ where
         .await
         .db()?;
         tx.commit().await.db()?;
-        Ok(Connection { account, link })
+        Ok(Created::Connection(Box::new(Connection { account, link })))
     }
 
     async fn get_link(&self, token: &str) -> StoreResult<Option<LinkRow>> {

@@ -32,7 +32,9 @@ fn pg_unavailable(code: &str) -> bool {
 }
 
 /// The [`StoreError`] of a sqlx error: the database out of reach (connection refused or
-/// lost, pool timed out, server shutting down) is [`StoreError::Unavailable`], a uniqueness
+/// lost, pool timed out, server shutting down, or a connection that breaks off mid-protocol,
+/// as one through a proxy with no database behind it does) is [`StoreError::Unavailable`],
+/// a uniqueness
 /// violation [`StoreError::Conflict`], an undecodable value [`StoreError::Corrupt`].
 pub(super) fn store_error(e: sqlx::Error) -> StoreError {
     match e {
@@ -40,6 +42,7 @@ pub(super) fn store_error(e: sqlx::Error) -> StoreError {
         | sqlx::Error::PoolClosed
         | sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
         | sqlx::Error::WorkerCrashed => StoreError::Unavailable(Box::new(e)),
         sqlx::Error::Database(ref d) if d.is_unique_violation() => {
             StoreError::Conflict(d.message().to_owned())
@@ -76,7 +79,7 @@ pub(super) fn status_names(statuses: &[ConnectionStatus]) -> Vec<String> {
 /// The columns of an [`AccountRow`].
 pub(super) const ACCOUNT_COLS: &str = "id, project_id, user_id, toolkit, auth_config_id, \
     auth_scheme, status, status_reason, is_disabled, credentials, credentials_version, info, \
-    created_at, updated_at";
+    created_at, updated_at, alias, word_id";
 /// The columns of a [`LinkRow`].
 pub(super) const LINK_COLS: &str =
     "token, project_id, account_id, callback_url, pkce_verifier, used, expires_at";
@@ -116,6 +119,8 @@ where
         info: col(row, "info")?,
         created_at: col(row, "created_at")?,
         updated_at: col(row, "updated_at")?,
+        alias: col(row, "alias")?,
+        word_id: col(row, "word_id")?,
     })
 }
 
@@ -268,11 +273,12 @@ impl Statement {
 }
 
 /// The conditional status update of an [`AccountEvent`]: `UPDATE … WHERE id = … AND status
-/// IN (allowed) [AND the link has not expired] RETURNING` the account, storing `credentials`
+/// IN (from, some of the allowed statuses) [AND the link has not expired] RETURNING` the account, storing `credentials`
 /// (sealed, with the user info) when given.
 pub(super) fn apply_event_statement(
     id: &str,
     event: &AccountEvent,
+    from: &[ConnectionStatus],
     credentials: Option<(&[u8], Option<&str>)>,
     now: i64,
 ) -> Statement {
@@ -285,12 +291,15 @@ pub(super) fn apply_event_statement(
         st.push(", credentials = ").bind(sealed);
         st.push(", credentials_version = credentials_version + 1");
         st.push(", info = ").bind(info);
+    } else if matches!(event, AccountEvent::Revoked(_)) {
+        // Revoked credentials are of no use to anyone: they are not kept.
+        st.push(", credentials = NULL, credentials_version = credentials_version + 1");
     }
     if event.target() != ConnectionStatus::Expired {
         st.push(", expires_at = NULL");
     }
     st.push(" WHERE id = ").bind(id);
-    st.push_in("status", &status_names(event.allowed_from()));
+    st.push_in("status", &status_names(from));
     if event.needs_live_link() {
         st.push(" AND (expires_at IS NULL OR expires_at > ")
             .bind(now)

@@ -14,6 +14,8 @@ use crate::catalog::AuthScheme;
 use crate::clock::{Clock, ManualClock};
 use crate::testing::{postgres_database, TestDatabase};
 
+mod webhooks;
+
 /// A statement of a unit of work that the harness makes the database refuse.
 #[derive(Debug, Clone, Copy)]
 enum FailPoint {
@@ -23,6 +25,8 @@ enum FailPoint {
     UpdateAccount,
     /// Deleting an account (the second write of `delete_account`).
     DeleteAccount,
+    /// Inserting a webhook delivery (the outbox write of a status change).
+    InsertDelivery,
 }
 
 #[async_trait]
@@ -61,6 +65,7 @@ impl Harness for Sqlite {
             FailPoint::InsertLink => ("INSERT", "links"),
             FailPoint::UpdateAccount => ("UPDATE", "connected_accounts"),
             FailPoint::DeleteAccount => ("DELETE", "connected_accounts"),
+            FailPoint::InsertDelivery => ("INSERT", "webhook_deliveries"),
         };
         let sql = format!(
             "CREATE TRIGGER injected_failure BEFORE {when} ON {table} \
@@ -122,6 +127,7 @@ impl Harness for Postgres {
             FailPoint::InsertLink => ("INSERT", "links"),
             FailPoint::UpdateAccount => ("UPDATE", "connected_accounts"),
             FailPoint::DeleteAccount => ("DELETE", "connected_accounts"),
+            FailPoint::InsertDelivery => ("INSERT", "webhook_deliveries"),
         };
         let sql = format!(
             "CREATE OR REPLACE FUNCTION injected_failure() RETURNS trigger LANGUAGE plpgsql AS \
@@ -138,7 +144,8 @@ impl Harness for Postgres {
     async fn heal(&self) {
         sqlx::raw_sql(
             "DROP TRIGGER IF EXISTS injected_failure ON links; \
-             DROP TRIGGER IF EXISTS injected_failure ON connected_accounts;",
+             DROP TRIGGER IF EXISTS injected_failure ON connected_accounts; \
+             DROP TRIGGER IF EXISTS injected_failure ON webhook_deliveries;",
         )
         .execute(self.store.pool())
         .await
@@ -159,6 +166,16 @@ fn new_connection(user: &str) -> NewConnection {
         auth_scheme: AuthScheme::OAuth2,
         callback_url: Some("https://app.example.com/cb".into()),
         ttl: TTL,
+        alias: None,
+        word_id: crate::alias::word_id("gmail") + &crate::ids::link_token(),
+    }
+}
+
+/// The connection of a [`Created`] that must have succeeded.
+fn created(c: Created) -> Connection {
+    match c {
+        Created::Connection(c) => *c,
+        other => panic!("expected a connection, got {other:?}"),
     }
 }
 
@@ -170,10 +187,12 @@ fn connected(secret: &str) -> Completion {
 }
 
 async fn connect(h: &dyn Harness, user: &str) -> Connection {
-    h.store()
-        .create_connection(&new_connection(user))
-        .await
-        .expect("create")
+    created(
+        h.store()
+            .create_connection(&new_connection(user))
+            .await
+            .expect("create"),
+    )
 }
 
 async fn status_of(h: &dyn Harness, id: &str) -> Option<ConnectionStatus> {
@@ -421,7 +440,7 @@ async fn units_of_work_are_atomic(h: &dyn Harness) {
     assert_eq!(status_of(h, &new.account_id).await, None);
 
     // complete_link: the account update fails, so the link is not spent.
-    let c = h.store().create_connection(&new).await.expect("create");
+    let c = created(h.store().create_connection(&new).await.expect("create"));
     h.fail_on(FailPoint::UpdateAccount).await;
     assert!(h
         .store()
@@ -572,17 +591,70 @@ async fn duplicates_are_conflicts(h: &dyn Harness) {
     h.store().insert_session(&s).await.expect("insert");
     let again = h.store().insert_session(&s).await;
     assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
-    let c = h
-        .store()
-        .create_connection(&new_connection("u9"))
-        .await
-        .expect("create");
+    let c = connect(h, "u9").await;
     let mut same_link = new_connection("u9");
     same_link.link_token = c.link.token.clone();
     let again = h.store().create_connection(&same_link).await;
     assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
     // The unit of work left no account behind.
     assert_eq!(status_of(h, &same_link.account_id).await, None);
+}
+
+async fn aliases_and_word_ids_are_unique_per_user_and_toolkit(h: &dyn Harness) {
+    let alias = |a: &str| crate::alias::Alias::parse(a).expect("valid");
+    let mut first = new_connection("u10");
+    first.alias = alias("Work");
+    let first = created(h.store().create_connection(&first).await.expect("create"));
+    assert_eq!(first.account.alias.as_deref(), Some("Work"));
+
+    let mut same = new_connection("u10");
+    same.alias = alias("  work ");
+    match h.store().create_connection(&same).await.expect("create") {
+        Created::AliasTaken(holder) => assert_eq!(holder.id, first.account.id),
+        other => panic!("expected AliasTaken, got {other:?}"),
+    }
+    assert_eq!(
+        status_of(h, &same.account_id).await,
+        None,
+        "nothing written"
+    );
+    let mut same_word = new_connection("u10");
+    same_word.word_id = first.account.word_id.clone().expect("word id");
+    assert!(matches!(
+        h.store()
+            .create_connection(&same_word)
+            .await
+            .expect("create"),
+        Created::WordIdTaken
+    ));
+    // Another user may use both.
+    let mut other = same_word.clone();
+    other.user_id = "u11".into();
+    other.alias = alias("WORK");
+    created(h.store().create_connection(&other).await.expect("create"));
+
+    // Renaming: taken, cleared, then free.
+    let second = connect(h, "u10").await.account;
+    let s = h.store();
+    let work = alias("work");
+    assert!(matches!(
+        s.set_alias("prj_test", &second.id, work.as_ref()).await.expect("set"),
+        AliasChange::Taken(holder) if holder.id == first.account.id
+    ));
+    assert!(matches!(
+        s.set_alias("prj_test", &first.account.id, None).await.expect("clear"),
+        AliasChange::Updated(row) if row.alias.is_none()
+    ));
+    assert!(matches!(
+        s.set_alias("prj_test", &second.id, work.as_ref()).await.expect("set"),
+        AliasChange::Updated(row) if row.alias.as_deref() == Some("work")
+    ));
+    assert!(matches!(
+        s.set_alias("prj_other", &second.id, None)
+            .await
+            .expect("set"),
+        AliasChange::NotFound
+    ));
 }
 
 async fn mcp_sessions(h: &dyn Harness) {
@@ -616,8 +688,91 @@ async fn mcp_sessions(h: &dyn Harness) {
     assert_eq!(s.mcp_session("m2").await.expect("read"), None);
 }
 
+/// Session config updates: a compare-and-set on the version, the previous config archived,
+/// nothing written on a lost race, history newest first, removed with its session.
+async fn session_config_updates(h: &dyn Harness) {
+    let s = h.store();
+    let p = s.ensure_project("cfg").await.expect("project");
+    let new = NewSession {
+        id: "trs_cfg1".into(),
+        project_id: p.clone(),
+        user_id: "u".into(),
+        config: "v1".into(),
+    };
+    let row = s.insert_session(&new).await.expect("insert");
+    assert_eq!(
+        (row.config_version, row.config_updated_at),
+        (1, h.clock().now_ms())
+    );
+    let update = |expected: i64, previous: &str, config: &str| ConfigUpdate {
+        expected_version: expected,
+        previous: previous.into(),
+        config: config.into(),
+    };
+    h.clock().advance(Duration::from_secs(5));
+    let applied = s
+        .update_session_config(&p, "trs_cfg1", &update(1, "v1", "v2"))
+        .await
+        .expect("update");
+    let at = h.clock().now_ms();
+    assert_eq!(
+        applied,
+        ConfigUpdated::Applied {
+            version: 2,
+            updated_at: at
+        }
+    );
+    let stale = s
+        .update_session_config(&p, "trs_cfg1", &update(1, "v1", "lost"))
+        .await
+        .expect("update");
+    assert_eq!(stale, ConfigUpdated::Conflict { current: 2 });
+    let row = s
+        .get_session(&p, "trs_cfg1")
+        .await
+        .expect("get")
+        .expect("row");
+    assert_eq!((row.config.as_str(), row.config_version), ("v2", 2));
+    assert_eq!(row.config_updated_at, at);
+    assert_eq!(
+        s.update_session_config("prj_other", "trs_cfg1", &update(2, "v2", "x"))
+            .await
+            .expect("update"),
+        ConfigUpdated::NotFound
+    );
+    s.update_session_config(&p, "trs_cfg1", &update(2, "v2", "v3"))
+        .await
+        .expect("update");
+    let (rows, total) = s
+        .session_config_history("trs_cfg1", 0, 10)
+        .await
+        .expect("history");
+    assert_eq!(total, 2);
+    let got: Vec<(i64, &str)> = rows
+        .iter()
+        .map(|r| (r.version, r.config.as_str()))
+        .collect();
+    assert_eq!(got, [(2, "v2"), (1, "v1")]);
+    assert_eq!(rows[1].archived_at, at);
+    let (rows, _) = s
+        .session_config_history("trs_cfg1", 1, 1)
+        .await
+        .expect("page");
+    assert_eq!(rows[0].version, 1);
+    assert!(s.delete_session(&p, "trs_cfg1").await.expect("delete"));
+    let (rows, total) = s
+        .session_config_history("trs_cfg1", 0, 10)
+        .await
+        .expect("history");
+    assert!(
+        rows.is_empty() && total == 0,
+        "the history goes with its session"
+    );
+}
+
 /// Runs every check against one backend.
 async fn conformance(h: &dyn Harness) {
+    session_config_updates(h).await;
     mcp_sessions(h).await;
     creates_and_completes_a_connection(h).await;
     an_expired_link_never_activates(h).await;
@@ -625,9 +780,11 @@ async fn conformance(h: &dyn Harness) {
     links_are_claimed_once(h).await;
     refresh_leases_and_versions(h).await;
     units_of_work_are_atomic(h).await;
+    aliases_and_word_ids_are_unique_per_user_and_toolkit(h).await;
     lists_and_idempotency(h).await;
     projects_keys_and_meta(h).await;
     duplicates_are_conflicts(h).await;
+    webhooks::conformance(h).await;
 }
 
 #[tokio::test]
@@ -718,7 +875,7 @@ async fn postgres_refuses_a_newer_schema() {
             StoreError::TooNew {
                 found: 999,
                 known
-            } if known == super::postgres::MIGRATIONS.len() as i64
+            } if Some(known) == super::postgres::MIGRATIONS.last().map(|m| m.0)
         ),
         "{err}"
     );

@@ -10,7 +10,7 @@ use super::{schema, CredentialPlacement, HttpCall, ToolDef};
 use crate::catalog::{AuthScheme, ToolkitDef};
 use crate::credentials::CredentialError;
 use crate::error::ApiResult;
-use crate::service::accounts::session_account;
+use crate::service::accounts::{select_account, Selected};
 use crate::state::AppState;
 
 /// Largest provider response passed through (bytes).
@@ -60,9 +60,9 @@ pub(crate) async fn run(
     state: &AppState,
     project: &str,
     config: &SessionConfig,
-    tk: &ToolkitDef,
-    tool: &ToolDef,
+    (tk, tool): (&ToolkitDef, &ToolDef),
     args: &Value,
+    account: Option<&str>,
     log_id: String,
 ) -> ApiResult<ExecuteResponse> {
     let checked = match schema::check(&tool.input_schema(), args) {
@@ -87,7 +87,10 @@ pub(crate) async fn run(
     };
     let mut account_id = None;
     if !tk.is_no_auth() {
-        let account = session_account(state, project, config, &tk.slug).await?;
+        let account = match select_account(state, project, config, &tk.slug, account).await? {
+            Selected::Account(a) => a.map(|a| *a),
+            Selected::Refused(why) => return Ok(ExecuteResponse::failed(json!({}), why, log_id)),
+        };
         let account = match account {
             Some(a) if a.is_usable() => a,
             other => {

@@ -1,6 +1,9 @@
 //! Shared helpers of the integration tests (raw HTTP with reqwest).
 #![allow(dead_code, missing_docs)]
 
+pub mod proxy;
+pub mod replica;
+
 use composio_server::{Config, ServerHandle};
 use serde_json::{json, Value};
 
@@ -9,10 +12,27 @@ pub struct Api {
     pub http: reqwest::Client,
     pub key: String,
     pub prefix: String,
+    /// The fresh PostgreSQL database of this server (dropped with it).
+    _db: Option<composio_server::testing::TestDatabase>,
 }
 
+/// Set to `postgres` to run the server tests on PostgreSQL (a fresh database per server)
+/// instead of in-memory SQLite; tests with a data directory keep their SQLite file.
+pub const BACKEND_VAR: &str = "COMPOSIO_TEST_BACKEND";
+
 impl Api {
-    pub async fn start(config: Config) -> Self {
+    pub async fn start(mut config: Config) -> Self {
+        let mut db = None;
+        let on_postgres = std::env::var(BACKEND_VAR).is_ok_and(|v| v == "postgres");
+        if on_postgres && config.database_url.is_none() && config.data_dir.is_none() {
+            match composio_server::testing::postgres_database().await {
+                Some(d) => {
+                    config = config.database_url(d.url());
+                    db = Some(d);
+                }
+                None => panic!("{BACKEND_VAR}=postgres, but PostgreSQL is not reachable"),
+            }
+        }
         let server = composio_server::spawn(config).await.expect("server starts");
         let key = server.api_key().expect("a key").to_owned();
         let prefix = format!("{}/api/v3.1", server.url());
@@ -21,6 +41,7 @@ impl Api {
             http: reqwest::Client::new(),
             key,
             prefix,
+            _db: db,
         }
     }
 
