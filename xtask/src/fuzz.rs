@@ -159,18 +159,47 @@ pub fn run(root: &Path, opts: &Options) -> Result<()> {
         std::fs::create_dir_all(root.join("fuzz/corpus").join(target))
             .map_err(|e| Error::msg(format!("cannot create the corpus of {target}: {e}")))?;
         util::step(&format!("cargo fuzz run {target} ({} s)", opts.seconds));
-        util::run(
+        // libFuzzer prints a line per new input: keep them in a log, show the summary.
+        let log_dir = root.join("fuzz/artifacts").join(target);
+        std::fs::create_dir_all(&log_dir)
+            .map_err(|e| Error::msg(format!("cannot create {}: {e}", log_dir.display())))?;
+        let log_path = log_dir.join("fuzz.log");
+        let log = std::fs::File::create(&log_path)
+            .map_err(|e| Error::msg(format!("cannot create {}: {e}", log_path.display())))?;
+        let err_log = log
+            .try_clone()
+            .map_err(|e| Error::msg(format!("cannot log: {e}")))?;
+        let ran = util::run(
             util::cmd_in(root, util::cargo())
                 .args(run_args(root, target, opts.seconds))
-                .env("RUSTC_BOOTSTRAP", "1"),
-        )
-        .map_err(|e| {
-            Error::msg(format!(
-                "{e}\nfuzz target `{target}` found a crash: its input is in \
-                 fuzz/artifacts/{target}/. Fix the code, add a test in the crate that \
-                 reproduces it, and keep the input as fuzz/regressions/{target}/<name>."
-            ))
-        })?;
+                .env("RUSTC_BOOTSTRAP", "1")
+                .stdout(log)
+                .stderr(err_log),
+        );
+        let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        match ran {
+            Ok(()) => {
+                let summary = lines
+                    .iter()
+                    .rev()
+                    .find(|l| l.starts_with("Done "))
+                    .copied()
+                    .unwrap_or("done");
+                println!("{target}: {summary} (log: fuzz/artifacts/{target}/fuzz.log)");
+            }
+            Err(e) => {
+                for line in &lines[lines.len().saturating_sub(80)..] {
+                    println!("{line}");
+                }
+                return Err(Error::msg(format!(
+                    "{e}\nfuzz target `{target}` found a crash (log: \
+                     fuzz/artifacts/{target}/fuzz.log): its input is in \
+                     fuzz/artifacts/{target}/. Fix the code, add a test in the crate that \
+                     reproduces it, and keep the input as fuzz/regressions/{target}/<name>."
+                )));
+            }
+        }
     }
     println!("fuzz: {} targets ran without a finding", opts.targets.len());
     Ok(())
