@@ -29,7 +29,7 @@ pub use error::{
     ApiError, ApiErrorKind, Error, ErrorKind, Result, TransportError, TransportErrorKind,
 };
 pub use ids::{AuthConfigId, ConnectedAccountId, InvalidId, SessionId, ToolkitSlug, UserId};
-pub use options::{ManageConnections, SessionOptions, ToolkitFilter};
+pub use options::{ManageConnections, MultiAccount, SessionOptions, ToolkitFilter};
 pub use status::ConnectionStatus;
 pub use transport::{Attempts, ByteStream, Idempotency, RequestTimeout, Transport};
 

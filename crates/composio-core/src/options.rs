@@ -179,6 +179,52 @@ pub struct SessionOptions {
     pub tools: BTreeMap<String, ToolFilter>,
     /// Tool tags to enable (e.g. `readOnlyHint`).
     pub tags: Vec<String>,
+    /// Several accounts per toolkit (docs/spec/wire-2026.md §16.1).
+    pub multi_account: Option<MultiAccount>,
+}
+
+/// A session's multi-account settings: several accounts per toolkit may be connected, pinned
+/// and chosen per tool call.
+///
+/// ```
+/// use composio_core::{MultiAccount, SessionOptions};
+/// let opts = SessionOptions::new().multi_account(MultiAccount::enabled().max_accounts_per_toolkit(3));
+/// let json = serde_json::to_value(opts.multi_account.unwrap()).unwrap();
+/// assert_eq!(json, serde_json::json!({"enable": true, "max_accounts_per_toolkit": 3}));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct MultiAccount {
+    /// Whether several accounts per toolkit are allowed.
+    pub enable: bool,
+    /// At most this many active accounts per toolkit (2 to 10; the server's default is 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_accounts_per_toolkit: Option<u8>,
+    /// With several active accounts, every tool call must name one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_explicit_selection: Option<bool>,
+}
+
+impl MultiAccount {
+    /// Multi-account mode on, with the server's defaults.
+    pub fn enabled() -> Self {
+        Self {
+            enable: true,
+            ..Self::default()
+        }
+    }
+
+    /// At most `n` active accounts per toolkit (2 to 10).
+    pub fn max_accounts_per_toolkit(mut self, n: u8) -> Self {
+        self.max_accounts_per_toolkit = Some(n);
+        self
+    }
+
+    /// Whether tool calls must name their account when there are several.
+    pub fn require_explicit_selection(mut self, on: bool) -> Self {
+        self.require_explicit_selection = Some(on);
+        self
+    }
 }
 
 impl SessionOptions {
@@ -250,6 +296,12 @@ impl SessionOptions {
         S: Into<String>,
     {
         self.tags = tags.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets the multi-account settings.
+    pub fn multi_account(mut self, multi_account: MultiAccount) -> Self {
+        self.multi_account = Some(multi_account);
         self
     }
 }

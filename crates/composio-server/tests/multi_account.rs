@@ -363,3 +363,87 @@ async fn a_session_may_only_pin_its_own_users_accounts() {
     assert_eq!(status, 201, "{v}");
     api.server.shutdown().await;
 }
+
+#[tokio::test]
+async fn multi_account_sessions_require_a_choice_and_cap_the_accounts() {
+    let api = Api::default().await;
+    let (status, v) = api
+        .post(
+            "/tool_router/session",
+            json!({"user_id": "u1", "multi_account": {"enable": true, "max_accounts_per_toolkit": 11}}),
+        )
+        .await;
+    assert!(
+        assert_envelope(status, &v, 400)["message"]
+            .as_str()
+            .unwrap()
+            .contains("between 2 and 10"),
+        "{v}"
+    );
+    let (status, v) = api
+        .post(
+            "/tool_router/session",
+            json!({"user_id": "u1", "manage_connections": {"enable": false},
+                   "multi_account": {"enable": true, "max_accounts_per_toolkit": 2,
+                                     "require_explicit_selection": true}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    assert_eq!(
+        v["config"]["multi_account"],
+        json!({"enable": true, "max_accounts_per_toolkit": 2, "require_explicit_selection": true})
+    );
+    let sid = v["session_id"].as_str().unwrap().to_owned();
+    let work = connect(&api, &sid, "gmail", Some("work")).await;
+    // One active account: no choice to make.
+    let profile = json!({"tool_slug": "GMAIL_GET_PROFILE", "arguments": {}});
+    assert_eq!(
+        execute(&api, &sid, profile.clone()).await["successful"],
+        true
+    );
+    let home = connect(&api, &sid, "gmail", Some("home")).await;
+
+    // Two: the call must name one, and the failure lists both.
+    let r = execute(&api, &sid, profile.clone()).await;
+    assert_eq!(r["successful"], false, "{r}");
+    let error = r["error"].as_str().unwrap();
+    assert!(
+        error.contains("has 2 active accounts") && error.contains(&work) && error.contains(&home),
+        "{error}"
+    );
+    let mut named = profile.clone();
+    named["account"] = json!("home");
+    assert_eq!(execute(&api, &sid, named).await["successful"], true);
+
+    // The cap: a third link is refused, finally, and creates nothing.
+    let resp = api
+        .http
+        .post(api.url(&format!("/tool_router/session/{sid}/link")))
+        .header("x-api-key", &api.key)
+        .json(&json!({"toolkit": "gmail", "alias": "third"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 409);
+    assert_eq!(resp.headers()["x-should-retry"], "false");
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["error"]["slug"], "ConnectedAccount_LimitReached");
+
+    // Pinning both is allowed in a multi-account session, not in a plain one.
+    let (status, v) = api
+        .post(
+            "/tool_router/session",
+            json!({"user_id": "u1", "multi_account": {"enable": true},
+                   "connected_accounts": {"gmail": [work, home]}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let (status, v) = api
+        .post(
+            "/tool_router/session",
+            json!({"user_id": "u1", "connected_accounts": {"gmail": [work, home]}}),
+        )
+        .await;
+    assert_envelope(status, &v, 400);
+    api.server.shutdown().await;
+}

@@ -89,9 +89,9 @@ pub use composio_core::options::ToolFilter;
 pub use composio_core::{
     ids, ApiError, ApiErrorKind, Attempts, AuthConfigId, ByteStream, CallbackResult,
     ConnectedAccountId, ConnectionStatus, Error, ErrorKind, Idempotency, InvalidId,
-    ManageConnections, RequestTimeout, Result, SessionId, SessionOptions, ToolkitFilter,
-    ToolkitSlug, Transport, TransportError, TransportErrorKind, UserId, DEFAULT_BASE_URL,
-    PUSH_WAIT_HEADER, PUSH_WAIT_PROTOCOL,
+    ManageConnections, MultiAccount, RequestTimeout, Result, SessionId, SessionOptions,
+    ToolkitFilter, ToolkitSlug, Transport, TransportError, TransportErrorKind, UserId,
+    DEFAULT_BASE_URL, PUSH_WAIT_HEADER, PUSH_WAIT_PROTOCOL,
 };
 pub use composio_http::{Jitter, RetryPolicy};
 

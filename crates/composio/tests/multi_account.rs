@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use composio::{
     ApiErrorKind, AuthorizeOptions, Composio, ConnectionStatus, Error, ErrorKind, ExecuteOptions,
-    LinkOptions, SessionOptions, UpdateAccountRequest,
+    LinkOptions, MultiAccount, SessionOptions, UpdateAccountRequest,
 };
 use composio_server::sandbox::Browser;
 use composio_server::Config;
@@ -31,9 +31,18 @@ async fn two_gmail_accounts_with_aliases() {
         .build()
         .unwrap();
     let session = composio
-        .create("user_123", SessionOptions::new().manage_connections(false))
+        .create(
+            "user_123",
+            SessionOptions::new()
+                .manage_connections(false)
+                .multi_account(MultiAccount::enabled().require_explicit_selection(true)),
+        )
         .await
         .unwrap();
+    assert_eq!(
+        session.config().extra["multi_account"],
+        serde_json::json!({"enable": true, "require_explicit_selection": true})
+    );
     let work = approve(
         &session
             .authorize_with("gmail", AuthorizeOptions::new().alias("work-gmail"))
@@ -79,6 +88,13 @@ async fn two_gmail_accounts_with_aliases() {
         .unwrap();
     assert!(!out.successful);
     assert!(out.error.unwrap().contains("work-gmail"));
+    // Two active accounts and explicit selection: a call must name one.
+    let out = session
+        .execute("GMAIL_GET_PROFILE", serde_json::json!({}))
+        .await
+        .unwrap();
+    assert!(!out.successful);
+    assert!(out.error.unwrap().contains("has 2 active accounts"));
 
     // Rename, then revoke.
     let accounts = composio.connected_accounts();

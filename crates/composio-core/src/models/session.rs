@@ -42,6 +42,9 @@ pub struct CreateSessionRequest {
     /// Tag filter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<TagFilter>,
+    /// Several accounts per toolkit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multi_account: Option<crate::options::MultiAccount>,
 }
 
 impl CreateSessionRequest {
@@ -59,6 +62,7 @@ impl CreateSessionRequest {
             } else {
                 Some(TagFilter::Enable(options.tags.clone()))
             },
+            multi_account: options.multi_account.clone(),
         }
     }
 }

@@ -71,6 +71,10 @@ pub(super) async fn create(
             ));
         }
     }
+    let multi_account = match raw.get("multi_account") {
+        None | Some(Value::Null) => None,
+        Some(v) => crate::service::session_patch::multi_account(None, v)?,
+    };
     let req: CreateSessionRequest = serde_json::from_value(raw)
         .map_err(|e| ApiError::bad_request(format!("Invalid request body: {e}")))?;
     check_user_id(&req.user_id)?;
@@ -99,6 +103,10 @@ pub(super) async fn create(
     if !req.tools.is_empty() {
         config = config.tools(req.tools.clone());
     }
+    if let Some(block) = multi_account {
+        config.extra.insert("multi_account".to_owned(), block);
+    }
+    crate::service::sessions::check_pin_count(&config)?;
     idempotent(&state, &project, &headers, "POST session", async {
         let id = crate::ids::session();
         let row = NewSession {
@@ -192,6 +200,7 @@ pub(super) async fn link(
             .as_ref()
             .and_then(|m| m.callback_url.clone())
     });
+    crate::service::accounts::check_account_cap(&state, &project, &config, &tk.slug).await?;
     let scope = format!("POST link {id}");
     idempotent(&state, &project, &headers, &scope, async {
         let conn = connections::create_link(

@@ -289,6 +289,20 @@ pub(crate) async fn select_account(
     requested: Option<&str>,
 ) -> ApiResult<Selected> {
     let Some(name) = requested.map(str::trim).filter(|n| !n.is_empty()) else {
+        if crate::service::sessions::MultiAccount::of(config).explicit_selection {
+            let mut active = user_accounts(state, project, &config.user_id, toolkit).await?;
+            if let Some(pinned) = config.connected_accounts.get(toolkit) {
+                active.retain(|a| pinned.contains(&a.id));
+            }
+            active.retain(AccountRow::is_usable);
+            if active.len() > 1 {
+                return Ok(Selected::Refused(format!(
+                    "Toolkit '{toolkit}' has {} active accounts; pass 'account' as one of: {}",
+                    active.len(),
+                    describe_accounts(&active)
+                )));
+            }
+        }
         return Ok(Selected::Account(
             session_account(state, project, config, toolkit)
                 .await?
@@ -339,7 +353,7 @@ pub(crate) async fn user_accounts(
     Ok(state.store.list_accounts(project, &filter).await?.rows)
 }
 
-/// `work-gmail (ca_…), gmail_red-castle (ca_…)` for messages to agents; "none" when empty.
+/// `work-gmail (ca_…, ACTIVE), gmail_red-castle (ca_…, EXPIRED)` for messages to agents.
 pub(crate) fn describe_accounts(accounts: &[AccountRow]) -> String {
     if accounts.is_empty() {
         return "none (connect one first)".to_owned();
@@ -356,4 +370,35 @@ pub(crate) fn describe_accounts(accounts: &[AccountRow]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Refuses another link in a multi-account session whose user already has
+/// `max_accounts_per_toolkit` `ACTIVE` accounts of the toolkit (docs/spec/wire-2026.md §16.3).
+pub(crate) async fn check_account_cap(
+    state: &AppState,
+    project: &str,
+    config: &SessionConfig,
+    toolkit: &str,
+) -> ApiResult<()> {
+    let multi = crate::service::sessions::MultiAccount::of(config);
+    if !multi.enabled {
+        return Ok(());
+    }
+    let mut accounts = user_accounts(state, project, &config.user_id, toolkit).await?;
+    accounts.retain(|a| a.status == ConnectionStatus::Active);
+    if (accounts.len() as u64) < multi.max_per_toolkit {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::CONFLICT,
+        "ConnectedAccount_LimitReached",
+        format!(
+            "User '{}' already has {} active {toolkit} accounts, the most this session allows",
+            config.user_id,
+            accounts.len()
+        ),
+    )
+    .fix("Revoke or delete one of them, or raise multi_account.max_accounts_per_toolkit.")
+    .code(10409)
+    .no_retry())
 }

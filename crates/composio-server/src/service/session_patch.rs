@@ -249,8 +249,9 @@ fn manage_connections(stored: Option<&Value>, v: &Value) -> Result<Value, ApiErr
     Ok(echo)
 }
 
-/// `multi_account`, merged key by key into the stored block; `None` when nothing is left.
-fn multi_account(stored: Option<&Value>, v: &Value) -> Result<Option<Value>, ApiError> {
+/// `multi_account`, merged key by key into the stored block (on create: into nothing);
+/// `None` when nothing is left.
+pub(crate) fn multi_account(stored: Option<&Value>, v: &Value) -> Result<Option<Value>, ApiError> {
     let o = object("multi_account", v)?;
     strict("multi_account", o, MULTI_ACCOUNT_KEYS)?;
     let mut block = match stored {

@@ -205,22 +205,49 @@ fn validate(state: &AppState, project: &str, config: &SessionConfig) -> ApiResul
     Ok(())
 }
 
+/// A session's multi-account settings (docs/spec/wire-2026.md §16.1), with their defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MultiAccount {
+    /// Several accounts per toolkit may be used and pinned.
+    pub enabled: bool,
+    /// At most this many `ACTIVE` accounts per toolkit (5 when enabled without a number).
+    pub max_per_toolkit: u64,
+    /// With several `ACTIVE` accounts, a tool call must name one.
+    pub explicit_selection: bool,
+}
+
+impl MultiAccount {
+    /// The settings of a session config.
+    pub(crate) fn of(config: &SessionConfig) -> Self {
+        let block = config.extra.get("multi_account");
+        let flag = |k: &str| {
+            block
+                .and_then(|m| m.get(k))
+                .and_then(serde_json::Value::as_bool)
+                == Some(true)
+        };
+        let enabled = flag("enable");
+        Self {
+            enabled,
+            max_per_toolkit: if enabled {
+                block
+                    .and_then(|m| m.get("max_accounts_per_toolkit"))
+                    .and_then(serde_json::Value::as_u64)
+                    .unwrap_or(5)
+            } else {
+                1
+            },
+            explicit_selection: enabled && flag("require_explicit_selection"),
+        }
+    }
+}
+
 /// How many accounts a session may pin per toolkit (docs/spec/wire-2026.md §16.2): one
 /// without multi-account mode, `max_accounts_per_toolkit` (5 by default) with it.
-fn check_pin_count(config: &SessionConfig) -> ApiResult<()> {
-    let multi = config.extra.get("multi_account");
-    let enabled = multi
-        .and_then(|m| m.get("enable"))
-        .and_then(serde_json::Value::as_bool)
-        == Some(true);
-    let cap = if enabled {
-        multi
-            .and_then(|m| m.get("max_accounts_per_toolkit"))
-            .and_then(serde_json::Value::as_u64)
-            .unwrap_or(5)
-    } else {
-        1
-    };
+pub(crate) fn check_pin_count(config: &SessionConfig) -> ApiResult<()> {
+    let multi = MultiAccount::of(config);
+    let enabled = multi.enabled;
+    let cap = multi.max_per_toolkit;
     match config
         .connected_accounts
         .iter()
