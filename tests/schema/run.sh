@@ -8,6 +8,10 @@
 #
 # Usage: tests/schema/run.sh   (SCHEMA_MAX_TIME=N seconds, default 150; SCHEMA_SEED=N, default 17)
 #
+# tests/schema/baseline.json lists the failures accepted for now, each with its reason: rules
+# a schema cannot state (an event type a webhook version cannot deliver, a pinned account
+# that does not exist). SCHEMA_BASELINE_UPDATE=1 adds this run's failures to it; review them.
+#
 # One worker: with several, hypothesis on this machine's CPython 3.11.7 sometimes fails with
 # "AST constructor recursion depth mismatch" (a CPython bug of ast.parse in threads), an
 # error of the tool, not of the API.
@@ -41,6 +45,8 @@ done
 echo "composio-server at $url; schemathesis $version for at most ${max_time}s"
 
 status=0
+# From target/schema: schemathesis keeps its cache (.schemathesis/) in the current directory.
+cd "$work"
 "$work/venv/bin/schemathesis" run "$url/api/v3/openapi.json" \
   --url "$url/api/v3" \
   --header "x-api-key: $key" \
@@ -49,6 +55,7 @@ status=0
   --workers 1 \
   --seed "${SCHEMA_SEED:-17}" \
   --request-timeout 10 \
+  --baseline "$root/tests/schema/baseline.json" ${SCHEMA_BASELINE_UPDATE:+--baseline-update} \
   --report junit --report-dir "$work/report" \
   --warnings off || status=$?
 

@@ -162,3 +162,27 @@ async fn limit_and_cursor_follow_the_document() {
         assert_envelope(s, &v, 400);
     }
 }
+
+#[tokio::test]
+async fn bodies_must_be_objects() {
+    // Found by schemathesis: `[null, null]` was read field by field into the body's struct
+    // and accepted (PATCH /webhook_subscriptions/{id} answered 200).
+    let api = Api::default().await;
+    for body in [
+        json!(["user_1"]),
+        json!([null, null]),
+        json!("user_1"),
+        json!(7),
+    ] {
+        let (s, v) = api.post("/tool_router/session", body.clone()).await;
+        let e = assert_envelope(s, &v, 400);
+        assert!(
+            e["message"].as_str().unwrap_or("").contains("JSON object"),
+            "{body}: {v}"
+        );
+    }
+    let (s, v) = api
+        .post("/tool_router/session", json!({"user_id": "u"}))
+        .await;
+    assert_eq!(s, 201, "{v}");
+}

@@ -37,6 +37,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         } else {
             &bytes
         };
+        // Every body is an object: serde would read a JSON array into a struct field by
+        // field (`[null, null]` as `{"webhook_url": null, "enabled_events": null}`).
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(
+                ApiError::bad_request("Invalid request body: expected a JSON object")
+                    .fix("Send a JSON object as described in the API reference."),
+            );
+        }
         serde_json::from_slice(bytes).map(ApiJson).map_err(|e| {
             ApiError::bad_request(format!("Invalid request body: {e}"))
                 .fix("Send a JSON object as described in the API reference.")
