@@ -77,6 +77,11 @@ pub(crate) fn after(now_ms: i64, d: Duration) -> i64 {
     now_ms.saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
+/// `now - d` in epoch milliseconds, saturating.
+pub(crate) fn before(now_ms: i64, d: Duration) -> i64 {
+    now_ms.saturating_sub(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,17 +3,15 @@
 use std::fmt;
 use std::time::Duration;
 
-use composio_core::callback::validate_callback_url;
 use composio_core::models::{
-    ConnectedAccount, DeleteSessionResponse, ExecuteMetaRequest, ExecuteRequest, ExecuteResponse,
-    LinkRequest, LinkResponse, Page, SessionConfig, SessionConfigHistoryItem, SessionResponse,
-    SessionToolkit, SessionUpdate, Tool, ToolkitsQuery,
+    ConnectedAccount, DeleteSessionResponse, ExecuteResponse, Page, SessionConfig,
+    SessionConfigHistoryItem, SessionResponse, SessionToolkit, SessionUpdate, Tool, ToolkitsQuery,
 };
 use composio_core::query::{encode_path_segment, Query};
 use composio_core::{Error, Result, SessionId, ToolkitSlug};
 use futures_util::Stream;
 
-use crate::client::{ApiVersion, Composio};
+use crate::client::Composio;
 use crate::connection_request::ConnectionRequest;
 use crate::pagination::paginate;
 use crate::request::{Call, ResponseMeta};
@@ -193,27 +191,11 @@ impl Session {
         toolkit: &str,
         callback_url: Option<&str>,
     ) -> Result<ConnectionRequest> {
-        let toolkit = ToolkitSlug::new(toolkit)?;
+        let mut options = crate::AuthorizeOptions::new();
         if let Some(cb) = callback_url {
-            validate_callback_url(cb)?;
+            options = options.callback_url(cb);
         }
-        let body = LinkRequest::new(toolkit.as_str(), callback_url.map(str::to_owned));
-        let call = Call::post(self.path("/link"))
-            .json(&body)?
-            .with_idempotency_key();
-        let (link, meta) = self
-            .client
-            .api()
-            .send_with_meta::<LinkResponse>(call)
-            .await?;
-        ConnectionRequest::from_link(
-            self.client.clone(),
-            &link.connected_account_id,
-            link.redirect_url,
-            link.link_token,
-            None,
-            &meta,
-        )
+        self.authorize_with(toolkit, options).await
     }
 
     /// One page of the session's toolkits with the user's connections
@@ -300,18 +282,8 @@ impl Session {
         tool_slug: &str,
         arguments: serde_json::Value,
     ) -> Result<ExecuteResponse> {
-        if tool_slug.trim().is_empty() {
-            return Err(Error::InvalidInput(
-                "tool slug must not be empty".to_owned(),
-            ));
-        }
-        let call = match self.client.api_version() {
-            ApiVersion::V3 => Call::post(self.path("/execute_meta"))
-                .json(&ExecuteMetaRequest::new(tool_slug, arguments))?,
-            _ => Call::post(self.path("/execute"))
-                .json(&ExecuteRequest::new(tool_slug, arguments))?,
-        };
-        self.client.api().send(call.non_idempotent()).await
+        self.execute_with(tool_slug, arguments, crate::ExecuteOptions::new())
+            .await
     }
 
     /// Updates the session's configuration (`PATCH {P}/tool_router/session/{id}`,

@@ -2,7 +2,9 @@
 //! choosing the account a tool call runs with (docs/spec/wire-2026.md §16.3, §16.8).
 
 use composio_core::callback::validate_callback_url;
-use composio_core::models::{ExecuteRequest, ExecuteResponse, LinkRequest, LinkResponse};
+use composio_core::models::{
+    ExecuteMetaRequest, ExecuteRequest, ExecuteResponse, LinkRequest, LinkResponse,
+};
 use composio_core::{Error, Result, ToolkitSlug};
 
 use crate::client::ApiVersion;
@@ -121,21 +123,27 @@ impl Session {
         arguments: serde_json::Value,
         options: ExecuteOptions,
     ) -> Result<ExecuteResponse> {
-        let Some(account) = options.account else {
-            return self.execute(tool_slug, arguments).await;
-        };
         if tool_slug.trim().is_empty() {
             return Err(Error::InvalidInput(
                 "tool slug must not be empty".to_owned(),
             ));
         }
-        if self.client().api_version() == ApiVersion::V3 {
-            return Err(Error::InvalidInput(
-                "choosing the account of a tool call needs API v3.1".to_owned(),
-            ));
-        }
-        let body = ExecuteRequest::new(tool_slug, arguments).account(account);
-        let call = Call::post(self.path("/execute")).json(&body)?;
+        let call = match (self.client().api_version(), options.account) {
+            (ApiVersion::V3, Some(_)) => {
+                return Err(Error::InvalidInput(
+                    "choosing the account of a tool call needs API v3.1".to_owned(),
+                ))
+            }
+            (ApiVersion::V3, None) => Call::post(self.path("/execute_meta"))
+                .json(&ExecuteMetaRequest::new(tool_slug, arguments))?,
+            (_, account) => {
+                let mut body = ExecuteRequest::new(tool_slug, arguments);
+                if let Some(account) = account {
+                    body = body.account(account);
+                }
+                Call::post(self.path("/execute")).json(&body)?
+            }
+        };
         self.client().api().send(call.non_idempotent()).await
     }
 }

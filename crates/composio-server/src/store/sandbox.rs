@@ -292,7 +292,7 @@ where
 
     async fn sandbox_purge(&self, keep: Duration) -> StoreResult<u64> {
         let now = self.clock.now_ms();
-        let before = now.saturating_sub(i64::try_from(keep.as_millis()).unwrap_or(i64::MAX));
+        let before = crate::clock::before(now, keep);
         let mut tx = self.pool.begin().await.db()?;
         let mut n = 0;
         for (sql, at) in [

@@ -655,7 +655,7 @@ where
         lease: Duration,
     ) -> StoreResult<Reservation> {
         let now = self.now();
-        let stale = now.saturating_sub(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX));
+        let stale = crate::clock::before(now, ttl);
         // Insert the reservation, or take over one whose holder ran out of time, or a response
         // past its TTL.
         let taken = sqlx::query(
@@ -735,9 +735,7 @@ where
     }
 
     async fn idempotent_purge(&self, ttl: Duration) -> StoreResult<u64> {
-        let before = self
-            .now()
-            .saturating_sub(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX));
+        let before = crate::clock::before(self.now(), ttl);
         let r = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
             .bind(before)
             .execute(&self.pool)
@@ -809,9 +807,7 @@ where
     }
 
     async fn mcp_session_purge(&self, ttl: Duration) -> StoreResult<u64> {
-        let before = self
-            .now()
-            .saturating_sub(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX));
+        let before = crate::clock::before(self.now(), ttl);
         let r = sqlx::query("DELETE FROM mcp_sessions WHERE created_at < $1")
             .bind(before)
             .execute(&self.pool)
