@@ -32,6 +32,16 @@ pub struct ProjectConfig {
     /// [`Config::rate_limit_burst`].
     #[serde(default)]
     pub rate_limit_burst: Option<u32>,
+    /// The app's name on its Connect Link and consent pages (white-label); defaults to
+    /// [`ProjectConfig::name`].
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// An `https://` URL of the app's logo, shown on its Connect Link pages.
+    #[serde(default)]
+    pub logo_url: Option<String>,
+    /// The accent colour of its Connect Link pages (buttons), `#rrggbb`.
+    #[serde(default)]
+    pub accent_color: Option<String>,
 }
 
 impl ProjectConfig {
@@ -43,7 +53,58 @@ impl ProjectConfig {
             callback_origins: Vec::new(),
             rate_limit: None,
             rate_limit_burst: None,
+            display_name: None,
+            logo_url: None,
+            accent_color: None,
         }
+    }
+
+    /// Sets how the project presents itself on its Connect Link pages (white-label): the
+    /// app's name, an `https://` logo URL and an accent colour `#rrggbb` (checked by
+    /// [`Config::validate`]).
+    ///
+    /// ```
+    /// let p = composio_server::ProjectConfig::new("acme", "key")
+    ///     .branding("Acme Mail", Some("https://acme.example/logo.png"), Some("#0a7cff"));
+    /// assert_eq!(p.display_name.as_deref(), Some("Acme Mail"));
+    /// ```
+    pub fn branding(
+        mut self,
+        display_name: impl Into<String>,
+        logo_url: Option<&str>,
+        accent_color: Option<&str>,
+    ) -> Self {
+        self.display_name = Some(display_name.into());
+        self.logo_url = logo_url.map(str::to_owned);
+        self.accent_color = accent_color.map(str::to_owned);
+        self
+    }
+
+    /// Checks the white-label settings: a display name of 1 to 80 characters without
+    /// control characters, an `https://` logo URL, an accent colour `#rrggbb`.
+    fn check_branding(&self) -> Result<(), String> {
+        let what = format!("project `{}`: ", self.name);
+        if let Some(n) = &self.display_name {
+            let len = n.trim().chars().count();
+            if len == 0 || len > 80 || n.chars().any(char::is_control) {
+                return Err(format!(
+                    "{what}display_name must be 1 to 80 characters without control characters"
+                ));
+            }
+        }
+        if let Some(l) = &self.logo_url {
+            if !crate::pages::is_logo_url(l) {
+                return Err(format!("{what}logo_url must be an https:// URL, got `{l}`"));
+            }
+        }
+        if let Some(c) = &self.accent_color {
+            if !crate::pages::is_hex_colour(c) {
+                return Err(format!(
+                    "{what}accent_color must be a colour #rrggbb, got `{c}`"
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Sets this project's rate limit: `per_second` sustained, `burst` at once
@@ -498,6 +559,7 @@ impl Config {
                 p.rate_limit.unwrap_or(self.rate_limit),
                 p.rate_limit_burst.unwrap_or(self.rate_limit_burst),
             )?;
+            p.check_branding()?;
         }
         Ok(())
     }

@@ -115,7 +115,7 @@ pub(crate) fn authorize_url(
     p: &Provider,
     tk: &ToolkitDef,
     state_param: &str,
-    login_hint: &str,
+    account: &crate::store::AccountRow,
 ) -> Result<(String, Option<String>), String> {
     let client = client!(state, p);
     let mut req = client
@@ -125,7 +125,12 @@ pub(crate) fn authorize_url(
         req = req.add_extra_param(k.clone(), v.clone());
     }
     if p.sandbox {
-        req = req.add_extra_param("login_hint", login_hint.to_owned());
+        // The sandbox's consent page names the user, the app and the toolkit (a real
+        // provider knows its client's name; the sandbox serves every project).
+        req = req
+            .add_extra_param("login_hint", account.user_id.clone())
+            .add_extra_param("client_name", state.brand(&account.project_id).name)
+            .add_extra_param("toolkit_name", tk.name.clone());
     }
     let mut verifier = None;
     if p.pkce {

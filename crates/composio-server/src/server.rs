@@ -203,6 +203,7 @@ pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
     let mut origins = HashMap::new();
     let mut api_keys = Vec::new();
     let mut limits = HashMap::new();
+    let mut brands = HashMap::new();
     for p in &config.projects {
         let id = store.ensure_project(&p.name).await?;
         if p.rate_limit.is_some() || p.rate_limit_burst.is_some() {
@@ -218,6 +219,14 @@ pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
             store.add_api_key(&id, &hash_api_key(k.expose())).await?;
             api_keys.push(k.expose().to_owned());
         }
+        brands.insert(
+            id.clone(),
+            crate::pages::Brand {
+                name: p.display_name.clone().unwrap_or_else(|| p.name.clone()),
+                logo_url: p.logo_url.clone(),
+                accent: p.accent_color.clone(),
+            },
+        );
         origins.insert(id, p.callback_origins.clone());
     }
     let keys = store.api_keys().await?;
@@ -271,6 +280,7 @@ pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
         public_url: public_url.clone(),
         keys: crate::api_keys::ApiKeys::new(keys),
         origins,
+        brands,
         http,
         shutdown: shutdown_rx.clone(),
         idempotency_locks: Default::default(),

@@ -27,6 +27,8 @@ pub(crate) struct AppState {
     pub keys: crate::api_keys::ApiKeys,
     /// Allowed callback origins per project id (empty: any).
     pub origins: HashMap<String, Vec<String>>,
+    /// How each project (by id) presents itself on its Connect Link pages.
+    pub brands: HashMap<String, crate::pages::Brand>,
     /// HTTP client for providers (redirects disabled).
     pub http: reqwest::Client,
     /// Flips to `true` on shutdown (ends watch streams).
@@ -59,6 +61,11 @@ impl AppState {
         self.catalog
             .iter()
             .find(|t| self.auth_config_id(project_id, &t.slug) == id)
+    }
+
+    /// How the project `project_id` presents itself on its pages.
+    pub fn brand(&self, project_id: &str) -> crate::pages::Brand {
+        self.brands.get(project_id).cloned().unwrap_or_default()
     }
 
     /// Whether the toolkit's OAuth app is the built-in sandbox (no client configured).

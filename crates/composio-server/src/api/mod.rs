@@ -129,8 +129,11 @@ pub(crate) fn router(state: SharedState) -> Router {
         )
         .merge(mcp)
         .nest("/api/v3.1", api.layer(Extension(webhooks::Generation::V31)))
-        .merge(crate::flow::routes())
-        .merge(crate::sandbox::routes())
+        .merge(
+            crate::flow::routes()
+                .merge(crate::sandbox::routes())
+                .layer(axum::middleware::from_fn(crate::pages::security_headers)),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))

@@ -101,7 +101,7 @@ pub(super) async fn callback(State(state): State<SharedState>, uri: Uri) -> Resp
     };
     let attempt = attempt(&state, &link, answer.code).await;
     let outcome = connections::complete(&state, &link, attempt).await;
-    finish(&link, outcome)
+    finish(&state, &link, outcome).await
 }
 
 /// What the provider's answer brings: credentials and user info, or why not.

@@ -54,12 +54,35 @@ async fn usable<'a>(
 
 pub(super) async fn show(State(state): State<SharedState>, Path(token): Path<String>) -> Response {
     match usable(&state, &token).await {
-        Ok((_, account, tk)) => {
+        Ok((link, account, tk)) => {
             let sandbox = tk.auth_scheme == AuthScheme::OAuth2 && state.uses_sandbox(&tk.slug);
-            pages::link_page(tk, &account.user_id, sandbox, &format!("/link/{token}"))
+            pages::link_page(
+                &state.brand(&link.project_id),
+                tk,
+                &account.user_id,
+                sandbox,
+                &format!("/link/{token}"),
+                form_targets(&state, &link, tk),
+            )
         }
         Err(page) => page,
     }
+}
+
+/// The origins the link page's form may end up at after redirects (CSP `form-action`): the
+/// provider's authorize page and the app's callback URL (a provider that remembers the
+/// consent redirects straight back through `/oauth/callback` to it).
+fn form_targets(state: &SharedState, link: &LinkRow, tk: &ToolkitDef) -> Vec<String> {
+    let provider = match tk.auth_scheme {
+        AuthScheme::OAuth2 => {
+            oauth::provider(state, tk).and_then(|p| pages::origin_of(&p.authorize_url))
+        }
+        _ => None,
+    };
+    let callback = link.callback_url.as_deref().and_then(pages::origin_of);
+    let mut out: Vec<String> = provider.into_iter().chain(callback).collect();
+    out.dedup();
+    out
 }
 
 pub(super) async fn submit(
@@ -85,7 +108,7 @@ pub(super) async fn submit(
                 }
             };
             let outcome = connections::complete(&state, &link, Ok((creds, None))).await;
-            finish(&link, outcome)
+            finish(&state, &link, outcome).await
         }
         AuthScheme::NoAuth => used_page(),
     }
@@ -125,14 +148,13 @@ async fn start_oauth(
         let failure =
             AttemptFailure::Failed("No OAuth app is configured for this toolkit".to_owned());
         let outcome = connections::complete(state, link, Err(failure)).await;
-        return finish(link, outcome);
+        return finish(state, link, outcome).await;
     };
     let state_param = crate::ids::oauth_state();
-    let (url, verifier) =
-        match oauth::authorize_url(state, &provider, tk, &state_param, &account.user_id) {
-            Ok(x) => x,
-            Err(e) => return internal_page(&e),
-        };
+    let (url, verifier) = match oauth::authorize_url(state, &provider, tk, &state_param, account) {
+        Ok(x) => x,
+        Err(e) => return internal_page(&e),
+    };
     let sealed = match state
         .cipher
         .encrypt(verifier.unwrap_or_default().as_bytes())

@@ -13,8 +13,8 @@ use axum::Router;
 use composio_core::{CallbackResult, CallbackStatus, ConnectedAccountId};
 
 use crate::domain::LinkOutcome;
-use crate::pages;
-use crate::state::SharedState;
+use crate::pages::{self, Brand};
+use crate::state::{AppState, SharedState};
 use crate::store::LinkRow;
 
 pub(crate) fn routes() -> Router<SharedState> {
@@ -29,7 +29,7 @@ fn internal_page(e: &dyn std::fmt::Display) -> Response {
         StatusCode::INTERNAL_SERVER_ERROR,
         "failed",
         "Something went wrong",
-        "Please try again later.",
+        "Something went wrong on our side. Please try again in a moment.",
     )
 }
 
@@ -38,36 +38,35 @@ fn not_found_page() -> Response {
         StatusCode::NOT_FOUND,
         "not_found",
         "Link not found",
-        "This Connect Link does not exist. Ask the app for a new one.",
+        "This link doesn't work. Go back to the app and ask for a new one.",
     )
 }
 
 fn used_page() -> Response {
-    pages::message(StatusCode::GONE, "used", "Link already used", "This Connect Link has already been used. Ask the app for a new one if you need to connect again.")
+    pages::message(
+        StatusCode::GONE,
+        "used",
+        "This link was already used",
+        "Each link works once. If you still need to connect, go back to the app and start again.",
+    )
 }
 
 fn expired_page() -> Response {
     pages::message(
         StatusCode::GONE,
         "expired",
-        "Link expired",
-        "This Connect Link has expired. Ask the app for a new one.",
+        "This link has expired",
+        "Links only work for a short time. Go back to the app and start again to get a new one.",
     )
 }
 
 fn redirect(url: &str) -> Response {
-    (
-        StatusCode::SEE_OTHER,
-        [
-            (header::LOCATION, url.to_owned()),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-    )
-        .into_response()
+    (StatusCode::SEE_OTHER, [(header::LOCATION, url.to_owned())]).into_response()
 }
 
-/// Redirects to the link's callback URL with the outcome, or shows the result page.
-fn finish(link: &LinkRow, outcome: LinkOutcome) -> Response {
+/// Redirects to the link's callback URL with the outcome, or shows the result page in the
+/// project's brand, saying what happened in the user's words.
+async fn finish(state: &AppState, link: &LinkRow, outcome: LinkOutcome) -> Response {
     if outcome == LinkOutcome::Used {
         return used_page();
     }
@@ -82,27 +81,61 @@ fn finish(link: &LinkRow, outcome: LinkOutcome) -> Response {
             Err(e) => tracing::warn!(error = %e, "stored callback URL is invalid"),
         }
     }
+    let brand = state.brand(&link.project_id);
+    let toolkit = match state
+        .store
+        .get_account(&link.project_id, &link.account_id)
+        .await
+    {
+        Ok(Some(a)) => state
+            .catalog
+            .get(&a.toolkit)
+            .map_or(a.toolkit.clone(), |t| t.name.clone()),
+        _ => "your account".to_owned(),
+    };
+    result_page(&brand, &toolkit, &outcome)
+}
+
+/// The result page of an outcome (no callback URL): what happened, in the user's words;
+/// the technical reason folded under "Details".
+pub(crate) fn result_page(brand: &Brand, toolkit: &str, outcome: &LinkOutcome) -> Response {
+    let app = if brand.name.is_empty() {
+        "the app"
+    } else {
+        brand.name.as_str()
+    };
     match outcome {
-        LinkOutcome::Connected => pages::message(
+        LinkOutcome::Connected => pages::result_page(
             StatusCode::OK,
+            brand,
             "success",
-            "Connected",
-            "Your account is connected. You can close this window and return to the app.",
+            &format!("{toolkit} is connected"),
+            &format!("{app} can now use your {toolkit} account. You can close this window and go back to {app}."),
+            None,
         ),
-        LinkOutcome::Denied(e) => pages::message(
+        LinkOutcome::Denied(_) => pages::result_page(
             StatusCode::OK,
+            brand,
             "denied",
-            "Access denied",
-            &format!("{e}. You can close this window."),
+            "You didn't allow access",
+            &format!("Nothing was connected, and {app} did not get access to your {toolkit} account. You can close this window; to connect later, start again from {app}."),
+            None,
         ),
-        other => pages::message(
+        LinkOutcome::Expired => pages::result_page(
             StatusCode::OK,
+            brand,
             "failed",
-            "Connection failed",
-            &format!(
-                "{}. You can close this window and try again.",
-                other.error().unwrap_or_default()
-            ),
+            "This link has expired",
+            &format!("It took too long, so nothing was connected. Go back to {app} and start again."),
+            None,
+        ),
+        other => pages::result_page(
+            StatusCode::OK,
+            brand,
+            "failed",
+            &format!("{toolkit} could not be connected"),
+            &format!("Something went wrong while connecting your {toolkit} account, so nothing was connected. Go back to {app} and try again."),
+            other.error().as_deref(),
         ),
     }
 }

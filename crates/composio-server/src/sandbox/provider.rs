@@ -90,12 +90,21 @@ pub(super) async fn authorize_page(State(state): State<SharedState>, uri: Uri) -
         .get("login_hint")
         .map(String::as_str)
         .unwrap_or("sandbox-user");
+    let shown = |k: &str| p.get(k).map(|v| short(v)).unwrap_or_default();
     pages::consent_page(
-        "composio-server",
-        login,
-        p.get("scope").map(String::as_str).unwrap_or(""),
+        pages::Consent {
+            app: &shown("client_name"),
+            toolkit: &shown("toolkit_name"),
+            login,
+            scopes: p.get("scope").map(String::as_str).unwrap_or(""),
+        },
         &fields,
     )
+}
+
+/// A name from the authorize request cut to 80 characters for display.
+fn short(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).take(80).collect()
 }
 
 fn redirect_with(base: &str, pairs: &[(&str, &str)]) -> Response {
