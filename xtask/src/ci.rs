@@ -13,7 +13,10 @@
 //!    checks on (zero 5xx, every answer as documented)
 //! 7. `bindings/python/run-tests.sh`: builds the `composio_rs` extension into
 //!    `target/py-venv`, runs its pytest suite against composio-server and `mypy.stubtest`
-//! 8. `tests/compat/run.sh`: the official Composio SDKs (PyPI `composio`, npm
+//! 8. `tests/browser/run.sh`: the Connect Link pages in Debian's chromium (playwright-core):
+//!    approve, deny, expired, used and API-key flows at phone and desktop sizes (no
+//!    horizontal overflow, no external request, no CSP violation, the security headers)
+//! 9. `tests/compat/run.sh`: the official Composio SDKs (PyPI `composio`, npm
 //!    `@composio/core@0.17.0`), unmodified, against composio-server
 //!
 //! `--rust-only` stops after step 4.
@@ -28,6 +31,9 @@ use crate::util::{self, Result};
 
 /// The schemathesis run against composio-server.
 pub const SCHEMA_SCRIPT: &str = "tests/schema/run.sh";
+
+/// The browser checks of the Connect Link pages.
+pub const BROWSER_SCRIPT: &str = "tests/browser/run.sh";
 
 /// Runs every CI step; the error carries the failing step's exit code.
 pub fn run(root: &Path, rust_only: bool) -> Result<()> {
@@ -66,6 +72,11 @@ pub fn run(root: &Path, rust_only: bool) -> Result<()> {
     } else {
         println!("skipped: {} does not exist", python::MANIFEST);
     }
+
+    util::step(&format!(
+        "{BROWSER_SCRIPT} (Connect Link pages in chromium)"
+    ));
+    util::run(util::cmd_in(root, "bash").arg(BROWSER_SCRIPT))?;
 
     util::step("tests/compat/run.sh (official SDKs against composio-server)");
     util::run(util::cmd_in(root, "bash").args(["tests/compat/run.sh", "all"]))?;
