@@ -102,7 +102,7 @@ async fn used_link_cannot_be_reused() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("already been used"));
+    assert!(page.contains("This link was already used"), "{page}");
     api.server.shutdown().await;
 }
 
@@ -235,7 +235,7 @@ async fn pages_escape_user_input_and_show_denial() {
         .text()
         .await
         .unwrap();
-    assert!(html.contains("Link already used"));
+    assert!(html.contains("This link was already used"), "{html}");
     assert_eq!(api.account(&id).await["status"], "FAILED");
     api.server.shutdown().await;
 }
