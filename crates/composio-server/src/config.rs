@@ -614,6 +614,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn white_label_keys_are_read_and_checked() {
+        // The keys of docs/self-hosting.md.
+        let c = Config::from_toml_str(
+            "[[projects]]\nname = \"acme\"\ndisplay_name = \"Acme Mail\"\n\
+             logo_url = \"https://app.example.com/logo.png\"\naccent_color = \"#0a7cff\"",
+        )
+        .unwrap();
+        let p = &c.projects[0];
+        assert_eq!(p.display_name.as_deref(), Some("Acme Mail"));
+        assert_eq!(p.logo_url.as_deref(), Some("https://app.example.com/logo.png"));
+        assert_eq!(p.accent_color.as_deref(), Some("#0a7cff"));
+        for (bad, key) in [
+            ("display_name = \"\"", "display_name"),
+            ("display_name = \"a\\nb\"", "display_name"),
+            ("logo_url = \"http://app.example.com/logo.png\"", "logo_url"),
+            ("logo_url = \"javascript:alert(1)\"", "logo_url"),
+            ("accent_color = \"#0a7cf\"", "accent_color"),
+            ("accent_color = \"red\"", "accent_color"),
+        ] {
+            let err = Config::from_toml_str(&format!("[[projects]]\nname = \"a\"\n{bad}"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(key) && err.contains("project `a`"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
     fn describes_durations() {
         assert_eq!(describe_duration(Duration::from_secs(600)), "10 minutes");
         assert_eq!(describe_duration(Duration::from_secs(1)), "1 second");
