@@ -623,7 +623,10 @@ mod tests {
         .unwrap();
         let p = &c.projects[0];
         assert_eq!(p.display_name.as_deref(), Some("Acme Mail"));
-        assert_eq!(p.logo_url.as_deref(), Some("https://app.example.com/logo.png"));
+        assert_eq!(
+            p.logo_url.as_deref(),
+            Some("https://app.example.com/logo.png")
+        );
         assert_eq!(p.accent_color.as_deref(), Some("#0a7cff"));
         for (bad, key) in [
             ("display_name = \"\"", "display_name"),
@@ -636,7 +639,10 @@ mod tests {
             let err = Config::from_toml_str(&format!("[[projects]]\nname = \"a\"\n{bad}"))
                 .unwrap_err()
                 .to_string();
-            assert!(err.contains(key) && err.contains("project `a`"), "{bad}: {err}");
+            assert!(
+                err.contains(key) && err.contains("project `a`"),
+                "{bad}: {err}"
+            );
         }
     }
 
