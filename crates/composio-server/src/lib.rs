@@ -50,6 +50,7 @@ mod error;
 mod flow;
 mod hub;
 mod ids;
+mod listener;
 mod meta_tools;
 mod oauth;
 mod pages;
@@ -64,6 +65,7 @@ mod sweeper;
 mod util;
 
 pub use config::{Config, OAuthApp, ProjectConfig};
+pub use listener::ConnectionLimits;
 pub use crypto::{generate_api_key, pkce_s256, CryptoError, Secret};
 pub use error::ApiError;
 pub use private_file::write_private_file;

@@ -135,6 +135,7 @@ pub(super) fn routes(state: SharedState) -> Router<SharedState> {
         .with_json_response(true)
         .disable_allowed_hosts()
         .with_max_request_body_bytes(state.config.max_body_bytes)
+        .with_sse_keep_alive(Some(state.config.connections.sse_heartbeat))
         .with_cancellation_token(shutdown);
     config.session_store = Some(Arc::new(DbSessions { app: state.clone() }));
     let handler = SessionTools {
