@@ -65,9 +65,9 @@ mod sweeper;
 mod util;
 
 pub use config::{Config, OAuthApp, ProjectConfig};
-pub use listener::ConnectionLimits;
 pub use crypto::{generate_api_key, pkce_s256, CryptoError, Secret};
 pub use error::ApiError;
+pub use listener::ConnectionLimits;
 pub use private_file::write_private_file;
 pub use server::{keys_create, run_until_signal, spawn, ServerError, ServerHandle};
 pub use store::StoreError;

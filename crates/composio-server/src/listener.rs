@@ -25,6 +25,9 @@ use tokio::sync::{watch, Semaphore};
 use tower_http::timeout::TimeoutBody;
 use tower_service::Service;
 
+/// The largest accepted `max_connections`.
+pub const MAX_CONNECTIONS: usize = 1_000_000;
+
 /// Connection limits and timeouts of the server (config keys `header_read_timeout_secs`,
 /// `request_body_timeout_secs`, `max_connections`, `sse_heartbeat_secs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,8 +67,10 @@ impl ConnectionLimits {
                     .into(),
             );
         }
-        if self.max_connections == 0 {
-            return Err("max_connections must be > 0".into());
+        if self.max_connections == 0 || self.max_connections > MAX_CONNECTIONS {
+            return Err(format!(
+                "max_connections must be between 1 and {MAX_CONNECTIONS}"
+            ));
         }
         Ok(())
     }
@@ -110,6 +115,7 @@ pub(crate) async fn serve(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let permits = Arc::new(Semaphore::new(limits.max_connections));
+    // `validate` keeps the cap far below `u32::MAX`.
     let total = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
@@ -147,8 +153,7 @@ pub(crate) async fn serve(
             let req = req.map(|b| Body::new(TimeoutBody::new(body_timeout, b)));
             app.clone().call(req)
         });
-        let conn = builder
-            .serve_connection(TokioIo::new(tcp), service);
+        let conn = builder.serve_connection(TokioIo::new(tcp), service);
         let mut stop = shutdown.clone();
         tokio::spawn(async move {
             let _permit = permit;
@@ -175,4 +180,36 @@ pub(crate) async fn serve(
 /// Returns once the shutdown flag is true (or its sender is gone).
 async fn stopped(rx: &mut watch::Receiver<bool>) {
     let _ = rx.wait_for(|stop| *stop).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Config;
+
+    #[test]
+    fn limits_come_from_the_config_file_and_are_checked() {
+        let c = Config::from_toml_str(
+            "header_read_timeout_secs = 5\nrequest_body_timeout_secs = 7\n\
+             max_connections = 64\nsse_heartbeat_secs = 3\n",
+        )
+        .unwrap();
+        assert_eq!(c.connections.header_read_timeout, Duration::from_secs(5));
+        assert_eq!(c.connections.request_body_timeout, Duration::from_secs(7));
+        assert_eq!(c.connections.max_connections, 64);
+        assert_eq!(c.connections.sse_heartbeat, Duration::from_secs(3));
+        assert_eq!(
+            Config::from_toml_str("").unwrap().connections,
+            ConnectionLimits::default()
+        );
+        for bad in [
+            "max_connections = 0",
+            "max_connections = 2000000",
+            "header_read_timeout_secs = 0",
+            "request_body_timeout_secs = 0",
+            "sse_heartbeat_secs = 0",
+        ] {
+            assert!(Config::from_toml_str(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -37,7 +37,10 @@ async fn read_to_close(tcp: &mut TcpStream) -> String {
 
 #[tokio::test]
 async fn silent_and_half_sent_headers_are_disconnected() {
-    let api = Api::start(limits(|l| l.header_read_timeout = Duration::from_millis(300))).await;
+    let api = Api::start(limits(|l| {
+        l.header_read_timeout = Duration::from_millis(300)
+    }))
+    .await;
     let mut silent = TcpStream::connect(addr(&api)).await.unwrap();
     let mut half = TcpStream::connect(addr(&api)).await.unwrap();
     half.write_all(b"GET /api/v3.1/toolkits HTTP/1.1\r\nHost: x\r\n")
@@ -58,7 +61,10 @@ async fn silent_and_half_sent_headers_are_disconnected() {
 
 #[tokio::test]
 async fn a_half_sent_body_is_cut_after_the_body_timeout() {
-    let api = Api::start(limits(|l| l.request_body_timeout = Duration::from_millis(300))).await;
+    let api = Api::start(limits(|l| {
+        l.request_body_timeout = Duration::from_millis(300)
+    }))
+    .await;
     let mut tcp = TcpStream::connect(addr(&api)).await.unwrap();
     let head = format!(
         "POST /api/v3.1/tool_router/session HTTP/1.1\r\nHost: x\r\nx-api-key: {}\r\n\

@@ -79,7 +79,10 @@ async fn path_arguments_cannot_leave_their_segment_on_the_provider() {
     let r = execute(&api, &sid, json!({"id": "x", "trace": "a\r\nX-Admin: 1"})).await;
     assert_eq!(r["successful"], false, "{r}");
     assert!(r["error"].as_str().unwrap().contains("header value"), "{r}");
-    assert!(seen.lock().unwrap().is_empty(), "refused calls reach nobody");
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "refused calls reach nobody"
+    );
 
     let r = execute(&api, &sid, json!({"id": "../../admin", "q": "a&admin=1"})).await;
     assert_eq!(r["successful"], true, "{r}");
@@ -157,7 +160,9 @@ async fn api_input_content_type_user_ids_and_reused_idempotency_keys() {
     let v: Value = other.json().await.unwrap();
     let e = assert_envelope(status, &v, 422);
     assert_eq!(e["slug"], "Request_IdempotencyKeyReused");
-    assert!(!v.to_string().contains(first["session_id"].as_str().unwrap()));
+    assert!(!v
+        .to_string()
+        .contains(first["session_id"].as_str().unwrap()));
     api.server.shutdown().await;
 }
 
@@ -181,10 +186,20 @@ async fn mcp_takes_bearer_keys_challenges_and_answers_parse_errors() {
     assert_eq!(resp.status(), 401);
     let challenge = resp.headers()["www-authenticate"].to_str().unwrap();
     assert!(challenge.starts_with("Bearer "), "{challenge}");
-    let resp = post().bearer_auth("wrong").json(&init).send().await.unwrap();
+    let resp = post()
+        .bearer_auth("wrong")
+        .json(&init)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 401);
     assert!(resp.headers().contains_key("www-authenticate"));
-    let resp = post().bearer_auth(&api.key).json(&init).send().await.unwrap();
+    let resp = post()
+        .bearer_auth(&api.key)
+        .json(&init)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
     assert!(resp.headers().contains_key("mcp-session-id"));
 

@@ -294,7 +294,10 @@ mod tests {
         let a = Fingerprint::of(&serde_json::json!({"a": 1, "b": [1, {"d": 2, "c": 3}]}));
         let b = Fingerprint::of(&serde_json::json!({"b": [1, {"c": 3, "d": 2}], "a": 1}));
         assert_eq!(a, b);
-        assert_ne!(a, Fingerprint::of(&serde_json::json!({"a": 2, "b": [1, {"d": 2, "c": 3}]})));
+        assert_ne!(
+            a,
+            Fingerprint::of(&serde_json::json!({"a": 2, "b": [1, {"d": 2, "c": 3}]}))
+        );
     }
 
     proptest! {

@@ -10,8 +10,8 @@ use std::time::Duration;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::{json_response, Fingerprint};
 use super::middleware::REQUEST_ID_HEADER;
+use super::{json_response, Fingerprint};
 use crate::error::{ApiError, ApiResult};
 use crate::state::SharedState;
 use crate::store::{IdempotentResponse, Reservation};

@@ -146,7 +146,10 @@ pub(super) fn routes(state: SharedState) -> Router<SharedState> {
     Router::new()
         .route_service(PATH, service)
         .route_layer(middleware::from_fn_with_state(guard_state, guard))
-        .route_layer(middleware::from_fn_with_state(state.clone(), require_api_key))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            require_api_key,
+        ))
         .route_layer(middleware::from_fn_with_state(state, super::mcp_edge::edge))
 }
 

@@ -3,7 +3,7 @@
 //! `WWW-Authenticate` challenge, and a POST body that is not JSON gets the JSON-RPC parse
 //! error (`-32700`) instead of a transport error.
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -46,16 +46,22 @@ pub(super) async fn edge(State(state): State<SharedState>, req: Request, next: N
             }
         };
         if let Err(e) = serde_json::from_slice::<serde_json::Value>(&bytes) {
-            return rpc_error(StatusCode::BAD_REQUEST, -32700, &format!("Parse error: {e}"));
+            return rpc_error(
+                StatusCode::BAD_REQUEST,
+                -32700,
+                &format!("Parse error: {e}"),
+            );
         }
-        Body::from(Bytes::from(bytes))
+        Body::from(bytes)
     } else {
         body
     };
     let mut resp = next.run(Request::from_parts(parts, body)).await;
     if resp.status() == StatusCode::UNAUTHORIZED {
-        resp.headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(CHALLENGE));
+        resp.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static(CHALLENGE),
+        );
     }
     resp
 }

@@ -26,8 +26,8 @@ use axum::{Extension, Router};
 use tower_http::trace::TraceLayer;
 
 pub(crate) use extract::{
-    check_user_id, json_response, page_json, page_of, parse_cursor, parse_limit, query_map, ApiJson,
-    Fingerprint, FingerprintedJson,
+    check_user_id, json_response, page_json, page_of, parse_cursor, parse_limit, query_map,
+    ApiJson, Fingerprint, FingerprintedJson,
 };
 pub(crate) use idempotency::idempotent;
 pub(crate) use middleware::Project;

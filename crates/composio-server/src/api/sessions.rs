@@ -107,21 +107,28 @@ pub(super) async fn create(
         config.extra.insert("multi_account".to_owned(), block);
     }
     crate::service::sessions::check_pin_count(&config)?;
-    idempotent(&state, &project, &headers, "POST session", &fingerprint, async {
-        let id = crate::ids::session();
-        let row = NewSession {
-            id: id.clone(),
-            project_id: project.clone(),
-            user_id: req.user_id.clone(),
-            config: serde_json::to_string(&config).map_err(|e| ApiError::internal(&e))?,
-        };
-        state.store.insert_session(&row).await?;
-        tracing::info!(session_id = %id, "session created");
-        Ok((
-            StatusCode::CREATED,
-            session_response(&state, &id, &config, 1)?,
-        ))
-    })
+    idempotent(
+        &state,
+        &project,
+        &headers,
+        "POST session",
+        &fingerprint,
+        async {
+            let id = crate::ids::session();
+            let row = NewSession {
+                id: id.clone(),
+                project_id: project.clone(),
+                user_id: req.user_id.clone(),
+                config: serde_json::to_string(&config).map_err(|e| ApiError::internal(&e))?,
+            };
+            state.store.insert_session(&row).await?;
+            tracing::info!(session_id = %id, "session created");
+            Ok((
+                StatusCode::CREATED,
+                session_response(&state, &id, &config, 1)?,
+            ))
+        },
+    )
     .await
 }
 

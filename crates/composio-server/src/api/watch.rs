@@ -123,11 +123,7 @@ pub(super) async fn open(
     };
     let ready = event(events::READY, &WatchReady::new(watch_id));
     Ok(Sse::new(watch_stream(s, ready))
-        .keep_alive(
-            KeepAlive::new()
-                .interval(heartbeat)
-                .text("keep-alive"),
-        )
+        .keep_alive(KeepAlive::new().interval(heartbeat).text("keep-alive"))
         .into_response())
 }
 

@@ -148,10 +148,6 @@ pub(super) async fn listen(
     };
     tracing::debug!(subscription = %listen.subscription_id, "webhook listen stream opened");
     Ok(Sse::new(listen_stream(listen, ready))
-        .keep_alive(
-            KeepAlive::new()
-                .interval(heartbeat)
-                .text("keep-alive"),
-        )
+        .keep_alive(KeepAlive::new().interval(heartbeat).text("keep-alive"))
         .into_response())
 }

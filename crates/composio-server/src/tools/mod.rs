@@ -389,9 +389,9 @@ fn fill(template: &str, values: &BTreeMap<&str, String>) -> Result<String, Strin
             .map(|c| open + c)
             .ok_or("the URL has an unclosed `{`")?;
         let name = &rest[open + 1..close];
-        let v = values
-            .get(name)
-            .ok_or_else(|| format!("the URL has a placeholder `{name}` without a path parameter"))?;
+        let v = values.get(name).ok_or_else(|| {
+            format!("the URL has a placeholder `{name}` without a path parameter")
+        })?;
         out.push_str(v);
         rest = &rest[close + 1..];
     }
