@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::catalog::ToolkitDef;
 use crate::clock::{SharedClock, SystemClock};
 use crate::crypto::{generate_api_key, Secret};
+use crate::listener::ConnectionLimits;
 
 /// A project: an isolated set of sessions and connected accounts, reached with its API keys.
 #[derive(Debug, Clone, Deserialize)]
@@ -187,6 +188,8 @@ pub struct Config {
     pub sandbox_token_ttl: Duration,
     /// How long an `Idempotency-Key` is remembered.
     pub idempotency_ttl: Duration,
+    /// Timeouts and the cap on concurrent connections (see [`ConnectionLimits`]).
+    pub connections: ConnectionLimits,
     /// Server-wide default of sustained API requests per second per project; 0 (the
     /// [`Config::default`]) is unlimited. Config files and the `composio-server` /
     /// `composio serve` binaries default to [`DEFAULT_RATE_LIMIT`].
@@ -234,6 +237,7 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             sandbox_token_ttl: Duration::from_secs(3600),
             idempotency_ttl: Duration::from_secs(24 * 3600),
+            connections: ConnectionLimits::default(),
             rate_limit: 0.0,
             rate_limit_burst: DEFAULT_RATE_LIMIT_BURST,
             webhook_timeout: crate::webhooks::DEFAULT_TIMEOUT,
@@ -278,6 +282,10 @@ struct FileConfig {
     max_body_bytes: Option<usize>,
     rate_limit: Option<f64>,
     rate_limit_burst: Option<u32>,
+    header_read_timeout_secs: Option<u64>,
+    request_body_timeout_secs: Option<u64>,
+    max_connections: Option<usize>,
+    sse_heartbeat_secs: Option<u64>,
     #[serde(default)]
     projects: Vec<ProjectConfig>,
     #[serde(default)]
@@ -358,6 +366,19 @@ impl Config {
         if let Some(v) = f.rate_limit_burst {
             c.rate_limit_burst = v;
         }
+        let limits = &mut c.connections;
+        if let Some(v) = f.header_read_timeout_secs {
+            limits.header_read_timeout = Duration::from_secs(v);
+        }
+        if let Some(v) = f.request_body_timeout_secs {
+            limits.request_body_timeout = Duration::from_secs(v);
+        }
+        if let Some(v) = f.max_connections {
+            limits.max_connections = v;
+        }
+        if let Some(v) = f.sse_heartbeat_secs {
+            limits.sse_heartbeat = Duration::from_secs(v);
+        }
         c.projects = f.projects;
         c.oauth_apps = f.oauth;
         c.extra_toolkits = f.toolkits;
@@ -380,7 +401,10 @@ impl Config {
     /// `COMPOSIO_SERVER_RATE_LIMIT` / `COMPOSIO_SERVER_RATE_LIMIT_BURST` (the server-wide
     /// default; an invalid value makes `spawn` fail), and
     /// `COMPOSIO_SERVER_<TOOLKIT>_CLIENT_ID` / `_CLIENT_SECRET` for every known toolkit.
+    /// The connection limits' variables are applied too (see
+    /// [`ConnectionLimits`]).
     pub fn apply_env(&mut self, toolkit_slugs: &[String]) {
+        self.connections.apply_env(&mut self.env_errors);
         if let Ok(url) = std::env::var("COMPOSIO_SERVER_DATABASE_URL") {
             if !url.trim().is_empty() {
                 self.database_url = Some(Secret::new(url.trim()));
@@ -535,6 +559,7 @@ impl Config {
         if let Some(e) = self.env_errors.first() {
             return Err(e.clone());
         }
+        self.connections.validate()?;
         let check = |what: &str, rate: f64, burst: u32| {
             if !rate.is_finite() || rate < 0.0 {
                 return Err(format!(

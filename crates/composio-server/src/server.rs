@@ -6,7 +6,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::serve::ListenerExt;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -289,23 +288,10 @@ pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
     });
 
     let app = crate::api::router(state.clone());
-    let mut rx = shutdown_rx.clone();
+    let rx = shutdown_rx.clone();
+    let limits = state.config.connections.clone();
     let server = tokio::spawn(async move {
-        // Server-push events are small writes: without TCP_NODELAY, Nagle's algorithm and the
-        // client's delayed ACK hold some of them back ~40 ms.
-        let listener = listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "could not set TCP_NODELAY");
-            }
-        });
-        let result = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = rx.wait_for(|stop| *stop).await;
-            })
-            .await;
-        if let Err(e) = result {
-            tracing::error!(error = %e, "server error");
-        }
+        crate::listener::serve(listener, app, limits, rx).await;
     });
     let sweeper = tokio::spawn(crate::sweeper::run(state.clone(), shutdown_rx.clone()));
     let webhooks = tokio::spawn(crate::webhooks::worker::run(state.clone(), shutdown_rx));

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::{
     check_user_id, idempotent, json_response, page_json, parse_cursor, parse_limit, query_map,
-    ApiJson, Project,
+    ApiJson, FingerprintedJson, Project,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::service::accounts::{self, load_account};
@@ -94,7 +94,7 @@ pub(super) async fn link(
     State(state): State<SharedState>,
     Extension(Project(project)): Extension<Project>,
     headers: HeaderMap,
-    ApiJson(req): ApiJson<CreateAccountLinkRequest>,
+    FingerprintedJson(req, fingerprint): FingerprintedJson<CreateAccountLinkRequest>,
 ) -> ApiResult<Response> {
     check_user_id(&req.user_id)?;
     let tk = state
@@ -111,6 +111,7 @@ pub(super) async fn link(
         &project,
         &headers,
         "POST connected_accounts/link",
+        &fingerprint,
         async {
             let conn = connections::create_link(
                 &state,

@@ -11,44 +11,138 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, ApiResult};
 
-/// A JSON body whose errors are 400 (or 413) envelopes; an empty body reads as `{}`.
+/// A JSON body whose errors are 400 (or 413, or 415 for another `Content-Type`) envelopes;
+/// an empty body reads as `{}`.
 pub(crate) struct ApiJson<T>(pub T);
+
+/// A JSON body, as [`ApiJson`], with its fingerprint (for `Idempotency-Key` checks).
+pub(crate) struct FingerprintedJson<T>(pub T, pub Fingerprint);
+
+/// A SHA-256 of a body's JSON value in canonical form (object keys sorted, no whitespace):
+/// bodies that differ only in spacing or key order have the same fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Fingerprint(pub String);
+
+impl Fingerprint {
+    pub(crate) fn of(v: &serde_json::Value) -> Self {
+        use sha2::{Digest, Sha256};
+        let mut canonical = String::new();
+        canonical_json(v, &mut canonical);
+        let digest = Sha256::digest(canonical.as_bytes());
+        Self(digest.iter().map(|b| format!("{b:02x}")).collect())
+    }
+}
+
+fn canonical_json(v: &serde_json::Value, out: &mut String) {
+    match v {
+        serde_json::Value::Object(m) => {
+            let mut keys: Vec<_> = m.iter().collect();
+            keys.sort_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (n, (k, v)) in keys.into_iter().enumerate() {
+                if n > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::Value::String(k.clone()).to_string());
+                out.push(':');
+                canonical_json(v, out);
+            }
+            out.push('}');
+        }
+        serde_json::Value::Array(a) => {
+            out.push('[');
+            for (n, v) in a.iter().enumerate() {
+                if n > 0 {
+                    out.push(',');
+                }
+                canonical_json(v, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// Whether a `Content-Type` is JSON (`application/json`, `application/*+json`, any
+/// parameters).
+fn is_json(content_type: &str) -> bool {
+    let mime = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    mime == "application/json"
+        || mime
+            .strip_prefix("application/")
+            .is_some_and(|sub| sub.ends_with("+json"))
+}
+
+/// The body bytes of a JSON request: 415 for another declared `Content-Type`, 413 past the
+/// limit, `{}` for an empty body, 400 unless it is an object.
+async fn json_bytes<S: Send + Sync>(req: Request<Body>, state: &S) -> Result<Bytes, ApiError> {
+    if let Some(ct) = req.headers().get(header::CONTENT_TYPE) {
+        if !ct.to_str().is_ok_and(is_json) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Request_UnsupportedMediaType",
+                "The request body must be JSON (Content-Type: application/json)",
+            )
+            .fix("Send the body as JSON with `Content-Type: application/json`."));
+        }
+    }
+    let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Request_PayloadTooLarge",
+                "Request body is too large",
+            )
+        } else {
+            ApiError::bad_request(format!(
+                "Could not read the request body: {}",
+                e.body_text()
+            ))
+        }
+    })?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Bytes::from_static(b"{}"));
+    }
+    // Every body is an object: serde would read a JSON array into a struct field by
+    // field (`[null, null]` as `{"webhook_url": null, "enabled_events": null}`).
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(
+            ApiError::bad_request("Invalid request body: expected a JSON object")
+                .fix("Send a JSON object as described in the API reference."),
+        );
+    }
+    Ok(bytes)
+}
+
+fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::bad_request(format!("Invalid request body: {e}"))
+            .fix("Send a JSON object as described in the API reference.")
+    })
+}
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request<Body>, state: &S) -> Result<Self, ApiError> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "Request_PayloadTooLarge",
-                    "Request body is too large",
-                )
-            } else {
-                ApiError::bad_request(format!(
-                    "Could not read the request body: {}",
-                    e.body_text()
-                ))
-            }
-        })?;
-        let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-            b"{}"
-        } else {
-            &bytes
-        };
-        // Every body is an object: serde would read a JSON array into a struct field by
-        // field (`[null, null]` as `{"webhook_url": null, "enabled_events": null}`).
-        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-            return Err(
-                ApiError::bad_request("Invalid request body: expected a JSON object")
-                    .fix("Send a JSON object as described in the API reference."),
-            );
-        }
-        serde_json::from_slice(bytes).map(ApiJson).map_err(|e| {
-            ApiError::bad_request(format!("Invalid request body: {e}"))
-                .fix("Send a JSON object as described in the API reference.")
-        })
+        let bytes = json_bytes(req, state).await?;
+        parse_body(&bytes).map(ApiJson)
+    }
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for FingerprintedJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request<Body>, state: &S) -> Result<Self, ApiError> {
+        let bytes = json_bytes(req, state).await?;
+        let body = parse_body(&bytes)?;
+        let value: serde_json::Value = parse_body(&bytes)?;
+        Ok(Self(body, Fingerprint::of(&value)))
     }
 }
 
@@ -81,13 +175,22 @@ pub(crate) fn parse_limit(q: &HashMap<String, String>, default: u64, max: u64) -
     }
 }
 
-/// Checks a `user_id` of a request body: a non-blank character and no control characters
-/// (the rule of the SDK's `UserId` and of the OpenAPI document's pattern).
+/// Longest `user_id`, in characters.
+pub(crate) const MAX_USER_ID_CHARS: usize = 256;
+
+/// Checks a `user_id` of a request body: a non-blank character, no control characters (the
+/// rule of the SDK's `UserId` and of the OpenAPI document's pattern) and at most
+/// [`MAX_USER_ID_CHARS`] characters.
 pub(crate) fn check_user_id(user_id: &str) -> ApiResult<()> {
-    match composio_core::UserId::new(user_id) {
-        Ok(_) => Ok(()),
-        Err(e) => Err(ApiError::bad_request(format!("`user_id` {}", e.reason))),
+    if let Err(e) = composio_core::UserId::new(user_id) {
+        return Err(ApiError::bad_request(format!("`user_id` {}", e.reason)));
     }
+    if user_id.chars().count() > MAX_USER_ID_CHARS {
+        return Err(ApiError::bad_request(format!(
+            "`user_id` must be at most {MAX_USER_ID_CHARS} characters"
+        )));
+    }
+    Ok(())
 }
 
 /// Offset from a `cursor`: opaque to clients (they pass back `next_cursor`), it is the
@@ -182,6 +285,19 @@ mod tests {
         assert!(check_user_id("user 1").is_ok());
         assert!(check_user_id(" \t").is_err());
         assert!(check_user_id("a\u{7}b").is_err());
+        assert!(check_user_id(&"é".repeat(MAX_USER_ID_CHARS)).is_ok());
+        assert!(check_user_id(&"a".repeat(MAX_USER_ID_CHARS + 1)).is_err());
+        assert!(is_json("application/json; charset=utf-8"));
+        assert!(is_json("Application/Merge-Patch+JSON"));
+        assert!(!is_json("text/plain"));
+        assert!(!is_json("application/x-www-form-urlencoded"));
+        let a = Fingerprint::of(&serde_json::json!({"a": 1, "b": [1, {"d": 2, "c": 3}]}));
+        let b = Fingerprint::of(&serde_json::json!({"b": [1, {"c": 3, "d": 2}], "a": 1}));
+        assert_eq!(a, b);
+        assert_ne!(
+            a,
+            Fingerprint::of(&serde_json::json!({"a": 2, "b": [1, {"d": 2, "c": 3}]}))
+        );
     }
 
     proptest! {

@@ -1,14 +1,17 @@
 //! Idempotent POSTs: a request repeated with the same `Idempotency-Key` (or `x-request-id`)
 //! within the TTL gets the first response again instead of running twice, whichever replica
-//! it reaches.
+//! it reaches. A key reused with a different body is a 422 (as Stripe does), never the first
+//! request's response: the body's [`Fingerprint`] is stored with the response, as a first
+//! line `#<sha256>` (a JSON body never starts with `#`, so rows stored before have none and
+//! replay as before).
 
 use std::time::Duration;
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::json_response;
 use super::middleware::REQUEST_ID_HEADER;
+use super::{json_response, Fingerprint};
 use crate::error::{ApiError, ApiResult};
 use crate::state::SharedState;
 use crate::store::{IdempotentResponse, Reservation};
@@ -29,7 +32,29 @@ const RESERVATION: Duration = Duration::from_secs(30);
 /// How often a request waiting for the same key's first request checks again.
 const POLL: Duration = Duration::from_millis(20);
 
-fn replay(prev: IdempotentResponse) -> Response {
+/// The stored form of a response: its request's fingerprint, then the JSON.
+fn stored_body(fingerprint: &Fingerprint, body: &serde_json::Value) -> String {
+    format!("#{}\n{body}", fingerprint.0)
+}
+
+fn replay(prev: IdempotentResponse, fingerprint: &Fingerprint) -> ApiResult<Response> {
+    let (stored_fp, body) = match prev.body.strip_prefix('#') {
+        Some(rest) => rest.split_once('\n').unwrap_or((rest, "")),
+        None => (fingerprint.0.as_str(), prev.body.as_str()),
+    };
+    if stored_fp != fingerprint.0 {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Request_IdempotencyKeyReused",
+            "This Idempotency-Key was already used with a different request body",
+        )
+        .no_retry()
+        .fix("Use a new Idempotency-Key for a different request."));
+    }
+    let prev = IdempotentResponse {
+        status: prev.status,
+        body: body.to_owned(),
+    };
     let status = StatusCode::from_u16(prev.status).unwrap_or(StatusCode::OK);
     let mut resp = (
         status,
@@ -39,7 +64,7 @@ fn replay(prev: IdempotentResponse) -> Response {
         .into_response();
     resp.headers_mut()
         .insert("idempotent-replayed", HeaderValue::from_static("true"));
-    resp
+    Ok(resp)
 }
 
 /// Runs `op` once per idempotency key, across replicas: the key is reserved in the database
@@ -51,6 +76,7 @@ pub(crate) async fn idempotent<F>(
     project: &str,
     headers: &HeaderMap,
     scope: &str,
+    fingerprint: &Fingerprint,
     op: F,
 ) -> ApiResult<Response>
 where
@@ -73,7 +99,7 @@ where
             .await?;
         match reservation {
             Reservation::Run => break,
-            Reservation::Replay(prev) => return Ok(replay(prev)),
+            Reservation::Replay(prev) => return replay(prev, fingerprint),
             Reservation::InFlight if tokio::time::Instant::now() < deadline => {
                 tokio::time::sleep(POLL).await;
             }
@@ -91,7 +117,7 @@ where
         Ok((status, body)) => {
             let stored = IdempotentResponse {
                 status: status.as_u16(),
-                body: body.to_string(),
+                body: stored_body(fingerprint, &body),
             };
             state
                 .store

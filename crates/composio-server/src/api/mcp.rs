@@ -6,6 +6,8 @@
 //! One [`StreamableHttpService`] serves every tool-router session; it is mounted with
 //! `route_service` at `/tool_router/{id}/mcp`, behind two route layers:
 //!
+//! 0. [`super::mcp_edge`]: `Authorization: Bearer <api key>` as `x-api-key`, a
+//!    `WWW-Authenticate` challenge on 401, JSON-RPC parse errors for bodies that are not JSON.
 //! 1. `require_api_key` (the same check as `/api`): 401 envelope without or with a wrong
 //!    `x-api-key`; it puts the key's [`Project`] into the request extensions.
 //! 2. [`guard`]: loads the session `{id}` of that project (404 envelope when unknown or of
@@ -133,6 +135,7 @@ pub(super) fn routes(state: SharedState) -> Router<SharedState> {
         .with_json_response(true)
         .disable_allowed_hosts()
         .with_max_request_body_bytes(state.config.max_body_bytes)
+        .with_sse_keep_alive(Some(state.config.connections.sse_heartbeat))
         .with_cancellation_token(shutdown);
     config.session_store = Some(Arc::new(DbSessions { app: state.clone() }));
     let handler = SessionTools {
@@ -143,7 +146,11 @@ pub(super) fn routes(state: SharedState) -> Router<SharedState> {
     Router::new()
         .route_service(PATH, service)
         .route_layer(middleware::from_fn_with_state(guard_state, guard))
-        .route_layer(middleware::from_fn_with_state(state, require_api_key))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            require_api_key,
+        ))
+        .route_layer(middleware::from_fn_with_state(state, super::mcp_edge::edge))
 }
 
 /// Checks the tool-router session and the MCP session binding; see the module docs.

@@ -11,6 +11,7 @@ mod execute;
 mod extract;
 mod idempotency;
 mod mcp;
+mod mcp_edge;
 mod middleware;
 mod sessions;
 mod watch;
@@ -25,7 +26,8 @@ use axum::{Extension, Router};
 use tower_http::trace::TraceLayer;
 
 pub(crate) use extract::{
-    check_user_id, json_response, page_json, page_of, parse_cursor, parse_limit, query_map, ApiJson,
+    check_user_id, json_response, page_json, page_of, parse_cursor, parse_limit, query_map,
+    ApiJson, Fingerprint, FingerprintedJson,
 };
 pub(crate) use idempotency::idempotent;
 pub(crate) use middleware::Project;

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::{
     check_user_id, idempotent, json_response, page_of, parse_cursor, parse_limit, query_map,
-    ApiJson, Project,
+    ApiJson, FingerprintedJson, Project,
 };
 use crate::catalog::ToolkitDef;
 use crate::error::{ApiError, ApiResult};
@@ -56,7 +56,7 @@ pub(super) async fn create(
     State(state): State<SharedState>,
     Extension(Project(project)): Extension<Project>,
     headers: HeaderMap,
-    ApiJson(raw): ApiJson<Value>,
+    FingerprintedJson(raw, fingerprint): FingerprintedJson<Value>,
 ) -> ApiResult<Response> {
     if let Some(t) = raw.get("toolkits").and_then(Value::as_object) {
         if t.contains_key("enabled") || t.contains_key("disabled") {
@@ -107,21 +107,28 @@ pub(super) async fn create(
         config.extra.insert("multi_account".to_owned(), block);
     }
     crate::service::sessions::check_pin_count(&config)?;
-    idempotent(&state, &project, &headers, "POST session", async {
-        let id = crate::ids::session();
-        let row = NewSession {
-            id: id.clone(),
-            project_id: project.clone(),
-            user_id: req.user_id.clone(),
-            config: serde_json::to_string(&config).map_err(|e| ApiError::internal(&e))?,
-        };
-        state.store.insert_session(&row).await?;
-        tracing::info!(session_id = %id, "session created");
-        Ok((
-            StatusCode::CREATED,
-            session_response(&state, &id, &config, 1)?,
-        ))
-    })
+    idempotent(
+        &state,
+        &project,
+        &headers,
+        "POST session",
+        &fingerprint,
+        async {
+            let id = crate::ids::session();
+            let row = NewSession {
+                id: id.clone(),
+                project_id: project.clone(),
+                user_id: req.user_id.clone(),
+                config: serde_json::to_string(&config).map_err(|e| ApiError::internal(&e))?,
+            };
+            state.store.insert_session(&row).await?;
+            tracing::info!(session_id = %id, "session created");
+            Ok((
+                StatusCode::CREATED,
+                session_response(&state, &id, &config, 1)?,
+            ))
+        },
+    )
     .await
 }
 
@@ -184,7 +191,7 @@ pub(super) async fn link(
     Extension(Project(project)): Extension<Project>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    ApiJson(req): ApiJson<LinkRequest>,
+    FingerprintedJson(req, fingerprint): FingerprintedJson<LinkRequest>,
 ) -> ApiResult<Response> {
     let (row, config) = load(&state, &project, &id).await?;
     let tk = toolkit(&state, &req.toolkit)?;
@@ -202,7 +209,7 @@ pub(super) async fn link(
     });
     crate::service::accounts::check_account_cap(&state, &project, &config, &tk.slug).await?;
     let scope = format!("POST link {id}");
-    idempotent(&state, &project, &headers, &scope, async {
+    idempotent(&state, &project, &headers, &scope, &fingerprint, async {
         let conn = connections::create_link(
             &state,
             &project,

@@ -2,7 +2,6 @@
 
 use std::collections::{HashSet, VecDeque};
 use std::convert::Infallible;
-use std::time::Duration;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -109,6 +108,7 @@ pub(super) async fn open(
     Extension(Project(project)): Extension<Project>,
     ApiJson(req): ApiJson<WatchRequest>,
 ) -> ApiResult<Response> {
+    let heartbeat = state.config.connections.sse_heartbeat;
     check_ids(&req.ids)?;
     let (guard, rx) = state.cluster.open_watch(&project, &req.ids).await?;
     let watch_id = guard.watch_id.clone();
@@ -123,11 +123,7 @@ pub(super) async fn open(
     };
     let ready = event(events::READY, &WatchReady::new(watch_id));
     Ok(Sse::new(watch_stream(s, ready))
-        .keep_alive(
-            KeepAlive::new()
-                .interval(Duration::from_secs(15))
-                .text("keep-alive"),
-        )
+        .keep_alive(KeepAlive::new().interval(heartbeat).text("keep-alive"))
         .into_response())
 }
 

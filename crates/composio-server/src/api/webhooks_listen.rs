@@ -132,6 +132,7 @@ pub(super) async fn listen(
     Extension(Project(project)): Extension<Project>,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
+    let heartbeat = state.config.connections.sse_heartbeat;
     let sub = service::get(&state, &project, &id).await?;
     let ready = Event::default()
         .event("ready")
@@ -147,10 +148,6 @@ pub(super) async fn listen(
     };
     tracing::debug!(subscription = %listen.subscription_id, "webhook listen stream opened");
     Ok(Sse::new(listen_stream(listen, ready))
-        .keep_alive(
-            KeepAlive::new()
-                .interval(Duration::from_secs(15))
-                .text("keep-alive"),
-        )
+        .keep_alive(KeepAlive::new().interval(heartbeat).text("keep-alive"))
         .into_response())
 }

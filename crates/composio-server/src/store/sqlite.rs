@@ -52,6 +52,13 @@ impl SqlxStore<Sqlite> {
 
     /// A database file (created when missing) in WAL mode.
     pub(crate) async fn open(path: &Path, clock: SharedClock) -> StoreResult<Self> {
+        // A new database file is created owner-only (0600), like the key file; SQLite gives
+        // its `-wal` and `-shm` files the database file's mode.
+        match crate::private_file::write_private_file(path, b"") {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(StoreError::Backend(Box::new(e))),
+        }
         let opts = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)

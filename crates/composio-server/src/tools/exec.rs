@@ -192,13 +192,20 @@ fn credential_failure(
     }
 }
 
-/// The sandbox mirror of a provider URL: `<origin>/sandbox/api/<toolkit><path>?<query>`.
+/// The sandbox mirror of a provider URL: `<origin>/sandbox/api/<toolkit><path>?<query>`,
+/// built segment by segment (each provider segment stays one segment).
 pub(crate) fn sandbox_url(public_url: &str, toolkit: &str, real: &url::Url) -> ApiResult<url::Url> {
-    let mut u = url::Url::parse(&format!(
-        "{public_url}/sandbox/api/{toolkit}{}",
-        real.path()
-    ))
-    .map_err(|e| crate::error::ApiError::internal(&e))?;
+    let internal = |e: &dyn std::fmt::Display| crate::error::ApiError::internal(e);
+    let mut u = url::Url::parse(public_url).map_err(|e| internal(&e))?;
+    {
+        let mut segments = u
+            .path_segments_mut()
+            .map_err(|()| internal(&"the public URL cannot have a path"))?;
+        segments.pop_if_empty().extend(["sandbox", "api", toolkit]);
+        for s in real.path_segments().into_iter().flatten() {
+            segments.push(&percent_encoding::percent_decode_str(s).decode_utf8_lossy());
+        }
+    }
     u.set_query(real.query());
     Ok(u)
 }

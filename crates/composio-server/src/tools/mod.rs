@@ -213,6 +213,25 @@ impl ToolDef {
         }
         reqwest::Method::from_bytes(self.method.as_bytes())
             .map_err(|_| format!("tool {}: invalid method `{}`", self.slug, self.method))?;
+        let header_names = self.headers.keys().cloned().chain(
+            self.params
+                .iter()
+                .filter(|p| p.location == ParamIn::Header)
+                .map(|p| p.wire_name.clone().unwrap_or_else(|| p.name.clone())),
+        );
+        for name in header_names {
+            if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                return Err(format!("tool {}: invalid header name `{name}`", self.slug));
+            }
+        }
+        for (name, value) in &self.headers {
+            if reqwest::header::HeaderValue::from_str(value).is_err() {
+                return Err(format!(
+                    "tool {}: invalid value for header `{name}`",
+                    self.slug
+                ));
+            }
+        }
         let mut probe = self.url.clone();
         for p in &self.params {
             if !schema::KNOWN_TYPES.contains(&p.kind.as_str()) {
@@ -251,16 +270,13 @@ impl ToolDef {
     }
 
     /// Builds the request from checked arguments (see [`schema::check`]).
+    ///
+    /// Every `path` argument becomes exactly one path segment, percent-encoded by
+    /// [`url::Url::path_segments_mut`]; values that would move the request elsewhere on the
+    /// provider (`.`, `..`, empty, control characters) are refused, as are header values an
+    /// HTTP header cannot carry (CR, LF, …).
     pub fn build(&self, args: &Map<String, Value>) -> Result<HttpCall, String> {
-        let mut url = self.url.clone();
-        for p in self.params.iter().filter(|p| p.location == ParamIn::Path) {
-            let v = args.get(&p.name).map(to_text).unwrap_or_default();
-            if v.is_empty() {
-                return Err(format!("`{}` must not be empty", p.name));
-            }
-            url = url.replace(&format!("{{{}}}", p.name), &encode_segment(&v));
-        }
-        let mut url = url::Url::parse(&url).map_err(|e| format!("invalid URL: {e}"))?;
+        let mut url = self.path_url(args)?;
         let mut headers: Vec<(String, String)> = self
             .headers
             .iter()
@@ -277,7 +293,17 @@ impl ToolDef {
                 ParamIn::Query => {
                     url.query_pairs_mut().append_pair(&wire, &to_text(v));
                 }
-                ParamIn::Header => headers.push((wire, to_text(v))),
+                ParamIn::Header => {
+                    let text = to_text(v);
+                    if reqwest::header::HeaderValue::from_str(&text).is_err() {
+                        return Err(format!(
+                            "`{}` cannot be sent as an HTTP header value (control characters \
+                             such as CR or LF are not allowed)",
+                            p.name
+                        ));
+                    }
+                    headers.push((wire, text));
+                }
                 ParamIn::Body => {
                     let obj = body.get_or_insert_with(|| json!({}));
                     match obj.as_object_mut() {
@@ -303,6 +329,76 @@ impl ToolDef {
     }
 }
 
+impl ToolDef {
+    /// The URL template with its `{param}` placeholders filled, segment by segment.
+    fn path_url(&self, args: &Map<String, Value>) -> Result<url::Url, String> {
+        let mut url = url::Url::parse(&self.url).map_err(|e| format!("invalid URL: {e}"))?;
+        let mut values = BTreeMap::new();
+        for p in self.params.iter().filter(|p| p.location == ParamIn::Path) {
+            let v = args.get(&p.name).map(to_text).unwrap_or_default();
+            check_segment(&p.name, &v)?;
+            values.insert(p.name.as_str(), v);
+        }
+        // The template's own segments, as written (`{` and `}` come back percent-encoded).
+        let template: Vec<String> = url
+            .path_segments()
+            .ok_or("the URL cannot have a path")?
+            .map(|s| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
+            .collect();
+        {
+            let mut segments = url
+                .path_segments_mut()
+                .map_err(|()| "the URL cannot have a path".to_owned())?;
+            segments.clear();
+            for t in &template {
+                segments.push(&fill(t, &values)?);
+            }
+        }
+        Ok(url)
+    }
+}
+
+/// Refuses a path argument that is not one ordinary segment.
+fn check_segment(name: &str, v: &str) -> Result<(), String> {
+    if v.is_empty() {
+        return Err(format!("`{name}` must not be empty"));
+    }
+    if v == "." || v == ".." {
+        return Err(format!(
+            "`{name}` must not be `{v}`: a path parameter is one path segment"
+        ));
+    }
+    if v.chars().any(char::is_control) {
+        return Err(format!("`{name}` must not contain control characters"));
+    }
+    Ok(())
+}
+
+/// One template segment (`{id}.json`) with its placeholders replaced by their values.
+fn fill(template: &str, values: &BTreeMap<&str, String>) -> Result<String, String> {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let close = rest[open..]
+            .find('}')
+            .map(|c| open + c)
+            .ok_or("the URL has an unclosed `{`")?;
+        let name = &rest[open + 1..close];
+        let v = values.get(name).ok_or_else(|| {
+            format!("the URL has a placeholder `{name}` without a path parameter")
+        })?;
+        out.push_str(v);
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
 /// An argument as text: strings as they are, arrays comma-joined, the rest as JSON.
 fn to_text(v: &Value) -> String {
     match v {
@@ -310,19 +406,6 @@ fn to_text(v: &Value) -> String {
         Value::Array(a) => a.iter().map(to_text).collect::<Vec<_>>().join(","),
         other => other.to_string(),
     }
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters (and `@`).
-fn encode_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~@".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -206,3 +206,80 @@ fn sandbox_urls_mirror_provider_paths() {
         "http://127.0.0.1:9/sandbox/api/gmail/gmail/v1/users/me/messages?q=x"
     );
 }
+
+fn acme(url: &str, params: &str) -> ToolDef {
+    let t: ToolDef = toml::from_str(&format!(
+        "slug = \"ACME_X\"\nname = \"X\"\nurl = \"{url}\"\nparams = [{params}]"
+    ))
+    .unwrap();
+    t.validate().unwrap();
+    t
+}
+
+fn build(t: &ToolDef, args: serde_json::Value) -> Result<HttpCall, String> {
+    t.build(&check(&t.input_schema(), &args).unwrap())
+}
+
+#[test]
+fn path_parameters_stay_one_segment() {
+    let t = acme(
+        "https://acme.test/v1/users/{id}/profile",
+        "{ name = \"id\", in = \"path\", required = true }",
+    );
+    for bad in ["..", ".", ""] {
+        let e = build(&t, json!({ "id": bad })).unwrap_err();
+        assert!(e.contains("`id`"), "{bad:?}: {e}");
+    }
+    assert!(build(&t, json!({"id": ".\n."}))
+        .unwrap_err()
+        .contains("control characters"));
+    let cases = [
+        ("../admin", "/v1/users/..%2Fadmin/profile"),
+        ("..\\admin", "/v1/users/..%5Cadmin/profile"),
+        ("a?b#c", "/v1/users/a%3Fb%23c/profile"),
+        ("%2e%2e", "/v1/users/%252e%252e/profile"),
+        ("...", "/v1/users/.../profile"),
+    ];
+    for (arg, path) in cases {
+        let call = build(&t, json!({ "id": arg })).unwrap();
+        assert_eq!(call.url.path(), path, "{arg:?}");
+        assert_eq!(call.url.host_str(), Some("acme.test"));
+        assert_eq!(call.url.query(), None, "{arg:?}");
+    }
+    // A placeholder inside a segment.
+    let t = acme(
+        "https://acme.test/item/{id}.json",
+        "{ name = \"id\", in = \"path\", required = true }",
+    );
+    assert_eq!(
+        build(&t, json!({"id": "../x"})).unwrap().url.path(),
+        "/item/..%2Fx.json"
+    );
+    // The sandbox mirror keeps each provider segment one segment.
+    let real = build(&t, json!({"id": "../x"})).unwrap().url;
+    let u = exec::sandbox_url("http://127.0.0.1:9/base/", "acme", &real).unwrap();
+    assert_eq!(u.path(), "/base/sandbox/api/acme/item/..%2Fx.json");
+}
+
+#[test]
+fn query_and_header_parameters_cannot_break_out() {
+    let t = acme(
+        "https://acme.test/search",
+        "{ name = \"q\", in = \"query\" }, { name = \"trace\", in = \"header\", as = \"X-Trace\" }",
+    );
+    let call = build(&t, json!({"q": "a&admin=1#x"})).unwrap();
+    assert_eq!(call.url.query(), Some("q=a%26admin%3D1%23x"));
+    let pairs: Vec<_> = call.url.query_pairs().collect();
+    assert_eq!(pairs.len(), 1);
+    for bad in ["a\r\nX-Admin: 1", "a\nb", "a\0b"] {
+        assert!(build(&t, json!({ "trace": bad }))
+            .unwrap_err()
+            .contains("header value"));
+    }
+    let bad: ToolDef = toml::from_str(
+        "slug = \"ACME_X\"\nname = \"X\"\nurl = \"https://acme.test/\"\n\
+         params = [{ name = \"t\", in = \"header\", as = \"X Bad\" }]",
+    )
+    .unwrap();
+    assert!(bad.validate().unwrap_err().contains("invalid header name"));
+}
