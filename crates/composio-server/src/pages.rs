@@ -68,16 +68,24 @@ fn sandbox_badge(sandbox: bool) -> &'static str {
 }
 
 /// The Connect Link page: what is connected for whom, and a Continue button (or fields).
-pub(crate) fn link_page(tk: &ToolkitDef, user_id: &str, sandbox: bool, action: &str) -> Response {
+pub(crate) fn link_page(
+    tk: &ToolkitDef,
+    user_id: &str,
+    sandbox: bool,
+    action: &str,
+    csrf_token: &str,
+) -> Response {
     let mut body = format!(
         "{}<h1>Connect {}</h1><p>This link connects <strong>{}</strong> for user <strong>{}</strong>.</p>\
-<p class=\"muted\">{}</p><form method=\"post\" action=\"{}\">",
+<p class=\"muted\">{}</p><form method=\"post\" action=\"{}\">\
+<input type=\"hidden\" name=\"csrf_token\" value=\"{}\">",
         sandbox_badge(sandbox),
         esc(&tk.name),
         esc(&tk.name),
         esc(user_id),
         esc(&tk.description),
         esc(action),
+        esc(csrf_token),
     );
     for f in &tk.fields {
         body.push_str(&field(f));

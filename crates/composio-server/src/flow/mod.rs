@@ -5,6 +5,7 @@
 
 pub(crate) mod callback;
 pub(crate) mod link;
+pub(crate) mod security;
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
