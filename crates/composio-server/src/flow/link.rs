@@ -73,17 +73,6 @@ pub(super) async fn show(
     }
 }
 
-/// The page for a form posted without this browser's CSRF token (another site's form, or a
-/// page opened in another browser).
-pub(super) fn forged_form_page() -> Response {
-    pages::message(
-        StatusCode::FORBIDDEN,
-        "failed",
-        "Form not accepted",
-        "This form was not sent from the page this browser opened (it may come from another site, or cookies are blocked). Open the link again from the app.",
-    )
-}
-
 pub(super) async fn submit(
     State(state): State<SharedState>,
     Path(token): Path<String>,
@@ -98,7 +87,7 @@ pub(super) async fn submit(
         .find(|(k, _)| k == security::CSRF_FIELD)
         .map(|(_, v)| v.into_owned());
     if !security::csrf_ok(&state.form_key, &headers, &token, submitted.as_deref()) {
-        return forged_form_page();
+        return super::forged_form_page();
     }
     match tk.auth_scheme {
         AuthScheme::OAuth2 => start_oauth(&state, &link, &account, tk).await,

@@ -34,6 +34,17 @@ fn internal_page(e: &dyn std::fmt::Display) -> Response {
     )
 }
 
+/// The page for a form posted without this browser's CSRF token (another site's form, or a
+/// page opened in another browser).
+pub(crate) fn forged_form_page() -> Response {
+    pages::message(
+        StatusCode::FORBIDDEN,
+        "failed",
+        "Form not accepted",
+        "This form was not sent from the page this browser opened (it may come from another site, or cookies are blocked). Open the link again from the app.",
+    )
+}
+
 fn not_found_page() -> Response {
     pages::message(
         StatusCode::NOT_FOUND,
