@@ -58,7 +58,10 @@ async fn start(link: &str) -> (String, String) {
     for attr in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=3600"] {
         assert!(binding.contains(attr), "{binding}");
     }
-    assert!(!binding.contains("Secure"), "plain-http loopback: {binding}");
+    assert!(
+        !binding.contains("Secure"),
+        "plain-http loopback: {binding}"
+    );
     let pair = binding.split(';').next().unwrap().to_owned();
     (location(&resp), pair)
 }
@@ -112,7 +115,10 @@ async fn callback(to: &str, cookie: Option<&str>) -> String {
 }
 
 fn assert_refused(landed: &str, account: &str) {
-    assert!(landed.starts_with("https://app.example.com/cb?from=test&"), "{landed}");
+    assert!(
+        landed.starts_with("https://app.example.com/cb?from=test&"),
+        "{landed}"
+    );
     let r = CallbackResult::parse(landed).unwrap();
     assert_eq!(r.status, CallbackStatus::Failed);
     assert_eq!(r.error.as_deref(), Some(OTHER_BROWSER));
@@ -199,12 +205,20 @@ async fn binding_can_be_turned_off_per_project() {
     let (id, link) = api.link("user_1", "gmail", Some(CALLBACK)).await;
     let resp = submit_link(&browser(), &link).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    assert!(resp.headers().get_all(SET_COOKIE).iter().all(|c| !c
-        .to_str()
+    assert!(resp
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .all(|c| !c.to_str().unwrap().starts_with("composio_cb_")));
+    let landed = Browser::new()
         .unwrap()
-        .starts_with("composio_cb_")));
-    let landed = Browser::new().unwrap().approve(&location(&resp)).await.unwrap();
-    assert!(CallbackResult::parse(&landed).unwrap().is_success(), "{landed}");
+        .approve(&location(&resp))
+        .await
+        .unwrap();
+    assert!(
+        CallbackResult::parse(&landed).unwrap().is_success(),
+        "{landed}"
+    );
     assert_eq!(api.account(&id).await["status"], "ACTIVE");
     api.server.shutdown().await;
 }
@@ -250,7 +264,10 @@ async fn forms_without_this_browsers_csrf_token_are_refused() {
             .submit_fields(&link, &[("api_key", "k-123")])
             .await
             .unwrap();
-        assert!(CallbackResult::parse(&landed).unwrap().is_success(), "{toolkit}");
+        assert!(
+            CallbackResult::parse(&landed).unwrap().is_success(),
+            "{toolkit}"
+        );
     }
 
     // The sandbox consent: a decision posted without the consent page's token.

@@ -63,7 +63,10 @@ async fn the_owner_redeems_once_and_the_account_becomes_active() {
     let (id, session) = approved(&api, "user_1").await;
     let (status, v) = redeem(&api, "user_1", &session).await;
     assert_eq!(status, 200, "{v}");
-    assert_eq!(v, json!({"connected_account_id": id, "toolkit_slug": "gmail"}));
+    assert_eq!(
+        v,
+        json!({"connected_account_id": id, "toolkit_slug": "gmail"})
+    );
     let a = api.account(&id).await;
     assert_eq!(a["status"], "ACTIVE");
     assert_eq!(a["data"]["email"], "user_1@sandbox.composio.local");
@@ -204,7 +207,10 @@ async fn the_rust_sdk_completes_auth() {
     match err {
         composio::Error::Api(e) => {
             assert_eq!(e.status, 404);
-            assert_eq!(e.slug.as_deref(), Some("ConnectedAccount_AuthSessionNotFound"));
+            assert_eq!(
+                e.slug.as_deref(),
+                Some("ConnectedAccount_AuthSessionNotFound")
+            );
         }
         other => panic!("{other:?}"),
     }

@@ -2,9 +2,9 @@
 
 use composio_core::callback::validate_callback_url;
 use composio_core::models::{
-    CompleteAuthRequest, CompleteAuthResponse, ConnectedAccount, ConnectedAccountsQuery, CreateAccountLinkRequest, CreateAccountLinkResponse,
-    Page, RevokeAccountResponse, UpdateAccountRequest, UpdateAccountResponse,
-    UpdateAccountStatusRequest,
+    CompleteAuthRequest, CompleteAuthResponse, ConnectedAccount, ConnectedAccountsQuery,
+    CreateAccountLinkRequest, CreateAccountLinkResponse, Page, RevokeAccountResponse,
+    UpdateAccountRequest, UpdateAccountResponse, UpdateAccountStatusRequest,
 };
 use composio_core::query::encode_path_segment;
 use composio_core::{AuthConfigId, ConnectedAccountId, ConnectionStatus, Error, Result, UserId};

@@ -273,13 +273,9 @@ pub(super) async fn complete_auth(
             vec!["session_uri and user_id must be non-empty strings".to_owned()],
         ));
     }
-    let done = crate::service::complete_auth::redeem(
-        &state,
-        &project,
-        &req.user_id,
-        &req.session_uri,
-    )
-    .await?;
+    let done =
+        crate::service::complete_auth::redeem(&state, &project, &req.user_id, &req.session_uri)
+            .await?;
     let body = composio_core::models::CompleteAuthResponse::new(
         done.connected_account_id,
         done.toolkit_slug,

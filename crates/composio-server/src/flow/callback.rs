@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
-use composio_core::{CallbackResult, CallbackStatus, ConnectedAccountId};
 use axum::response::Response;
+use composio_core::{CallbackResult, CallbackStatus, ConnectedAccountId};
 
 use super::{finish, internal_page, redirect, security, used_page};
 use crate::oauth;
@@ -118,8 +118,7 @@ pub(super) async fn callback(
         &attempt,
         complete_auth::verifier_url(&state, &link.project_id),
     ) {
-        return match complete_auth::hand_off(&state, &link, verifier, creds, info.as_ref()).await
-        {
+        return match complete_auth::hand_off(&state, &link, verifier, creds, info.as_ref()).await {
             Ok(url) => redirect(&url),
             Err(e) => internal_page(&e),
         };

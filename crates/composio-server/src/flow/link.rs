@@ -62,8 +62,13 @@ pub(super) async fn show(
             let sandbox = tk.auth_scheme == AuthScheme::OAuth2 && state.uses_sandbox(&tk.slug);
             let (secret, set_cookie) = security::csrf_secret(&headers, &state.public_url);
             let csrf = security::csrf_token(&state.form_key, &secret, &token);
-            let mut page =
-                pages::link_page(tk, &account.user_id, sandbox, &format!("/link/{token}"), &csrf);
+            let mut page = pages::link_page(
+                tk,
+                &account.user_id,
+                sandbox,
+                &format!("/link/{token}"),
+                &csrf,
+            );
             if let Some(c) = set_cookie {
                 page.headers_mut().append(header::SET_COOKIE, c);
             }

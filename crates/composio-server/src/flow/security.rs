@@ -149,7 +149,12 @@ pub(crate) fn csrf_token(key: &[u8], browser_secret: &str, purpose: &str) -> Str
 }
 
 /// Whether a submitted form carries the CSRF token of this browser for `purpose`.
-pub(crate) fn csrf_ok(key: &[u8], headers: &HeaderMap, purpose: &str, submitted: Option<&str>) -> bool {
+pub(crate) fn csrf_ok(
+    key: &[u8],
+    headers: &HeaderMap,
+    purpose: &str,
+    submitted: Option<&str>,
+) -> bool {
     match (cookie(headers, CSRF_COOKIE), submitted) {
         (Some(secret), Some(token)) if secret.len() >= 32 => {
             let expected = csrf_token(key, secret, purpose);
@@ -185,7 +190,10 @@ mod tests {
         assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("Secure"));
         let pair = set.split(';').next().unwrap().to_owned();
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, HeaderValue::from_str(&format!("a=b; {pair}")).unwrap());
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_str(&format!("a=b; {pair}")).unwrap(),
+        );
         assert!(same_browser(&h, "lk_1", &hash));
         assert!(!same_browser(&h, "lk_2", &hash));
         assert!(!same_browser(&HeaderMap::new(), "lk_1", &hash));
@@ -194,7 +202,10 @@ mod tests {
         assert!(!set.unwrap().to_str().unwrap().contains("Secure"));
         let token = csrf_token(b"k", &secret, "lk_1");
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, HeaderValue::from_str(&format!("composio_csrf={secret}")).unwrap());
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_str(&format!("composio_csrf={secret}")).unwrap(),
+        );
         assert!(csrf_ok(b"k", &h, "lk_1", Some(&token)));
         assert!(!csrf_ok(b"k", &h, "lk_2", Some(&token)));
         assert!(!csrf_ok(b"other", &h, "lk_1", Some(&token)));

@@ -14,8 +14,8 @@ use serde_json::json;
 
 use super::{oauth_error, token_hash, unavailable, CODE_TTL};
 use super::{SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET};
-use crate::flow::security;
 use crate::crypto::pkce_s256;
+use crate::flow::security;
 use crate::pages;
 use crate::state::SharedState;
 use crate::store::{IssuedTokens, Refreshed, SandboxCode, SandboxGrant};
@@ -113,7 +113,10 @@ pub(super) async fn authorize_page(
 
 /// What a consent's CSRF token is bound to: the authorization request's `state`.
 fn consent_purpose(p: &HashMap<String, String>) -> String {
-    format!("sandbox-consent:{}", p.get("state").map(String::as_str).unwrap_or(""))
+    format!(
+        "sandbox-consent:{}",
+        p.get("state").map(String::as_str).unwrap_or("")
+    )
 }
 
 fn redirect_with(base: &str, pairs: &[(&str, &str)]) -> Response {

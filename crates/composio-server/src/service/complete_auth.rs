@@ -60,7 +60,8 @@ pub(crate) async fn hand_off(
 ) -> Result<String, String> {
     let session_uri = format!("session_{}", crate::ids::random_string(40));
     let mut url = url::Url::parse(verifier).map_err(|e| e.to_string())?;
-    url.query_pairs_mut().append_pair("session_uri", &session_uri);
+    url.query_pairs_mut()
+        .append_pair("session_uri", &session_uri);
     let row = AuthSessionRow {
         session_hash: secret_hash(&session_uri).to_vec(),
         project_id: link.project_id.clone(),
@@ -70,7 +71,11 @@ pub(crate) async fn hand_off(
         info: info.map(|v| v.to_string()),
         expires_at: crate::clock::after(state.clock.now_ms(), SESSION_URI_TTL),
     };
-    state.store.hand_off(&row).await.map_err(|e| e.to_string())?;
+    state
+        .store
+        .hand_off(&row)
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(url.to_string())
 }
 
@@ -139,7 +144,13 @@ pub(crate) async fn redeem(
         credentials: session.credentials,
         info: session.info,
     };
-    match apply_completion(state, &session.link_token, &completion, LinkOutcome::Connected).await
+    match apply_completion(
+        state,
+        &session.link_token,
+        &completion,
+        LinkOutcome::Connected,
+    )
+    .await
     {
         LinkOutcome::Connected => Ok(Completed {
             connected_account_id: account.id,

@@ -271,7 +271,8 @@ pub(crate) trait Store:
     async fn hand_off(&self, session: &AuthSessionRow) -> StoreResult<()>;
     /// Takes (deletes and returns) the unexpired hand-off of a `session_uri` hash: each one
     /// is redeemed at most once, whatever replica asks.
-    async fn redeem_auth_session(&self, session_hash: &[u8]) -> StoreResult<Option<AuthSessionRow>>;
+    async fn redeem_auth_session(&self, session_hash: &[u8])
+        -> StoreResult<Option<AuthSessionRow>>;
     /// Claims the link of an OAuth `state` for one callback, so only one callback exchanges
     /// its code.
     async fn claim_link(&self, state: &str) -> StoreResult<Claim>;

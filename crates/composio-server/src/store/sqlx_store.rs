@@ -585,7 +585,10 @@ where
         Ok(())
     }
 
-    async fn redeem_auth_session(&self, session_hash: &[u8]) -> StoreResult<Option<AuthSessionRow>> {
+    async fn redeem_auth_session(
+        &self,
+        session_hash: &[u8],
+    ) -> StoreResult<Option<AuthSessionRow>> {
         let row = sqlx::query(
             "DELETE FROM auth_sessions WHERE session_hash = $1 AND expires_at > $2 \
              RETURNING session_hash, project_id, account_id, link_token, credentials, info, expires_at",
