@@ -285,3 +285,34 @@ async fn forms_without_this_browsers_csrf_token_are_refused() {
     assert!(resp.headers().get(LOCATION).is_none());
     api.server.shutdown().await;
 }
+
+#[tokio::test]
+async fn pages_opened_at_once_in_one_browser_each_submit() {
+    // The CSRF cookie is per form: opening a second link before submitting the first does
+    // not invalidate the first page's token.
+    let api = Api::default().await;
+    let client = browser();
+    let (_, a) = api.link("user_a", "gmail", Some(CALLBACK)).await;
+    let (_, b) = api.link("user_b", "gmail", Some(CALLBACK)).await;
+    let open = |link: String| {
+        let client = client.clone();
+        async move {
+            let html = client.get(&link).send().await.unwrap().text().await.unwrap();
+            (link, csrf_token(&html).unwrap())
+        }
+    };
+    // Two tabs opened at once, before the browser has any cookie of the server.
+    let (pa, pb) = tokio::join!(open(a), open(b));
+    let pages = [pa, pb];
+    for (link, token) in pages {
+        let resp = client
+            .post(&link)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("csrf_token={token}&action=continue"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{link}");
+    }
+    api.server.shutdown().await;
+}

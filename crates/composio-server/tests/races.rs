@@ -142,7 +142,14 @@ async fn start_consent(api: &Api, user: &str) -> (String, String, Consent) {
         .cookie_store(true)
         .build()
         .unwrap();
-    let page = browser.get(&link).send().await.unwrap().text().await.unwrap();
+    let page = browser
+        .get(&link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let token = common::csrf_token(&page).expect("a CSRF token");
     let resp = browser
         .post(&link)

@@ -60,7 +60,7 @@ pub(super) async fn show(
     match usable(&state, &token).await {
         Ok((_, account, tk)) => {
             let sandbox = tk.auth_scheme == AuthScheme::OAuth2 && state.uses_sandbox(&tk.slug);
-            let (secret, set_cookie) = security::csrf_secret(&headers, &state.public_url);
+            let (secret, set_cookie) = security::csrf_secret(&headers, &state.public_url, &token);
             let csrf = security::csrf_token(&state.form_key, &secret, &token);
             let mut page = pages::link_page(
                 tk,

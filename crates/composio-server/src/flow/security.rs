@@ -15,8 +15,13 @@ pub(crate) const OTHER_BROWSER: &str =
 /// How long the same-browser cookie lives (§21.1: as long as the authorization request).
 const BINDING_MAX_AGE_SECS: u64 = 3600;
 
-/// The name of the cookie holding the browser's CSRF secret.
-const CSRF_COOKIE: &str = "composio_csrf";
+/// The name of the cookie holding the browser's CSRF secret for `purpose`: one per form
+/// (per attempt), so pages opened at once in one browser do not replace each other's.
+fn csrf_cookie_name(purpose: &str) -> String {
+    let digest = secret_hash(purpose);
+    let id: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("composio_csrf_{id}")
+}
 
 /// The name of the hidden form field carrying the CSRF token.
 pub(crate) const CSRF_FIELD: &str = "csrf_token";
@@ -124,13 +129,19 @@ pub(crate) fn same_browser(headers: &HeaderMap, token: &str, stored_hash: &[u8])
     }
 }
 
-/// The browser's CSRF secret from its cookie, or a new one with the `Set-Cookie` to send.
-pub(crate) fn csrf_secret(headers: &HeaderMap, public_url: &str) -> (String, Option<HeaderValue>) {
-    match cookie(headers, CSRF_COOKIE).filter(|v| v.len() >= 32) {
+/// The browser's CSRF secret for the form of `purpose` from its cookie, or a new one with
+/// the `Set-Cookie` to send.
+pub(crate) fn csrf_secret(
+    headers: &HeaderMap,
+    public_url: &str,
+    purpose: &str,
+) -> (String, Option<HeaderValue>) {
+    let name = csrf_cookie_name(purpose);
+    match cookie(headers, &name).filter(|v| v.len() >= 32) {
         Some(v) => (v.to_owned(), None),
         None => {
             let v = crate::ids::random_string(43);
-            let c = set_cookie(CSRF_COOKIE, &v, None, secure(public_url));
+            let c = set_cookie(&name, &v, Some(BINDING_MAX_AGE_SECS), secure(public_url));
             (v, Some(c))
         }
     }
@@ -155,7 +166,7 @@ pub(crate) fn csrf_ok(
     purpose: &str,
     submitted: Option<&str>,
 ) -> bool {
-    match (cookie(headers, CSRF_COOKIE), submitted) {
+    match (cookie(headers, &csrf_cookie_name(purpose)), submitted) {
         (Some(secret), Some(token)) if secret.len() >= 32 => {
             let expected = csrf_token(key, secret, purpose);
             hashes_equal(expected.as_bytes(), token.as_bytes())
@@ -198,13 +209,14 @@ mod tests {
         assert!(!same_browser(&h, "lk_2", &hash));
         assert!(!same_browser(&HeaderMap::new(), "lk_1", &hash));
 
-        let (secret, set) = csrf_secret(&HeaderMap::new(), "http://127.0.0.1");
-        assert!(!set.unwrap().to_str().unwrap().contains("Secure"));
+        let (secret, set) = csrf_secret(&HeaderMap::new(), "http://127.0.0.1", "lk_1");
+        let set = set.unwrap().to_str().unwrap().to_owned();
+        assert!(!set.contains("Secure"), "{set}");
         let token = csrf_token(b"k", &secret, "lk_1");
         let mut h = HeaderMap::new();
         h.insert(
             header::COOKIE,
-            HeaderValue::from_str(&format!("composio_csrf={secret}")).unwrap(),
+            HeaderValue::from_str(set.split(';').next().unwrap()).unwrap(),
         );
         assert!(csrf_ok(b"k", &h, "lk_1", Some(&token)));
         assert!(!csrf_ok(b"k", &h, "lk_2", Some(&token)));

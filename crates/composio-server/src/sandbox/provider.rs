@@ -88,8 +88,9 @@ pub(super) async fn authorize_page(
         "login_hint",
     ];
     // The consent is bound to this browser and this authorization request (its `state`).
-    let (secret, set_cookie) = security::csrf_secret(&headers, &state.public_url);
-    let csrf = security::csrf_token(&state.form_key, &secret, &consent_purpose(&p));
+    let purpose = consent_purpose(&p);
+    let (secret, set_cookie) = security::csrf_secret(&headers, &state.public_url, &purpose);
+    let csrf = security::csrf_token(&state.form_key, &secret, &purpose);
     let mut fields: Vec<(&str, &str)> = keys
         .iter()
         .filter_map(|k| p.get(*k).map(|v| (*k, v.as_str())))
