@@ -2,6 +2,7 @@
 //! ``connected_accounts.revoke``).
 
 use composio::models::{RevokeAccountResponse, UpdateAccountResponse};
+use composio::CompleteAuthResponse;
 use pyo3::prelude::*;
 
 use crate::convert::json_to_py;
@@ -115,6 +116,41 @@ impl ConnectedAccountRevoke {
             "ConnectedAccountRevoke(revoked_tokens=[{}], connected_account={})",
             tokens.join(", "),
             self.connected_account().__repr__()
+        )
+    }
+}
+
+/// What ``connected_accounts.complete_auth(user_id=, session_uri=)`` returns: the account is
+/// ACTIVE.
+#[pyclass(frozen, module = "composio_rs")]
+pub(crate) struct CompletedAuth {
+    pub(crate) inner: CompleteAuthResponse,
+}
+
+#[pymethods]
+impl CompletedAuth {
+    /// The activated account (`ca_…`).
+    #[getter]
+    fn connected_account_id(&self) -> &str {
+        &self.inner.connected_account_id
+    }
+    /// Its toolkit.
+    #[getter]
+    fn toolkit_slug(&self) -> &str {
+        &self.inner.toolkit_slug
+    }
+    /// The whole response as the server sent it.
+    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        json_to_py(
+            py,
+            &serde_json::to_value(&self.inner).unwrap_or(serde_json::Value::Null),
+        )
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "CompletedAuth(connected_account_id={}, toolkit_slug={})",
+            repr_str(&self.inner.connected_account_id),
+            repr_str(&self.inner.toolkit_slug)
         )
     }
 }

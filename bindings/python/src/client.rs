@@ -6,7 +6,7 @@ use composio::{ConnectedAccountsQuery, ConnectionStatus, OrderBy, OrderDirection
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::account_admin::{ConnectedAccountRevoke, ConnectedAccountUpdate};
+use crate::account_admin::{CompletedAuth, ConnectedAccountRevoke, ConnectedAccountUpdate};
 use crate::convert::{self, non_empty, session_options};
 use crate::errors::to_pyerr;
 use crate::models::{ConnectedAccount, ConnectedAccountsPage};
@@ -543,6 +543,22 @@ impl ConnectedAccounts {
         Ok(ConnectedAccountRevoke { inner })
     }
 
+    /// Completes a connection of a project with callback identity verification: redeems the
+    /// single-use ``session_uri`` the verifier URL received, for the signed-in ``user_id``.
+    #[pyo3(signature = (*, user_id, session_uri))]
+    fn complete_auth(
+        &self,
+        py: Python<'_>,
+        user_id: String,
+        session_uri: String,
+    ) -> PyResult<CompletedAuth> {
+        let accounts = self.inner.connected_accounts();
+        let inner = block(py, async move {
+            accounts.complete_auth(&user_id, &session_uri).await
+        })?;
+        Ok(CompletedAuth { inner })
+    }
+
     fn __repr__(&self) -> String {
         "ConnectedAccounts()".to_owned()
     }
@@ -693,6 +709,24 @@ impl AsyncConnectedAccounts {
                 .revoke(&id)
                 .await
                 .map(|inner| ConnectedAccountRevoke { inner })
+        })
+    }
+
+    /// Completes a connection of a project with callback identity verification (see
+    /// ``ConnectedAccounts.complete_auth``).
+    #[pyo3(signature = (*, user_id, session_uri))]
+    fn complete_auth<'py>(
+        &self,
+        py: Python<'py>,
+        user_id: String,
+        session_uri: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let accounts = self.inner.connected_accounts();
+        awaitable(py, async move {
+            accounts
+                .complete_auth(&user_id, &session_uri)
+                .await
+                .map(|inner| CompletedAuth { inner })
         })
     }
 

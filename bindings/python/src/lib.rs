@@ -57,6 +57,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<account_admin::ConnectedAccountUpdate>()?;
     m.add_class::<account_admin::ConnectedAccountRevoke>()?;
     m.add_class::<account_admin::RevokedConnectedAccount>()?;
+    m.add_class::<account_admin::CompletedAuth>()?;
     errors::register(m)?;
     Ok(())
 }

@@ -7,13 +7,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import secrets
 import subprocess
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,16 +64,16 @@ class Server:
         return lines[-1].strip()
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+@contextlib.contextmanager
+def running_server(data_dir: Path, extra_args: Sequence[str] = ()) -> Iterator[Server]:
+    """A `composio serve --sandbox` in `data_dir` (with `extra_args`, e.g. `--config`)."""
     cli = cli_path()
-    data_dir = tmp_path_factory.mktemp("composio-data")
     key = "test_" + secrets.token_hex(16)
     env = dict(os.environ)
     env["COMPOSIO_SERVER_API_KEY"] = key
     env.pop("COMPOSIO_API_KEY", None)
     proc = subprocess.Popen(
-        [cli, "--data-dir", str(data_dir), "serve", "--sandbox", "--port", "0"],
+        [cli, "--data-dir", str(data_dir), "serve", "--sandbox", "--port", "0", *extra_args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -107,6 +108,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with running_server(tmp_path_factory.mktemp("composio-data")) as s:
+        yield s
 
 
 @pytest.fixture

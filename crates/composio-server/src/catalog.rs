@@ -298,9 +298,9 @@ fn validate(t: &ToolkitDef) -> Result<(), CatalogError> {
     // would receive the button's value; a field without a name is never posted.
     let mut names = std::collections::HashSet::new();
     for f in &t.fields {
-        if f.name.trim().is_empty() || f.name == "action" {
+        if f.name.trim().is_empty() || f.name == "action" || f.name == "csrf_token" {
             return Err(bad(&format!(
-                "field name `{}` is not allowed (empty, or `action`, which the Connect Link page uses)",
+                "field name `{}` is not allowed (empty, or `action` or `csrf_token`, which the Connect Link page uses)",
                 f.name
             )));
         }

@@ -43,6 +43,19 @@ pub struct ProjectConfig {
     /// The accent colour of its Connect Link pages (buttons), `#rrggbb`.
     #[serde(default)]
     pub accent_color: Option<String>,
+    /// Same-browser binding of Connect Link attempts (docs/spec/wire-2026.md §21.1): the
+    /// OAuth callback must come from the browser that submitted the link form. On by default.
+    #[serde(default = "default_true")]
+    pub browser_binding: bool,
+    /// Callback identity verification (docs/spec/wire-2026.md §21.2): when set (a public
+    /// `https://` URL), a completed OAuth connection waits until the app redeems the
+    /// `session_uri` sent to this URL with `complete_auth`. `None`: off.
+    #[serde(default)]
+    pub oauth_callback_verifier_url: Option<String>,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 impl ProjectConfig {
@@ -57,7 +70,22 @@ impl ProjectConfig {
             display_name: None,
             logo_url: None,
             accent_color: None,
+            browser_binding: true,
+            oauth_callback_verifier_url: None,
         }
+    }
+
+    /// Turns same-browser binding of Connect Link attempts on (the default) or off.
+    pub fn browser_binding(mut self, on: bool) -> Self {
+        self.browser_binding = on;
+        self
+    }
+
+    /// Turns callback identity verification on: completed OAuth connections wait for
+    /// `complete_auth` with the `session_uri` sent to `url` (a public `https://` URL).
+    pub fn oauth_callback_verifier_url(mut self, url: impl Into<String>) -> Self {
+        self.oauth_callback_verifier_url = Some(url.into());
+        self
     }
 
     /// Sets how the project presents itself on its Connect Link pages (white-label): the

@@ -256,7 +256,7 @@ fn sandbox_badge(sandbox: bool) -> &'static str {
 
 /// The Connect Link page: which app connects which toolkit for whom, and a Continue button
 /// (or the fields of an API-key toolkit). `form_targets` are the origins its submission may
-/// be redirected to (the provider, the app's callback).
+/// be redirected to (the provider, the app's callback); `csrf_token` goes in a hidden field.
 pub(crate) fn link_page(
     brand: &Brand,
     tk: &ToolkitDef,
@@ -264,10 +264,12 @@ pub(crate) fn link_page(
     sandbox: bool,
     action: &str,
     form_targets: Vec<String>,
+    csrf_token: &str,
 ) -> Response {
     let mut body = format!(
         "{}<h1>Connect {}</h1><p><strong>{}</strong> asks you to connect a <strong>{}</strong> account \
-for user <strong>{}</strong>.</p><p class=\"muted\">{}</p><form method=\"post\" action=\"{}\">",
+for user <strong>{}</strong>.</p><p class=\"muted\">{}</p><form method=\"post\" action=\"{}\">\
+<input type=\"hidden\" name=\"csrf_token\" value=\"{}\">",
         sandbox_badge(sandbox),
         esc(&tk.name),
         esc(brand.app()),
@@ -275,6 +277,7 @@ for user <strong>{}</strong>.</p><p class=\"muted\">{}</p><form method=\"post\" 
         esc(user_id),
         esc(&tk.description),
         esc(action),
+        esc(csrf_token),
     );
     for f in &tk.fields {
         body.push_str(&field(f));

@@ -61,11 +61,16 @@ async fn the_link_page_names_app_toolkit_and_user_escaped_in_the_brand() {
         false,
         "/link/lk_x",
         vec!["https://accounts.example.com".into()],
+        "tok\"en",
     );
     let csp = policy(&resp);
     let page = html(resp).await;
     assert!(page.contains("<strong>Bob&#x27;s &quot;Tools&quot; &lt;b&gt;</strong> asks you to connect a <strong>Acme &lt;Mail&gt;</strong> account for user <strong>&lt;script&gt;alert(1)&lt;/script&gt;</strong>"), "{page}");
     assert!(!page.contains("<script"), "{page}");
+    assert!(
+        page.contains("<input type=\"hidden\" name=\"csrf_token\" value=\"tok&quot;en\">"),
+        "{page}"
+    );
     assert!(page.contains(
         "<img src=\"https://cdn.example.com/logo.png?a=1&amp;b=&quot;2&quot;\" alt=\"\">"
     ));

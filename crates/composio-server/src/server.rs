@@ -130,6 +130,8 @@ impl ServerHandle {
 
 /// Meta key of the value that proves the encryption key is the one the data was sealed with.
 const KEY_CHECK: &str = "encryption_key_check";
+/// The meta key of the CSRF form key shared by every replica.
+const FORM_KEY: &str = "form_key";
 const KEY_CHECK_PLAINTEXT: &[u8] = b"composio-server encryption key check v1";
 
 /// The data dir's key; generated on first run, but never when the database already holds a
@@ -200,6 +202,7 @@ pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
     };
     check_key(&*store, &cipher, had_check).await?;
     let mut origins = HashMap::new();
+    let mut flow_security = HashMap::new();
     let mut api_keys = Vec::new();
     let mut limits = HashMap::new();
     let mut brands = HashMap::new();
@@ -226,8 +229,21 @@ pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
                 accent: p.accent_color.clone(),
             },
         );
+        if let Some(url) = &p.oauth_callback_verifier_url {
+            crate::flow::security::check_verifier_url(url).map_err(ServerError::Config)?;
+        }
+        flow_security.insert(
+            id.clone(),
+            crate::flow::security::ProjectSecurity {
+                browser_binding: p.browser_binding,
+                verifier_url: p.oauth_callback_verifier_url.clone(),
+            },
+        );
         origins.insert(id, p.callback_origins.clone());
     }
+    let form_key = store
+        .init_meta(FORM_KEY, crate::ids::random_string(43).as_bytes())
+        .await?;
     let keys = store.api_keys().await?;
     if keys.is_empty() {
         tracing::warn!("no API keys registered: every API request will be rejected");
@@ -280,6 +296,8 @@ pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
         keys: crate::api_keys::ApiKeys::new(keys),
         origins,
         brands,
+        flow_security,
+        form_key,
         http,
         shutdown: shutdown_rx.clone(),
         idempotency_locks: Default::default(),

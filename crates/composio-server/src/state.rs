@@ -29,6 +29,11 @@ pub(crate) struct AppState {
     pub origins: HashMap<String, Vec<String>>,
     /// How each project (by id) presents itself on its Connect Link pages.
     pub brands: HashMap<String, crate::pages::Brand>,
+    /// Connect Link security settings per project id (docs/spec/wire-2026.md §21).
+    pub flow_security: HashMap<String, crate::flow::security::ProjectSecurity>,
+    /// Key of the CSRF tokens of the flow's forms (kept in the database, so every replica
+    /// accepts the forms of the others).
+    pub form_key: Vec<u8>,
     /// HTTP client for providers (redirects disabled).
     pub http: reqwest::Client,
     /// Flips to `true` on shutdown (ends watch streams).

@@ -80,8 +80,10 @@ async fn a_failover_in_the_middle_of_a_consent_and_a_wait_loses_nothing() {
         tokio::spawn(async move { waiter.wait_for_connection(&id, WAIT).await })
     };
     // The user opens the link and reaches the consent screen, all on B.
+    // (A browser: it keeps the flow's cookies and posts each form's hidden fields.)
     let browser = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
         .build()
         .unwrap();
     let page = browser
@@ -92,10 +94,11 @@ async fn a_failover_in_the_middle_of_a_consent_and_a_wait_loses_nothing() {
         .text()
         .await
         .unwrap();
-    let (action, _) = form_of(&page);
+    let (action, mut fields) = form_of(&page);
+    fields.push(("action".into(), "continue".into()));
     let resp = browser
         .post(format!("{public}{action}"))
-        .form(&[("action", "continue")])
+        .form(&fields)
         .send()
         .await
         .unwrap();

@@ -124,28 +124,64 @@ fn no_redirects() -> reqwest::Client {
         .unwrap()
 }
 
+/// An OAuth attempt started in a browser: the `state` the provider sends back and the
+/// browser's same-browser cookie (`name=value`) it sends with the callback.
+struct Consent {
+    state: String,
+    cookie: String,
+}
+
 /// Creates a link, submits its page like a browser and returns (account id, link URL,
-/// OAuth state the provider would send back).
-async fn start_consent(api: &Api, user: &str) -> (String, String, String) {
+/// the attempt).
+async fn start_consent(api: &Api, user: &str) -> (String, String, Consent) {
     let (id, link) = api
         .link(user, "mockauth", Some("https://app.example.com/cb"))
         .await;
-    let resp = no_redirects().post(&link).send().await.unwrap();
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let page = browser
+        .get(&link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = common::csrf_token(&page).expect("a CSRF token");
+    let resp = browser
+        .post(&link)
+        .form(&[("csrf_token", token.as_str()), ("action", "continue")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 303);
+    let cookie = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("composio_cb_"))
+        .and_then(|c| c.split(';').next())
+        .expect("the same-browser cookie")
+        .to_owned();
     let location = url::Url::parse(resp.headers()["location"].to_str().unwrap()).unwrap();
     let state = location
         .query_pairs()
         .find(|(k, _)| k == "state")
         .map(|(_, v)| v.into_owned())
         .expect("state");
-    (id, link, state)
+    (id, link, Consent { state, cookie })
 }
 
 /// The provider sends the browser back; returns the `status` of the redirect to the app.
-async fn callback(api: &Api, state: &str) -> String {
+async fn callback(api: &Api, consent: &Consent) -> String {
     let resp = no_redirects()
         .get(format!("{}/oauth/callback", api.server.url()))
-        .query(&[("code", "the-code"), ("state", state)])
+        .query(&[("code", "the-code"), ("state", consent.state.as_str())])
+        .header("cookie", &consent.cookie)
         .send()
         .await
         .unwrap();

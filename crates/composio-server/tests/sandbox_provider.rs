@@ -20,6 +20,7 @@ fn urlencode(s: &str) -> String {
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
         .build()
         .unwrap()
 }
@@ -58,6 +59,25 @@ impl OAuthClient {
             if !v.is_empty() {
                 fields.push((k, (*v).to_owned()));
             }
+        }
+        let query: String = fields
+            .iter()
+            .filter(|(k, _)| *k != "decision")
+            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        // The consent page sets this browser's CSRF cookie and carries the form's token.
+        let page = self
+            .http
+            .get(format!("{}/sandbox/oauth/authorize?{query}", self.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if let Some(token) = common::csrf_token(&page) {
+            fields.push(("csrf_token", token));
         }
         let body: String = fields
             .iter()

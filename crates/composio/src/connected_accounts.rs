@@ -2,9 +2,9 @@
 
 use composio_core::callback::validate_callback_url;
 use composio_core::models::{
-    ConnectedAccount, ConnectedAccountsQuery, CreateAccountLinkRequest, CreateAccountLinkResponse,
-    Page, RevokeAccountResponse, UpdateAccountRequest, UpdateAccountResponse,
-    UpdateAccountStatusRequest,
+    CompleteAuthRequest, CompleteAuthResponse, ConnectedAccount, ConnectedAccountsQuery,
+    CreateAccountLinkRequest, CreateAccountLinkResponse, Page, RevokeAccountResponse,
+    UpdateAccountRequest, UpdateAccountResponse, UpdateAccountStatusRequest,
 };
 use composio_core::query::encode_path_segment;
 use composio_core::{AuthConfigId, ConnectedAccountId, ConnectionStatus, Error, Result, UserId};
@@ -237,6 +237,43 @@ impl ConnectedAccounts {
     pub async fn revoke(&self, id: &str) -> Result<RevokeAccountResponse> {
         let id = ConnectedAccountId::new(id)?;
         let call = Call::post(account_path(&id, "/revoke")).non_idempotent();
+        self.client.api().send(call).await
+    }
+
+    /// Completes a connection of a project with callback identity verification
+    /// (`POST {P}/connected_accounts/complete_auth`, docs/spec/wire-2026.md §21.2): the app's
+    /// verifier URL received `?session_uri=…`; call this with the user the app has signed
+    /// in. The account is `ACTIVE` when it returns.
+    ///
+    /// Errors (never retried: the `session_uri` is single use): 400
+    /// `ConnectedAccount_IdentityMismatch` when `user_id` does not own the account (which is
+    /// then `FAILED`); 404 `ConnectedAccount_AuthSessionNotFound` for an unknown, expired or
+    /// already redeemed `session_uri`.
+    ///
+    /// ```no_run
+    /// # async fn run(composio: composio::Composio, session_uri: &str) -> composio::Result<()> {
+    /// let done = composio
+    ///     .connected_accounts()
+    ///     .complete_auth("user_123", session_uri)
+    ///     .await?;
+    /// println!("{} connected ({})", done.connected_account_id, done.toolkit_slug);
+    /// # Ok(()) }
+    /// ```
+    pub async fn complete_auth(
+        &self,
+        user_id: &str,
+        session_uri: &str,
+    ) -> Result<CompleteAuthResponse> {
+        let user_id = UserId::new(user_id)?;
+        if session_uri.is_empty() {
+            return Err(Error::InvalidInput(
+                "`session_uri` must not be empty".to_owned(),
+            ));
+        }
+        let body = CompleteAuthRequest::new(session_uri, user_id.as_str());
+        let call = Call::post("/connected_accounts/complete_auth")
+            .json(&body)?
+            .non_idempotent();
         self.client.api().send(call).await
     }
 

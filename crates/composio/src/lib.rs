@@ -80,10 +80,10 @@ pub use webhooks::Webhooks;
 
 pub use composio_core::callback::{validate_callback_url, CallbackStatus};
 pub use composio_core::models::{
-    self, ConnectedAccount, ConnectedAccountsQuery, ExecuteResponse, ManageConnectionsPatch,
-    MultiAccountPatch, OrderBy, OrderDirection, Page, RevokeAccountResponse,
-    SessionConfigHistoryItem, SessionToolkit, SessionUpdate, Tool, ToolkitsQuery, ToolsExt,
-    UpdateAccountRequest, UpdateAccountResponse,
+    self, CompleteAuthResponse, ConnectedAccount, ConnectedAccountsQuery, ExecuteResponse,
+    ManageConnectionsPatch, MultiAccountPatch, OrderBy, OrderDirection, Page,
+    RevokeAccountResponse, SessionConfigHistoryItem, SessionToolkit, SessionUpdate, Tool,
+    ToolkitsQuery, ToolsExt, UpdateAccountRequest, UpdateAccountResponse,
 };
 pub use composio_core::options::ToolFilter;
 pub use composio_core::{

@@ -58,6 +58,7 @@ from ._native import (
 )
 from ._native import (
     ComposioMultipleConnectedAccountsError,
+    CompletedAuth,
     ConnectedAccountRevoke,
     ConnectedAccountUpdate,
     RevokedConnectedAccount,
@@ -162,6 +163,7 @@ __all__ = [
 # Several connected accounts per user and toolkit (aliases, revoke).
 __all__ += [
     "ComposioMultipleConnectedAccountsError",
+    "CompletedAuth",
     "ConnectedAccountRevoke",
     "ConnectedAccountUpdate",
     "RevokedConnectedAccount",

@@ -57,6 +57,7 @@ __all__ = [
 # Several connected accounts per user and toolkit (aliases, revoke).
 __all__ += [
     "ComposioMultipleConnectedAccountsError",
+    "CompletedAuth",
     "ConnectedAccountRevoke",
     "ConnectedAccountUpdate",
     "RevokedConnectedAccount",
@@ -287,6 +288,17 @@ class ConnectedAccountRevoke:
     def revoked_tokens(self) -> list[str]: ...
     @property
     def connected_account(self) -> RevokedConnectedAccount: ...
+    def to_dict(self) -> _JsonDict:
+        """The whole response as the server sent it."""
+
+@final
+class CompletedAuth:
+    """What ``connected_accounts.complete_auth`` returns: the account is ACTIVE."""
+
+    @property
+    def connected_account_id(self) -> str: ...
+    @property
+    def toolkit_slug(self) -> str: ...
     def to_dict(self) -> _JsonDict:
         """The whole response as the server sent it."""
 
@@ -655,6 +667,7 @@ class ConnectedAccounts:
     ) -> ConnectionRequest: ...
     def update(self, connected_account_id: str, *, alias: str | None = None) -> ConnectedAccountUpdate: ...
     def revoke(self, connected_account_id: str) -> ConnectedAccountRevoke: ...
+    def complete_auth(self, *, user_id: str, session_uri: str) -> CompletedAuth: ...
 
 @final
 class AsyncConnectedAccounts:
@@ -690,6 +703,7 @@ class AsyncConnectedAccounts:
         self, connected_account_id: str, *, alias: str | None = None
     ) -> Awaitable[ConnectedAccountUpdate]: ...
     def revoke(self, connected_account_id: str) -> Awaitable[ConnectedAccountRevoke]: ...
+    def complete_auth(self, *, user_id: str, session_uri: str) -> Awaitable[CompletedAuth]: ...
 
 @final
 class Composio:

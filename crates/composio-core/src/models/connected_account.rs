@@ -394,6 +394,57 @@ impl CreateAccountLinkRequest {
     }
 }
 
+/// `POST /api/v3.1/connected_accounts/complete_auth` request (docs/spec/wire-2026.md §21.2):
+/// redeems the single-use `session_uri` the project's verifier URL received, for the user
+/// the app has signed in.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CompleteAuthRequest {
+    /// The `session_uri` query parameter the verifier URL received (a bearer secret).
+    pub session_uri: String,
+    /// The user the app has signed in; must own the connected account.
+    pub user_id: String,
+}
+
+impl CompleteAuthRequest {
+    /// A request.
+    pub fn new(session_uri: impl Into<String>, user_id: impl Into<String>) -> Self {
+        Self {
+            session_uri: session_uri.into(),
+            user_id: user_id.into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for CompleteAuthRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompleteAuthRequest")
+            .field("session_uri", &"<redacted>")
+            .field("user_id", &self.user_id)
+            .finish()
+    }
+}
+
+/// `POST /api/v3.1/connected_accounts/complete_auth` response (200): the account is ACTIVE.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CompleteAuthResponse {
+    /// The activated account.
+    pub connected_account_id: String,
+    /// Its toolkit.
+    pub toolkit_slug: String,
+}
+
+impl CompleteAuthResponse {
+    /// A response.
+    pub fn new(connected_account_id: impl Into<String>, toolkit_slug: impl Into<String>) -> Self {
+        Self {
+            connected_account_id: connected_account_id.into(),
+            toolkit_slug: toolkit_slug.into(),
+        }
+    }
+}
+
 /// `POST {P}/connected_accounts/link` response (201).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]

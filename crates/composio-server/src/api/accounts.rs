@@ -260,3 +260,29 @@ pub(super) async fn sandbox_invalidate(
         &json!({"success": true, "connected_account_id": id, "next_refresh": "fails"}),
     ))
 }
+
+/// `POST /connected_accounts/complete_auth` (docs/spec/wire-2026.md §21.2): activates the
+/// account of a verified callback for the app's signed-in user.
+pub(super) async fn complete_auth(
+    State(state): State<SharedState>,
+    Extension(Project(project)): Extension<Project>,
+    ApiJson(req): ApiJson<composio_core::models::CompleteAuthRequest>,
+) -> ApiResult<Response> {
+    if req.session_uri.is_empty() || req.user_id.is_empty() {
+        return Err(ApiError::validation(
+            "`session_uri` and `user_id` are required",
+            vec!["session_uri and user_id must be non-empty strings".to_owned()],
+        ));
+    }
+    let done =
+        crate::service::complete_auth::redeem(&state, &project, &req.user_id, &req.session_uri)
+            .await?;
+    let body = composio_core::models::CompleteAuthResponse::new(
+        done.connected_account_id,
+        done.toolkit_slug,
+    );
+    Ok(axum::response::IntoResponse::into_response((
+        StatusCode::OK,
+        axum::Json(body),
+    )))
+}

@@ -64,6 +64,10 @@ pub(crate) fn router(state: SharedState) -> Router {
         )
         .route("/connected_accounts", get(accounts::list))
         .route("/connected_accounts/link", post(accounts::link))
+        .route(
+            "/connected_accounts/complete_auth",
+            post(accounts::complete_auth),
+        )
         .route("/connected_accounts/watch", post(watch::open))
         .route(
             "/connected_accounts/watch/{watch_id}/ids",

@@ -5,12 +5,14 @@
 use std::collections::HashMap;
 
 use axum::extract::State;
-use axum::http::{StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
+use composio_core::{CallbackResult, CallbackStatus, ConnectedAccountId};
 
-use super::{finish, internal_page, used_page};
+use super::{finish, internal_page, redirect, security, used_page};
 use crate::oauth;
 use crate::pages;
+use crate::service::complete_auth;
 use crate::service::connections::{self, AttemptFailure};
 use crate::state::SharedState;
 use crate::store::{Claim, LinkRow};
@@ -76,7 +78,11 @@ fn provider_text(s: &str) -> String {
     out
 }
 
-pub(super) async fn callback(State(state): State<SharedState>, uri: Uri) -> Response {
+pub(super) async fn callback(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
     let answer = ProviderAnswer::parse(uri.query().unwrap_or(""));
     let Some(state_param) = &answer.state else {
         return pages::message(
@@ -99,9 +105,52 @@ pub(super) async fn callback(State(state): State<SharedState>, uri: Uri) -> Resp
         }
         Err(e) => return internal_page(&e),
     };
+    if let Some(hash) = &link.browser_hash {
+        if !security::same_browser(&headers, &link.token, hash) {
+            // §21.1: the claimed attempt cannot be resumed; its account stays pending and
+            // expires with the link.
+            tracing::info!(account_id = %link.account_id, "callback from another browser refused");
+            return finish_unbound(&link);
+        }
+    }
     let attempt = attempt(&state, &link, answer.code).await;
+    if let (Ok((creds, info)), Some(verifier)) = (
+        &attempt,
+        complete_auth::verifier_url(&state, &link.project_id),
+    ) {
+        return match complete_auth::hand_off(&state, &link, verifier, creds, info.as_ref()).await {
+            Ok(url) => redirect(&url),
+            Err(e) => internal_page(&e),
+        };
+    }
     let outcome = connections::complete(&state, &link, attempt).await;
     finish(&state, &link, outcome).await
+}
+
+/// The end of an attempt whose callback came from another browser (§21.1): no HTTP error,
+/// the app's callback URL gets `status=failed` and the reason, or the result page says it.
+fn finish_unbound(link: &LinkRow) -> Response {
+    if let Some(cb) = &link.callback_url {
+        let account = ConnectedAccountId::new(&link.account_id).ok();
+        let result = CallbackResult::new(
+            CallbackStatus::Failed,
+            account,
+            Some(security::OTHER_BROWSER.to_owned()),
+        );
+        match result.append_to(cb) {
+            Ok(url) => return redirect(&url),
+            Err(e) => tracing::warn!(error = %e, "stored callback URL is invalid"),
+        }
+    }
+    pages::message(
+        StatusCode::OK,
+        "failed",
+        "Connection failed",
+        &format!(
+            "{}. Open the link again in the browser where you started, or ask the app for a new one.",
+            security::OTHER_BROWSER
+        ),
+    )
 }
 
 /// What the provider's answer brings: credentials and user info, or why not.

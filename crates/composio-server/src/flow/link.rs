@@ -5,11 +5,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use composio_core::ConnectionStatus;
 
-use super::{expired_page, finish, internal_page, not_found_page, redirect, used_page};
+use super::{expired_page, finish, internal_page, not_found_page, redirect, security, used_page};
 use crate::catalog::{AuthScheme, FieldDef, ToolkitDef};
 use crate::oauth::{self, StoredCredentials};
 use crate::pages;
@@ -52,18 +52,29 @@ async fn usable<'a>(
     }
 }
 
-pub(super) async fn show(State(state): State<SharedState>, Path(token): Path<String>) -> Response {
+pub(super) async fn show(
+    State(state): State<SharedState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     match usable(&state, &token).await {
         Ok((link, account, tk)) => {
             let sandbox = tk.auth_scheme == AuthScheme::OAuth2 && state.uses_sandbox(&tk.slug);
-            pages::link_page(
+            let (secret, set_cookie) = security::csrf_secret(&headers, &state.public_url, &token);
+            let csrf = security::csrf_token(&state.form_key, &secret, &token);
+            let mut page = pages::link_page(
                 &state.brand(&link.project_id),
                 tk,
                 &account.user_id,
                 sandbox,
                 &format!("/link/{token}"),
                 form_targets(&state, &link, tk),
-            )
+                &csrf,
+            );
+            if let Some(c) = set_cookie {
+                page.headers_mut().append(header::SET_COOKIE, c);
+            }
+            page
         }
         Err(page) => page,
     }
@@ -88,12 +99,19 @@ fn form_targets(state: &SharedState, link: &LinkRow, tk: &ToolkitDef) -> Vec<Str
 pub(super) async fn submit(
     State(state): State<SharedState>,
     Path(token): Path<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let (link, account, tk) = match usable(&state, &token).await {
         Ok(x) => x,
         Err(page) => return page,
     };
+    let submitted = url::form_urlencoded::parse(&body)
+        .find(|(k, _)| k == security::CSRF_FIELD)
+        .map(|(_, v)| v.into_owned());
+    if !security::csrf_ok(&state.form_key, &headers, &token, submitted.as_deref()) {
+        return super::forged_form_page();
+    }
     match tk.auth_scheme {
         AuthScheme::OAuth2 => start_oauth(&state, &link, &account, tk).await,
         AuthScheme::ApiKey => {
@@ -162,12 +180,28 @@ async fn start_oauth(
         Ok(s) => s,
         Err(e) => return internal_page(&e),
     };
+    let binding = state
+        .flow_security
+        .get(&link.project_id)
+        .is_some_and(|s| s.browser_binding)
+        .then(|| security::new_binding(&link.token, &state.public_url));
     match state
         .store
-        .start_link(&link.token, &state_param, &sealed)
+        .start_link(
+            &link.token,
+            &state_param,
+            &sealed,
+            binding.as_ref().map(|(_, hash)| hash.as_slice()),
+        )
         .await
     {
-        Ok(true) => redirect(&url),
+        Ok(true) => {
+            let mut resp = redirect(&url);
+            if let Some((cookie, _)) = binding {
+                resp.headers_mut().append(header::SET_COOKIE, cookie);
+            }
+            resp
+        }
         Ok(false) => used_page(),
         Err(e) => internal_page(&e),
     }

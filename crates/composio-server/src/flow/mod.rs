@@ -5,6 +5,7 @@
 
 pub(crate) mod callback;
 pub(crate) mod link;
+pub(crate) mod security;
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -30,6 +31,17 @@ fn internal_page(e: &dyn std::fmt::Display) -> Response {
         "failed",
         "Something went wrong",
         "Something went wrong on our side. Please try again in a moment.",
+    )
+}
+
+/// The page for a form posted without this browser's CSRF token (another site's form, or a
+/// page opened in another browser).
+pub(crate) fn forged_form_page() -> Response {
+    pages::message(
+        StatusCode::FORBIDDEN,
+        "failed",
+        "Form not accepted",
+        "This form was not sent from the page this browser opened (it may come from another site, or cookies are blocked). Open the link again from the app.",
     )
 }
 

@@ -15,6 +15,7 @@ use serde_json::json;
 use super::{oauth_error, token_hash, unavailable, CODE_TTL};
 use super::{SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET};
 use crate::crypto::pkce_s256;
+use crate::flow::security;
 use crate::pages;
 use crate::state::SharedState;
 use crate::store::{IssuedTokens, Refreshed, SandboxCode, SandboxGrant};
@@ -64,7 +65,11 @@ fn check_authorize(state: &SharedState, p: &HashMap<String, String>) -> Result<(
     Ok(())
 }
 
-pub(super) async fn authorize_page(State(state): State<SharedState>, uri: Uri) -> Response {
+pub(super) async fn authorize_page(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
     if !state.config.sandbox {
         return disabled();
     }
@@ -82,16 +87,21 @@ pub(super) async fn authorize_page(State(state): State<SharedState>, uri: Uri) -
         "code_challenge_method",
         "login_hint",
     ];
-    let fields: Vec<(&str, &str)> = keys
+    // The consent is bound to this browser and this authorization request (its `state`).
+    let purpose = consent_purpose(&p);
+    let (secret, set_cookie) = security::csrf_secret(&headers, &state.public_url, &purpose);
+    let csrf = security::csrf_token(&state.form_key, &secret, &purpose);
+    let mut fields: Vec<(&str, &str)> = keys
         .iter()
         .filter_map(|k| p.get(*k).map(|v| (*k, v.as_str())))
         .collect();
+    fields.push((security::CSRF_FIELD, &csrf));
     let login = p
         .get("login_hint")
         .map(String::as_str)
         .unwrap_or("sandbox-user");
     let shown = |k: &str| p.get(k).map(|v| short(v)).unwrap_or_default();
-    pages::consent_page(
+    let mut page = pages::consent_page(
         pages::Consent {
             app: &shown("client_name"),
             toolkit: &shown("toolkit_name"),
@@ -99,6 +109,18 @@ pub(super) async fn authorize_page(State(state): State<SharedState>, uri: Uri) -
             scopes: p.get("scope").map(String::as_str).unwrap_or(""),
         },
         &fields,
+    );
+    if let Some(c) = set_cookie {
+        page.headers_mut().append(header::SET_COOKIE, c);
+    }
+    page
+}
+
+/// What a consent's CSRF token is bound to: the authorization request's `state`.
+fn consent_purpose(p: &HashMap<String, String>) -> String {
+    format!(
+        "sandbox-consent:{}",
+        p.get("state").map(String::as_str).unwrap_or("")
     )
 }
 
@@ -128,13 +150,21 @@ fn redirect_with(base: &str, pairs: &[(&str, &str)]) -> Response {
         .into_response()
 }
 
-pub(super) async fn authorize_decision(State(state): State<SharedState>, body: Bytes) -> Response {
+pub(super) async fn authorize_decision(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if !state.config.sandbox {
         return disabled();
     }
     let p = form(&body);
     if let Err(e) = check_authorize(&state, &p) {
         return bad_authorize(e);
+    }
+    let submitted = p.get(security::CSRF_FIELD).map(String::as_str);
+    if !security::csrf_ok(&state.form_key, &headers, &consent_purpose(&p), submitted) {
+        return crate::flow::forged_form_page();
     }
     let redirect = p.get("redirect_uri").cloned().unwrap_or_default();
     let st = p.get("state").cloned().unwrap_or_default();

@@ -54,6 +54,7 @@ pub(crate) async fn create_link(
         ))
         .fix("Use the toolkit's tools directly."));
     }
+    crate::service::complete_auth::check_creation_user(state, project, user_id, tk)?;
     if tk.auth_scheme == AuthScheme::OAuth2 && oauth::provider(state, tk).is_none() {
         let up = tk.slug.to_ascii_uppercase();
         return Err(ApiError::bad_request(format!(
@@ -155,9 +156,20 @@ pub(crate) async fn complete(
             LinkOutcome::Failed(reason),
         ),
     };
+    apply_completion(state, &link.token, &completion, success).await
+}
+
+/// Completes link `token` with `completion` (see [`complete`]); `success` is the outcome
+/// when it applies.
+pub(crate) async fn apply_completion(
+    state: &AppState,
+    token: &str,
+    completion: &Completion,
+    success: LinkOutcome,
+) -> LinkOutcome {
     let result = state
         .store
-        .complete_link(&link.token, &completion, &expiry_reason(state))
+        .complete_link(token, completion, &expiry_reason(state))
         .await;
     match result {
         Ok(Completed::Applied(account)) => {
@@ -185,7 +197,7 @@ pub(crate) async fn complete(
     }
 }
 
-fn seal(
+pub(crate) fn seal(
     state: &AppState,
     creds: &StoredCredentials,
 ) -> Result<Vec<u8>, crate::credentials::CredentialError> {

@@ -258,9 +258,21 @@ pub(crate) trait Store:
     async fn create_connection(&self, new: &NewConnection) -> StoreResult<Created>;
     /// A link by token.
     async fn get_link(&self, token: &str) -> StoreResult<Option<LinkRow>>;
-    /// Records the OAuth state and (sealed) PKCE verifier of a started flow; `false` when the
-    /// link is used or claimed already.
-    async fn start_link(&self, token: &str, state: &str, verifier: &[u8]) -> StoreResult<bool>;
+    /// Records the OAuth state, (sealed) PKCE verifier and same-browser cookie hash of a
+    /// started flow; `false` when the link is used or claimed already.
+    async fn start_link(
+        &self,
+        token: &str,
+        state: &str,
+        verifier: &[u8],
+        browser_hash: Option<&[u8]>,
+    ) -> StoreResult<bool>;
+    /// Stores a `session_uri` hand-off (and drops lapsed ones).
+    async fn hand_off(&self, session: &AuthSessionRow) -> StoreResult<()>;
+    /// Takes (deletes and returns) the unexpired hand-off of a `session_uri` hash: each one
+    /// is redeemed at most once, whatever replica asks.
+    async fn redeem_auth_session(&self, session_hash: &[u8])
+        -> StoreResult<Option<AuthSessionRow>>;
     /// Claims the link of an OAuth `state` for one callback, so only one callback exchanges
     /// its code.
     async fn claim_link(&self, state: &str) -> StoreResult<Claim>;

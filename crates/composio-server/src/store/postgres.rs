@@ -34,6 +34,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         8,
         include_str!("migrations/postgres/008_session_config.sql"),
     ),
+    (
+        10,
+        include_str!("migrations/postgres/010_flow_security.sql"),
+    ),
 ];
 
 /// The table of applied migrations.

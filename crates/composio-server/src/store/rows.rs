@@ -121,6 +121,39 @@ pub(crate) struct LinkRow {
     pub used: bool,
     /// Expiry (epoch ms).
     pub expires_at: i64,
+    /// SHA-256 of the same-browser cookie of the started attempt (docs/spec/wire-2026.md
+    /// §21.1), when binding was on.
+    pub browser_hash: Option<Vec<u8>>,
+}
+
+/// A `session_uri` handed to the project's verifier (docs/spec/wire-2026.md §21.2): the
+/// completed attempt waiting for `complete_auth`.
+#[derive(Clone)]
+pub(crate) struct AuthSessionRow {
+    /// SHA-256 of the `session_uri` (a bearer secret, never stored).
+    pub session_hash: Vec<u8>,
+    /// Owning project.
+    pub project_id: String,
+    /// The account it activates.
+    pub account_id: String,
+    /// The link it completes.
+    pub link_token: String,
+    /// Sealed credentials from the code exchange.
+    pub credentials: Vec<u8>,
+    /// Non-secret user info as JSON.
+    pub info: Option<String>,
+    /// When the hand-off lapses (epoch ms).
+    pub expires_at: i64,
+}
+
+impl std::fmt::Debug for AuthSessionRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthSessionRow")
+            .field("account_id", &self.account_id)
+            .field("project_id", &self.project_id)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for LinkRow {

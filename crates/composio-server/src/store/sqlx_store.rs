@@ -448,6 +448,7 @@ where
             pkce_verifier: None,
             used: false,
             expires_at,
+            browser_hash: None,
         };
         let mut tx = self.pool.begin().await.db()?;
         let inserted = sqlx::query(
@@ -514,13 +515,20 @@ where
         row.as_ref().map(link).transpose()
     }
 
-    async fn start_link(&self, token: &str, state: &str, verifier: &[u8]) -> StoreResult<bool> {
+    async fn start_link(
+        &self,
+        token: &str,
+        state: &str,
+        verifier: &[u8],
+        browser_hash: Option<&[u8]>,
+    ) -> StoreResult<bool> {
         let r = sqlx::query(
-            "UPDATE links SET state = $1, pkce_verifier = $2 \
-             WHERE token = $3 AND used = FALSE AND claimed_at IS NULL",
+            "UPDATE links SET state = $1, pkce_verifier = $2, browser_hash = $3 \
+             WHERE token = $4 AND used = FALSE AND claimed_at IS NULL",
         )
         .bind(state.to_owned())
         .bind(verifier.to_vec())
+        .bind(browser_hash.map(<[u8]>::to_vec))
         .bind(token.to_owned())
         .execute(&self.pool)
         .await
@@ -551,6 +559,57 @@ where
             Some(_) => Claim::Taken,
             None => Claim::Unknown,
         })
+    }
+
+    async fn hand_off(&self, s: &AuthSessionRow) -> StoreResult<()> {
+        sqlx::query("DELETE FROM auth_sessions WHERE expires_at <= $1")
+            .bind(self.now())
+            .execute(&self.pool)
+            .await
+            .db()?;
+        sqlx::query(
+            "INSERT INTO auth_sessions \
+             (session_hash, project_id, account_id, link_token, credentials, info, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(s.session_hash.clone())
+        .bind(s.project_id.clone())
+        .bind(s.account_id.clone())
+        .bind(s.link_token.clone())
+        .bind(s.credentials.clone())
+        .bind(s.info.clone())
+        .bind(s.expires_at)
+        .execute(&self.pool)
+        .await
+        .db()?;
+        Ok(())
+    }
+
+    async fn redeem_auth_session(
+        &self,
+        session_hash: &[u8],
+    ) -> StoreResult<Option<AuthSessionRow>> {
+        let row = sqlx::query(
+            "DELETE FROM auth_sessions WHERE session_hash = $1 AND expires_at > $2 \
+             RETURNING session_hash, project_id, account_id, link_token, credentials, info, expires_at",
+        )
+        .bind(session_hash.to_vec())
+        .bind(self.now())
+        .fetch_optional(&self.pool)
+        .await
+        .db()?;
+        row.map(|r| {
+            Ok(AuthSessionRow {
+                session_hash: r.try_get("session_hash").db()?,
+                project_id: r.try_get("project_id").db()?,
+                account_id: r.try_get("account_id").db()?,
+                link_token: r.try_get("link_token").db()?,
+                credentials: r.try_get("credentials").db()?,
+                info: r.try_get("info").db()?,
+                expires_at: r.try_get("expires_at").db()?,
+            })
+        })
+        .transpose()
     }
 
     async fn complete_link(

@@ -82,7 +82,7 @@ pub(super) const ACCOUNT_COLS: &str = "id, project_id, user_id, toolkit, auth_co
     created_at, updated_at, alias, word_id";
 /// The columns of a [`LinkRow`].
 pub(super) const LINK_COLS: &str =
-    "token, project_id, account_id, callback_url, pkce_verifier, used, expires_at";
+    "token, project_id, account_id, callback_url, pkce_verifier, used, expires_at, browser_hash";
 
 /// The value of a column of a row.
 fn col<'r, R, T>(row: &'r R, name: &'r str) -> StoreResult<T>
@@ -142,6 +142,7 @@ where
         pkce_verifier: col(row, "pkce_verifier")?,
         used: col(row, "used")?,
         expires_at: col(row, "expires_at")?,
+        browser_hash: col(row, "browser_hash")?,
     })
 }
 

@@ -349,7 +349,7 @@ async fn links_are_claimed_once(h: &dyn Harness) {
     ));
     assert!(h
         .store()
-        .start_link(&c.link.token, "st5", b"v")
+        .start_link(&c.link.token, "st5", b"v", None)
         .await
         .expect("start"));
     let first = h.store().claim_link("st5").await.expect("claim");
@@ -364,7 +364,7 @@ async fn links_are_claimed_once(h: &dyn Harness) {
     // A claimed link cannot be restarted.
     assert!(!h
         .store()
-        .start_link(&c.link.token, "st6", b"w")
+        .start_link(&c.link.token, "st6", b"w", None)
         .await
         .expect("start"));
 }

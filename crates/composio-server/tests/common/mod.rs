@@ -129,3 +129,10 @@ pub fn assert_envelope(status: u16, v: &Value, expected: u16) -> Value {
     assert!(e["errors"].is_array(), "{v}");
     e.clone()
 }
+
+/// The CSRF token (`csrf_token` hidden input) of a flow page's form, if it has one.
+pub fn csrf_token(html: &str) -> Option<String> {
+    let at = html.find("name=\"csrf_token\" value=\"")? + "name=\"csrf_token\" value=\"".len();
+    let rest = &html[at..];
+    Some(rest[..rest.find('"')?].to_owned())
+}
