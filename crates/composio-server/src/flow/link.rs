@@ -55,7 +55,16 @@ async fn usable<'a>(
 pub(super) async fn show(State(state): State<SharedState>, Path(token): Path<String>) -> Response {
     match usable(&state, &token).await {
         Ok((_, account, tk)) => {
-            let sandbox = tk.auth_scheme == AuthScheme::OAuth2 && state.uses_sandbox(&tk.slug);
+            let sandbox = crate::service::auth_configs::account_provider(
+                &state,
+                &account.project_id,
+                &account.auth_config_id,
+                tk,
+            )
+            .await
+            .ok()
+            .flatten()
+            .is_some_and(|p| p.sandbox);
             pages::link_page(tk, &account.user_id, sandbox, &format!("/link/{token}"))
         }
         Err(page) => page,
@@ -121,7 +130,16 @@ async fn start_oauth(
     account: &AccountRow,
     tk: &ToolkitDef,
 ) -> Response {
-    let Some(provider) = oauth::provider(state, tk) else {
+    let provider = crate::service::auth_configs::account_provider(
+        state,
+        &account.project_id,
+        &account.auth_config_id,
+        tk,
+    )
+    .await
+    .ok()
+    .flatten();
+    let Some(provider) = provider else {
         let failure =
             AttemptFailure::Failed("No OAuth app is configured for this toolkit".to_owned());
         let outcome = connections::complete(state, link, Err(failure)).await;
@@ -129,7 +147,7 @@ async fn start_oauth(
     };
     let state_param = crate::ids::oauth_state();
     let (url, verifier) =
-        match oauth::authorize_url(state, &provider, tk, &state_param, &account.user_id) {
+        match oauth::authorize_url(state, &provider, &state_param, &account.user_id) {
             Ok(x) => x,
             Err(e) => return internal_page(&e),
         };

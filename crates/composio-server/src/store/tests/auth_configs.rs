@@ -29,19 +29,31 @@ async fn seed_is_idempotent_and_replaces_only_the_client(h: &dyn Harness) {
     s.seed_auth_config(&seed).await.expect("seed");
     s.seed_auth_config(&seed).await.expect("seed again");
     // The operator renamed it and changed its scopes through the API.
-    let mut edited = s.auth_config("prj_ac", "ac_seed").await.expect("get").expect("row");
+    let mut edited = s
+        .auth_config("prj_ac", "ac_seed")
+        .await
+        .expect("get")
+        .expect("row");
     edited.name = "Renamed".into();
     edited.scopes = vec!["email".into()];
     assert!(s.update_auth_config(&edited).await.expect("update"));
     // A restart with a new client in the configuration.
     seed.client_id = Some("client-2".into());
     s.seed_auth_config(&seed).await.expect("reseed");
-    let got = s.auth_config("prj_ac", "ac_seed").await.expect("get").expect("row");
+    let got = s
+        .auth_config("prj_ac", "ac_seed")
+        .await
+        .expect("get")
+        .expect("row");
     assert_eq!(got.client_id.as_deref(), Some("client-2"));
     assert_eq!(got.name, "Renamed");
     assert_eq!(got.scopes, vec!["email".to_owned()]);
     assert_eq!(got.kind, AuthConfigKind::Default);
-    assert!(s.auth_config("other", "ac_seed").await.expect("get").is_none());
+    assert!(s
+        .auth_config("other", "ac_seed")
+        .await
+        .expect("get")
+        .is_none());
 }
 
 async fn lists_filter_and_page(h: &dyn Harness) {
@@ -106,24 +118,37 @@ async fn a_used_config_is_not_deleted(h: &dyn Harness) {
     new.auth_config_id = "ac_c1".into();
     let conn = created(s.create_connection(&new).await.expect("create"));
     assert_eq!(
-        s.delete_auth_config("prj_ac", "ac_c1").await.expect("delete"),
+        s.delete_auth_config("prj_ac", "ac_c1")
+            .await
+            .expect("delete"),
         AuthConfigDeletion::InUse(1)
     );
-    assert!(s.auth_config("prj_ac", "ac_c1").await.expect("get").is_some());
+    assert!(s
+        .auth_config("prj_ac", "ac_c1")
+        .await
+        .expect("get")
+        .is_some());
     let counts = s
         .auth_config_connections("prj_ac", &["ac_c1".into(), "ac_c2".into()])
         .await
         .expect("counts");
-    assert!(counts.is_empty(), "an INITIATED account is not a connection");
+    assert!(
+        counts.is_empty(),
+        "an INITIATED account is not a connection"
+    );
     s.delete_account("prj_ac", &conn.account.id)
         .await
         .expect("delete account");
     assert_eq!(
-        s.delete_auth_config("prj_ac", "ac_c1").await.expect("delete"),
+        s.delete_auth_config("prj_ac", "ac_c1")
+            .await
+            .expect("delete"),
         AuthConfigDeletion::Deleted
     );
     assert_eq!(
-        s.delete_auth_config("prj_ac", "ac_c1").await.expect("delete"),
+        s.delete_auth_config("prj_ac", "ac_c1")
+            .await
+            .expect("delete"),
         AuthConfigDeletion::NotFound
     );
 }
