@@ -143,6 +143,7 @@ pub mod docs_snippets {
         Cli => "../../../docs/cli.md",
         Python => "../../../docs/python.md",
         Webhooks => "../../../docs/webhooks.md",
+        AuthConfigs => "../../../docs/auth-configs.md",
         Architecture => "../../../ARCHITECTURE.md",
     }
 }
