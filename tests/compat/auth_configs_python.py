@@ -1,7 +1,7 @@
 """The official `composio` Python SDK (0.30.0), unmodified: auth configs against composio-server.
 
 Creates a custom GitHub OAuth app with `auth_configs.create`, reads it back with `list` and
-`get` (the client secret is never returned), renames it with `update`, disables and enables
+`get` (the client secret is never returned), rotates its client with `update`, disables and enables
 it, then `connected_accounts.link(user_id, auth_config_id)`: the Connect Link continues to
 the provider with the created config's client_id. Deleting the config while the account
 exists is refused (409); after the account is deleted it succeeds. Prints every official
@@ -79,10 +79,14 @@ def main() -> int:
     assert SECRET not in got.model_dump_json(), "the client secret was returned"
     ok("auth_configs.get(id) (client secret masked)")
 
-    res = composio.auth_configs.update(created.id, options={"type": "custom", "name": "Renamed"})
+    # The SDK's update sends type, credentials and the tool settings (not the name).
+    res = composio.auth_configs.update(
+        created.id,
+        options={"type": "custom", "credentials": {"client_id": "Iv1.rotated", "client_secret": SECRET}},
+    )
     assert res.success, res
-    assert composio.auth_configs.get(created.id).name == "Renamed"
-    ok('auth_configs.update(id, options={"type": "custom", "name": ...})')
+    assert composio.auth_configs.get(created.id).credentials["client_id"] == "Iv1.rotated"
+    ok('auth_configs.update(id, options={"type": "custom", "credentials": {...}})')
 
     assert composio.auth_configs.disable(created.id).success
     assert composio.auth_configs.get(created.id).status == "DISABLED"
@@ -93,7 +97,7 @@ def main() -> int:
     request = composio.connected_accounts.link(user, created.id)
     location = provider_url(request.redirect_url)
     query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))
-    assert query.get("client_id") == "Iv1.compat", location
+    assert query.get("client_id") == "Iv1.rotated", location
     assert query.get("scope") == "repo read:user", location
     assert query.get("redirect_uri", "").endswith("/oauth/callback"), location
     ok("connected_accounts.link(user_id, auth_config_id) -> authorize URL with its client_id")

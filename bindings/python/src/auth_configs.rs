@@ -72,11 +72,7 @@ fn by_id(client: &composio::Composio, nanoid: &str, op: &'static str) -> PyResul
     }))
 }
 
-fn update(
-    client: &composio::Composio,
-    nanoid: &str,
-    options: &Bound<'_, PyAny>,
-) -> PyResult<Call> {
+fn update(client: &composio::Composio, nanoid: &str, options: &Bound<'_, PyAny>) -> PyResult<Call> {
     non_empty(nanoid, "nanoid")?;
     let change: AuthConfigUpdate = parse(options, "options")?;
     let (configs, id) = (client.auth_configs(), nanoid.to_owned());
@@ -118,7 +114,14 @@ impl AuthConfigs {
         limit: Option<u64>,
         cursor: Option<String>,
     ) -> PyResult<Json> {
-        let call = list(&self.inner, toolkit_slug, is_composio_managed, show_disabled, limit, cursor);
+        let call = list(
+            &self.inner,
+            toolkit_slug,
+            is_composio_managed,
+            show_disabled,
+            limit,
+            cursor,
+        );
         block(py, call)
     }
 
@@ -180,7 +183,14 @@ impl AsyncAuthConfigs {
         limit: Option<u64>,
         cursor: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let call = list(&self.inner, toolkit_slug, is_composio_managed, show_disabled, limit, cursor);
+        let call = list(
+            &self.inner,
+            toolkit_slug,
+            is_composio_managed,
+            show_disabled,
+            limit,
+            cursor,
+        );
         awaitable(py, call)
     }
 

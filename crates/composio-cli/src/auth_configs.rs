@@ -32,7 +32,11 @@ pub(crate) struct CreateArgs {
     #[arg(long, requires = "client_secret")]
     client_id: Option<String>,
     /// Your OAuth app's client secret (prefer an environment variable over typing it).
-    #[arg(long, requires = "client_id", env = "COMPOSIO_AUTH_CONFIG_CLIENT_SECRET")]
+    #[arg(
+        long,
+        requires = "client_id",
+        env = "COMPOSIO_AUTH_CONFIG_CLIENT_SECRET"
+    )]
     client_secret: Option<String>,
     /// Scopes, comma-separated (default: the toolkit's).
     #[arg(long, value_delimiter = ',')]

@@ -15,7 +15,11 @@ fn composio(server: &composio_server::ServerHandle) -> Command {
 
 fn json_of(cmd: &mut Command) -> Value {
     let out = cmd.output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -27,16 +31,26 @@ async fn create_list_get_and_delete() {
     let created = json_of(
         composio(&server)
             .args(["auth-configs", "create", "github", "--client-id", "Iv1.cli"])
-            .args(["--scopes", "repo,read:user", "--authorize-param", "prompt=consent", "--json"])
+            .args([
+                "--scopes",
+                "repo,read:user",
+                "--authorize-param",
+                "prompt=consent",
+                "--json",
+            ])
             .env("COMPOSIO_AUTH_CONFIG_CLIENT_SECRET", "cli-secret"),
     );
     let id = created["id"].as_str().unwrap().to_owned();
     assert_eq!(created["type"], "custom");
     assert_eq!(created["credentials"]["client_id"], "Iv1.cli");
-    assert_eq!(created["credentials"]["authorize_params"]["prompt"], "consent");
+    assert_eq!(
+        created["credentials"]["authorize_params"]["prompt"],
+        "consent"
+    );
     assert!(!created.to_string().contains("cli-secret"));
 
-    let listed = json_of(composio(&server).args(["auth-configs", "list", "--toolkit", "github", "--json"]));
+    let listed =
+        json_of(composio(&server).args(["auth-configs", "list", "--toolkit", "github", "--json"]));
     let ids: Vec<&str> = listed
         .as_array()
         .unwrap()
@@ -45,14 +59,34 @@ async fn create_list_get_and_delete() {
         .collect();
     assert!(ids.contains(&id.as_str()), "{listed}");
 
-    let out = composio(&server).args(["auth-configs", "get", &id]).output().unwrap();
+    let out = composio(&server)
+        .args(["auth-configs", "get", &id])
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
-    assert!(text.contains("redirect_uri: ") && text.contains("/oauth/callback"), "{text}");
+    assert!(
+        text.contains("redirect_uri: ") && text.contains("/oauth/callback"),
+        "{text}"
+    );
     assert!(!text.contains("cli-secret"), "{text}");
 
-    let out = composio(&server).args(["auth-configs", "delete", &id]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = composio(&server).args(["auth-configs", "get", &id]).output().unwrap();
-    assert_eq!(out.status.code(), Some(3), "a deleted config is an API error");
+    let out = composio(&server)
+        .args(["auth-configs", "delete", &id])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = composio(&server)
+        .args(["auth-configs", "get", &id])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "a deleted config is an API error"
+    );
 }

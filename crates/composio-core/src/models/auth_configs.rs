@@ -146,6 +146,7 @@ pub struct AuthConfig {
 ///     .authorize_param("prompt", "consent");
 /// let v = serde_json::to_value(&o).unwrap();
 /// assert_eq!(v["type"], "use_custom_auth");
+/// assert_eq!(v["authScheme"], "OAUTH2");
 /// assert_eq!(v["credentials"]["client_id"], "Iv1.abc");
 /// assert_eq!(v["credentials"]["scopes"][1], "read:user");
 /// assert_eq!(v["credentials"]["authorize_params"]["prompt"], "consent");
@@ -156,8 +157,14 @@ pub struct AuthConfigOptions {
     /// `use_composio_managed_auth` or `use_custom_auth`.
     #[serde(rename = "type")]
     pub kind: String,
-    /// Required for `use_custom_auth`: `OAUTH2`, `API_KEY`, …
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Required for `use_custom_auth`: `OAUTH2`, `API_KEY`, … (`authScheme` on the wire, as
+    /// the official clients send it; `auth_scheme` is accepted too).
+    #[serde(
+        default,
+        rename = "authScheme",
+        alias = "auth_scheme",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub auth_scheme: Option<String>,
     /// Display name.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -325,7 +325,7 @@ pub(crate) async fn create(
     if let Some(scheme) = &options.auth_scheme {
         if scheme != tk.auth_scheme.as_str() {
             return Err(bad_field(
-                "auth_config.auth_scheme",
+                "auth_config.authScheme",
                 &format!(
                     "`{scheme}` is not supported by toolkit '{slug}' (it uses {})",
                     tk.auth_scheme.as_str()
@@ -334,7 +334,7 @@ pub(crate) async fn create(
         }
     } else if kind == AuthConfigKind::Custom {
         return Err(bad_field(
-            "auth_config.auth_scheme",
+            "auth_config.authScheme",
             "is required for use_custom_auth",
         ));
     }
