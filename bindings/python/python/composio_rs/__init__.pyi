@@ -61,6 +61,7 @@ __all__ += [
     "ConnectedAccountUpdate",
     "RevokedConnectedAccount",
 ]
+__all__ += ["AsyncAuthConfigs", "AuthConfigs"]
 
 _JsonDict = dict[str, Any]
 
