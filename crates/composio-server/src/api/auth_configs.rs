@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::{json_response, page_json, parse_cursor, parse_limit, query_map, ApiJson, Project};
 use crate::error::{ApiError, ApiResult};
-use crate::service::auth_configs as service;
+use crate::service::auth_config_admin as service;
 use crate::state::SharedState;
 use crate::store::{AuthConfigFilter, AuthConfigRow};
 
@@ -100,7 +100,7 @@ pub(super) async fn get_one(
     Extension(Project(project)): Extension<Project>,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let row = service::load(&state, &project, &id).await?;
+    let row = crate::service::auth_configs::load(&state, &project, &id).await?;
     let n = connections(&state, &project, std::slice::from_ref(&row)).await?;
     Ok(json_response(
         StatusCode::OK,
