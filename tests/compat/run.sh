@@ -45,6 +45,8 @@ if [ "$which" = python ] || [ "$which" = all ]; then
   "$work/venv/bin/python" tests/compat/multi_account_python.py
   # Callback identity verification: complete_auth (wire-2026 §21.2), on its own server.
   "$work/venv/bin/python" tests/compat/complete_auth_python.py
+  # Auth configs: create a custom github config, list/get (masked), link through it.
+  "$work/venv/bin/python" tests/compat/auth_configs_python.py
   # The official MCP Python SDK against a session's mcp.url.
   "$work/venv/bin/python" tests/compat/mcp_python.py
 fi

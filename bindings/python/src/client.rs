@@ -178,6 +178,14 @@ impl Composio {
         Ok(ConnectedAccount { inner })
     }
 
+    /// The auth configs of your project (the OAuth apps connections are made with).
+    #[getter]
+    fn auth_configs(&self) -> crate::auth_configs::AuthConfigs {
+        crate::auth_configs::AuthConfigs {
+            inner: self.inner.clone(),
+        }
+    }
+
     /// The connected accounts of your project.
     #[getter]
     fn connected_accounts(&self) -> ConnectedAccounts {
@@ -291,6 +299,14 @@ impl AsyncComposio {
                 .await
                 .map(|inner| ConnectedAccount { inner })
         })
+    }
+
+    /// The auth configs of your project (see ``Composio.auth_configs``).
+    #[getter]
+    fn auth_configs(&self) -> crate::auth_configs::AsyncAuthConfigs {
+        crate::auth_configs::AsyncAuthConfigs {
+            inner: self.inner.clone(),
+        }
     }
 
     /// The connected accounts of your project (asyncio API).

@@ -6,6 +6,7 @@
 //! and ships the hand-written stubs.
 
 mod account_admin;
+mod auth_configs;
 mod client;
 mod convert;
 mod errors;
@@ -33,6 +34,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(parse_callback_url, m)?)?;
     m.add_class::<client::Composio>()?;
+    m.add_class::<auth_configs::AuthConfigs>()?;
+    m.add_class::<auth_configs::AsyncAuthConfigs>()?;
     m.add_class::<client::AsyncComposio>()?;
     m.add_class::<client::ConnectedAccounts>()?;
     m.add_class::<client::AsyncConnectedAccounts>()?;

@@ -1,6 +1,7 @@
 //! `composio`: connect users to third-party apps from the terminal.
 
 mod accounts;
+mod auth_configs;
 mod backend;
 mod connect;
 mod demo;
@@ -76,6 +77,9 @@ enum Command {
     /// The project's webhook deliveries, redelivery, and forwarding events to a local URL.
     #[command(subcommand)]
     Webhooks(webhooks::WebhooksCommand),
+    /// The project's auth configs: the OAuth apps connections are made with.
+    #[command(subcommand)]
+    AuthConfigs(auth_configs::AuthConfigsCommand),
 }
 
 /// Parses durations like `90s`, `2m`, `1m30s` or a bare number of seconds.
@@ -134,6 +138,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Demo => demo::run().await,
         Command::Sandbox(cmd) => sandbox::run(cmd).await,
         Command::Webhooks(cmd) => webhooks::run(&cli.global, cmd).await,
+        Command::AuthConfigs(cmd) => auth_configs::run(&cli.global, cmd).await,
     }
 }
 

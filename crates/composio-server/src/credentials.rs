@@ -238,11 +238,19 @@ async fn refresh(
             expired: false,
         });
     };
-    let Some(provider) = state
-        .catalog
-        .get(&account.toolkit)
-        .and_then(|tk| oauth::provider(state, tk))
-    else {
+    let provider = match state.catalog.get(&account.toolkit) {
+        Some(tk) => crate::service::auth_configs::account_provider(
+            state,
+            &account.project_id,
+            &account.auth_config_id,
+            tk,
+        )
+        .await
+        .ok()
+        .flatten(),
+        None => None,
+    };
+    let Some(provider) = provider else {
         release(state, account, &creds).await;
         return Err(CredentialError::Missing);
     };

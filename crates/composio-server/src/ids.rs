@@ -108,6 +108,11 @@ pub(crate) fn webhook_secret() -> String {
     )
 }
 
+/// A new auth config id (`ac_…`, random), for the configs a project creates.
+pub(crate) fn new_auth_config() -> String {
+    prefixed("ac_", 12)
+}
+
 /// The auth config id of a toolkit in a project (`ac_…`), derived so it is stable across
 /// restarts and replicas.
 pub(crate) fn auth_config(project_id: &str, toolkit: &str) -> String {

@@ -22,6 +22,8 @@ pub(crate) struct Provider {
     pub token_url: String,
     pub userinfo_url: Option<String>,
     pub scopes: Vec<String>,
+    /// Extra authorize parameters (the toolkit's, then the auth config's).
+    pub authorize_params: std::collections::BTreeMap<String, String>,
     pub pkce: bool,
     pub sandbox: bool,
     /// Where tokens are revoked (the sandbox's own endpoint in sandbox mode, for toolkits
@@ -57,16 +59,39 @@ impl std::fmt::Debug for StoredCredentials {
     }
 }
 
-/// The provider for a toolkit: its configured app, else the sandbox when on, else `None`.
-pub(crate) fn provider(state: &AppState, tk: &ToolkitDef) -> Option<Provider> {
-    if let Some(app) = state.config.oauth_apps.get(&tk.slug) {
+/// An OAuth client (id and secret) of an auth config.
+#[derive(Debug, Clone)]
+pub(crate) struct OAuthClient {
+    pub client_id: String,
+    pub client_secret: Option<Secret>,
+}
+
+/// The provider of an auth config of a toolkit: its own `client` at the toolkit's provider,
+/// else the sandbox when on, else `None`. `scopes` (when not empty) replace the toolkit's and
+/// `params` are added to the toolkit's authorize parameters.
+pub(crate) fn provider_with(
+    state: &AppState,
+    tk: &ToolkitDef,
+    client: Option<OAuthClient>,
+    scopes: &[String],
+    params: &std::collections::BTreeMap<String, String>,
+) -> Option<Provider> {
+    let scopes = if scopes.is_empty() {
+        tk.scopes.clone()
+    } else {
+        scopes.to_vec()
+    };
+    let mut authorize_params = tk.authorize_params.clone();
+    authorize_params.extend(params.iter().map(|(k, v)| (k.clone(), v.clone())));
+    if let Some(app) = client {
         return Some(Provider {
-            client_id: app.client_id.clone(),
-            client_secret: app.client_secret.clone(),
+            client_id: app.client_id,
+            client_secret: app.client_secret,
             authorize_url: tk.authorize_url.clone()?,
             token_url: tk.token_url.clone()?,
             userinfo_url: tk.userinfo_url.clone(),
-            scopes: tk.scopes.clone(),
+            scopes,
+            authorize_params,
             pkce: tk.pkce,
             sandbox: false,
             revocation: tk.revocation.clone(),
@@ -81,7 +106,8 @@ pub(crate) fn provider(state: &AppState, tk: &ToolkitDef) -> Option<Provider> {
         authorize_url: format!("{}/sandbox/oauth/authorize", state.public_url),
         token_url: format!("{}/sandbox/oauth/token", state.public_url),
         userinfo_url: Some(format!("{}/sandbox/userinfo", state.public_url)),
-        scopes: tk.scopes.clone(),
+        scopes,
+        authorize_params,
         pkce: true,
         sandbox: true,
         revocation: tk.revocation.as_ref().map(|_| crate::catalog::Revocation {
@@ -121,7 +147,7 @@ pub(crate) fn authorize_url(
     let mut req = client
         .authorize_url(|| CsrfToken::new(state_param.to_owned()))
         .add_scopes(p.scopes.iter().cloned().map(Scope::new));
-    for (k, v) in &tk.authorize_params {
+    for (k, v) in &p.authorize_params {
         req = req.add_extra_param(k.clone(), v.clone());
     }
     if p.sandbox {

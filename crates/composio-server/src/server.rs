@@ -305,6 +305,13 @@ pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
         webhooks: Default::default(),
     });
 
+    // The OAuth apps of the configuration become the toolkits' default auth configs.
+    for project in state.origins.keys() {
+        crate::service::auth_configs::seed(&state, project)
+            .await
+            .map_err(|e| ServerError::Config(format!("seeding auth configs: {}", e.message)))?;
+    }
+
     let app = crate::api::router(state.clone());
     let rx = shutdown_rx.clone();
     let limits = state.config.connections.clone();

@@ -73,11 +73,6 @@ impl AppState {
         self.brands.get(project_id).cloned().unwrap_or_default()
     }
 
-    /// Whether the toolkit's OAuth app is the built-in sandbox (no client configured).
-    pub fn uses_sandbox(&self, toolkit: &str) -> bool {
-        self.config.sandbox && !self.config.oauth_apps.contains_key(toolkit)
-    }
-
     /// Whether the auth config is managed by the server (sandbox or server-wide app).
     pub fn is_managed(&self, _toolkit: &str) -> bool {
         true

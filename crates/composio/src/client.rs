@@ -202,6 +202,12 @@ impl Composio {
         ConnectedAccounts::new(self.clone())
     }
 
+    /// The project's auth configs: the OAuth apps connections are made with (see
+    /// [`crate::AuthConfigs`]).
+    pub fn auth_configs(&self) -> crate::AuthConfigs {
+        crate::AuthConfigs::new(self.clone())
+    }
+
     /// The project's webhook subscription and its delivery log (see [`crate::webhooks`]).
     ///
     /// ```no_run

@@ -37,6 +37,7 @@
 //! `composio-server` that advertises its push wait, all waits of a client share one
 //! server-push stream instead.
 
+mod auth_configs;
 mod builder;
 mod client;
 mod connected_accounts;
@@ -70,6 +71,7 @@ pub mod fuzzing {
     }
 }
 
+pub use auth_configs::AuthConfigs;
 pub use builder::ComposioBuilder;
 pub use client::{ApiVersion, Composio};
 pub use connected_accounts::{ConnectedAccounts, LinkOptions};
@@ -141,6 +143,7 @@ pub mod docs_snippets {
         Cli => "../../../docs/cli.md",
         Python => "../../../docs/python.md",
         Webhooks => "../../../docs/webhooks.md",
+        AuthConfigs => "../../../docs/auth-configs.md",
         Architecture => "../../../ARCHITECTURE.md",
     }
 }

@@ -56,6 +56,7 @@ from ._native import (
     __version__,
     parse_callback_url,
 )
+from ._native import AsyncAuthConfigs, AuthConfigs
 from ._native import (
     ComposioMultipleConnectedAccountsError,
     CompletedAuth,
@@ -168,3 +169,6 @@ __all__ += [
     "ConnectedAccountUpdate",
     "RevokedConnectedAccount",
 ]
+
+# Auth configs (the OAuth apps connections are made with).
+__all__ += ["AsyncAuthConfigs", "AuthConfigs"]

@@ -62,6 +62,7 @@ __all__ += [
     "ConnectedAccountUpdate",
     "RevokedConnectedAccount",
 ]
+__all__ += ["AsyncAuthConfigs", "AuthConfigs"]
 
 _JsonDict = dict[str, Any]
 
@@ -636,6 +637,48 @@ class AsyncSession:
 _Status = Literal["INITIALIZING", "INITIATED", "ACTIVE", "FAILED", "EXPIRED", "INACTIVE", "REVOKED"]
 
 @final
+class AuthConfigs:
+    """``composio.auth_configs`` (blocking API); results are dicts as the server sends them."""
+
+    def create(self, toolkit: str, options: Mapping[str, Any] | None = None) -> _JsonDict: ...
+    def list(
+        self,
+        *,
+        toolkit_slug: str | None = None,
+        is_composio_managed: bool | None = None,
+        show_disabled: bool = False,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> _JsonDict: ...
+    def get(self, nanoid: str) -> _JsonDict: ...
+    def update(self, nanoid: str, *, options: Mapping[str, Any]) -> _JsonDict: ...
+    def delete(self, nanoid: str) -> _JsonDict: ...
+    def enable(self, nanoid: str) -> _JsonDict: ...
+    def disable(self, nanoid: str) -> _JsonDict: ...
+
+@final
+class AsyncAuthConfigs:
+    """``async_composio.auth_configs`` (asyncio API)."""
+
+    def create(
+        self, toolkit: str, options: Mapping[str, Any] | None = None
+    ) -> Awaitable[_JsonDict]: ...
+    def list(
+        self,
+        *,
+        toolkit_slug: str | None = None,
+        is_composio_managed: bool | None = None,
+        show_disabled: bool = False,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Awaitable[_JsonDict]: ...
+    def get(self, nanoid: str) -> Awaitable[_JsonDict]: ...
+    def update(self, nanoid: str, *, options: Mapping[str, Any]) -> Awaitable[_JsonDict]: ...
+    def delete(self, nanoid: str) -> Awaitable[_JsonDict]: ...
+    def enable(self, nanoid: str) -> Awaitable[_JsonDict]: ...
+    def disable(self, nanoid: str) -> Awaitable[_JsonDict]: ...
+
+@final
 class ConnectedAccounts:
     """``composio.connected_accounts`` (blocking API)."""
 
@@ -735,6 +778,8 @@ class Composio:
     ) -> ConnectedAccount:
         """Waits until the connected account is ACTIVE."""
     @property
+    def auth_configs(self) -> AuthConfigs: ...
+    @property
     def connected_accounts(self) -> ConnectedAccounts: ...
     @property
     def base_url(self) -> str: ...
@@ -768,6 +813,8 @@ class AsyncComposio:
         self, connected_account_id: str, timeout: float = 60.0
     ) -> Awaitable[ConnectedAccount]:
         """Waits until the connected account is ACTIVE."""
+    @property
+    def auth_configs(self) -> AsyncAuthConfigs: ...
     @property
     def connected_accounts(self) -> AsyncConnectedAccounts: ...
     @property

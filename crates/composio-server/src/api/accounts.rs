@@ -97,15 +97,13 @@ pub(super) async fn link(
     FingerprintedJson(req, fingerprint): FingerprintedJson<CreateAccountLinkRequest>,
 ) -> ApiResult<Response> {
     check_user_id(&req.user_id)?;
-    let tk = state
-        .toolkit_for_auth_config(&project, &req.auth_config_id)
-        .ok_or_else(|| {
-            ApiError::not_found(
-                "AuthConfig_NotFound",
-                format!("Auth config '{}' not found", req.auth_config_id),
-            )
-            .fix("Use an auth config id of this project (see the session toolkits listing).")
-        })?;
+    let config = crate::service::auth_configs::load(&state, &project, &req.auth_config_id).await?;
+    let tk = state.catalog.get(&config.toolkit).ok_or_else(|| {
+        ApiError::not_found(
+            "AuthConfig_NotFound",
+            format!("Auth config '{}' not found", req.auth_config_id),
+        )
+    })?;
     idempotent(
         &state,
         &project,
@@ -120,6 +118,7 @@ pub(super) async fn link(
                 tk,
                 req.callback_url.clone(),
                 req.alias.as_deref(),
+                Some(&config.id),
             )
             .await?;
             let resp = CreateAccountLinkResponse::new(
@@ -233,7 +232,18 @@ pub(super) async fn sandbox_invalidate(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let account = load_account(&state, &project, &id).await?;
-    if !state.uses_sandbox(&account.toolkit) {
+    let sandboxed = match state.catalog.get(&account.toolkit) {
+        Some(tk) => crate::service::auth_configs::account_provider(
+            &state,
+            &project,
+            &account.auth_config_id,
+            tk,
+        )
+        .await?
+        .is_some_and(|p| p.sandbox),
+        None => false,
+    };
+    if !sandboxed {
         return Err(ApiError::bad_request(format!(
             "Connected account '{id}' does not use the sandbox provider"
         ))

@@ -7,6 +7,7 @@
 //! - one module per resource with thin handlers that call [`crate::service`].
 
 mod accounts;
+mod auth_configs;
 mod execute;
 mod extract;
 mod idempotency;
@@ -61,6 +62,21 @@ pub(crate) fn router(state: SharedState) -> Router {
         .route(
             "/tool_router/session/{id}/execute_meta",
             post(execute::execute_meta),
+        )
+        .route(
+            "/auth_configs",
+            get(auth_configs::list).post(auth_configs::create),
+        )
+        .route(
+            "/auth_configs/{id}",
+            get(auth_configs::get_one)
+                .patch(auth_configs::update)
+                .put(auth_configs::update)
+                .delete(auth_configs::delete),
+        )
+        .route(
+            "/auth_configs/{id}/{status}",
+            patch(auth_configs::set_status),
         )
         .route("/connected_accounts", get(accounts::list))
         .route("/connected_accounts/link", post(accounts::link))

@@ -217,6 +217,7 @@ pub(super) async fn link(
             tk,
             callback,
             req.alias.as_deref(),
+            config.auth_configs.get(&tk.slug).map(String::as_str),
         )
         .await?;
         let resp = LinkResponse::new(

@@ -182,11 +182,19 @@ async fn attempt(
             return Err(AttemptFailure::Failed("Something went wrong".to_owned()));
         }
     };
-    let Some(provider) = state
-        .catalog
-        .get(&account.toolkit)
-        .and_then(|tk| oauth::provider(state, tk))
-    else {
+    let provider = match state.catalog.get(&account.toolkit) {
+        Some(tk) => crate::service::auth_configs::account_provider(
+            state,
+            &account.project_id,
+            &account.auth_config_id,
+            tk,
+        )
+        .await
+        .ok()
+        .flatten(),
+        None => None,
+    };
+    let Some(provider) = provider else {
         return Err(AttemptFailure::Failed(
             "No OAuth app is configured for this toolkit".to_owned(),
         ));

@@ -59,7 +59,16 @@ pub(super) async fn show(
 ) -> Response {
     match usable(&state, &token).await {
         Ok((link, account, tk)) => {
-            let sandbox = tk.auth_scheme == AuthScheme::OAuth2 && state.uses_sandbox(&tk.slug);
+            let provider = crate::service::auth_configs::account_provider(
+                &state,
+                &account.project_id,
+                &account.auth_config_id,
+                tk,
+            )
+            .await
+            .ok()
+            .flatten();
+            let sandbox = provider.as_ref().is_some_and(|p| p.sandbox);
             let (secret, set_cookie) = security::csrf_secret(&headers, &state.public_url, &token);
             let csrf = security::csrf_token(&state.form_key, &secret, &token);
             let mut page = pages::link_page(
@@ -68,7 +77,7 @@ pub(super) async fn show(
                 &account.user_id,
                 sandbox,
                 &format!("/link/{token}"),
-                form_targets(&state, &link, tk),
+                form_targets(provider.as_ref(), &link),
                 &csrf,
             );
             if let Some(c) = set_cookie {
@@ -83,13 +92,8 @@ pub(super) async fn show(
 /// The origins the link page's form may end up at after redirects (CSP `form-action`): the
 /// provider's authorize page and the app's callback URL (a provider that remembers the
 /// consent redirects straight back through `/oauth/callback` to it).
-fn form_targets(state: &SharedState, link: &LinkRow, tk: &ToolkitDef) -> Vec<String> {
-    let provider = match tk.auth_scheme {
-        AuthScheme::OAuth2 => {
-            oauth::provider(state, tk).and_then(|p| pages::origin_of(&p.authorize_url))
-        }
-        _ => None,
-    };
+fn form_targets(provider: Option<&oauth::Provider>, link: &LinkRow) -> Vec<String> {
+    let provider = provider.and_then(|p| pages::origin_of(&p.authorize_url));
     let callback = link.callback_url.as_deref().and_then(pages::origin_of);
     let mut out: Vec<String> = provider.into_iter().chain(callback).collect();
     out.dedup();
@@ -162,7 +166,16 @@ async fn start_oauth(
     account: &AccountRow,
     tk: &ToolkitDef,
 ) -> Response {
-    let Some(provider) = oauth::provider(state, tk) else {
+    let provider = crate::service::auth_configs::account_provider(
+        state,
+        &account.project_id,
+        &account.auth_config_id,
+        tk,
+    )
+    .await
+    .ok()
+    .flatten();
+    let Some(provider) = provider else {
         let failure =
             AttemptFailure::Failed("No OAuth app is configured for this toolkit".to_owned());
         let outcome = connections::complete(state, link, Err(failure)).await;

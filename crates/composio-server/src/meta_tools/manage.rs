@@ -27,7 +27,16 @@ pub(super) async fn current_user_info(
     a: &AccountRow,
 ) -> Value {
     if tk.auth_scheme == AuthScheme::OAuth2 {
-        if let Some(p) = crate::oauth::provider(state, tk) {
+        let p = crate::service::auth_configs::account_provider(
+            state,
+            &a.project_id,
+            &a.auth_config_id,
+            tk,
+        )
+        .await
+        .ok()
+        .flatten();
+        if let Some(p) = p {
             if let Ok(token) = crate::credentials::access_token(state, &a.id).await {
                 if let Some(info) = crate::oauth::user_info(state, &p, token.expose()).await {
                     return info;
@@ -108,6 +117,7 @@ pub(super) async fn manage(
                     tk,
                     callback.clone(),
                     None,
+                    config.auth_configs.get(&tk.slug).map(String::as_str),
                 )
                 .await
                 {

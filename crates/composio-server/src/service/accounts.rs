@@ -197,11 +197,18 @@ pub(crate) async fn revoke(
     if account.status != ConnectionStatus::Active || account.is_disabled {
         return Err(not_revokable(&account));
     }
-    let provider = state
-        .catalog
-        .get(&account.toolkit)
-        .filter(|tk| tk.auth_scheme == crate::catalog::AuthScheme::OAuth2)
-        .and_then(|tk| crate::oauth::provider(state, tk));
+    let provider = match state.catalog.get(&account.toolkit) {
+        Some(tk) => crate::service::auth_configs::account_provider(
+            state,
+            &account.project_id,
+            &account.auth_config_id,
+            tk,
+        )
+        .await
+        .ok()
+        .flatten(),
+        None => None,
+    };
     let Some((provider, revocation)) = provider.and_then(|p| p.revocation.clone().map(|r| (p, r)))
     else {
         return Err(ApiError::bad_request(format!(

@@ -7,7 +7,7 @@ use crate::catalog::{AuthScheme, ToolkitDef};
 use crate::config::describe_duration;
 use crate::domain::LinkOutcome;
 use crate::error::{ApiError, ApiResult};
-use crate::oauth::{self, StoredCredentials};
+use crate::oauth::StoredCredentials;
 use crate::state::AppState;
 use crate::store::{Completed, Completion, Connection, Created, LinkRow, NewConnection};
 
@@ -42,6 +42,7 @@ pub(crate) async fn create_link(
     tk: &ToolkitDef,
     callback_url: Option<String>,
     alias: Option<&str>,
+    auth_config: Option<&str>,
 ) -> ApiResult<Connection> {
     let alias = match alias {
         Some(raw) => crate::service::accounts::parse_alias(raw)?,
@@ -55,7 +56,13 @@ pub(crate) async fn create_link(
         .fix("Use the toolkit's tools directly."));
     }
     crate::service::complete_auth::check_creation_user(state, project, user_id, tk)?;
-    if tk.auth_scheme == AuthScheme::OAuth2 && oauth::provider(state, tk).is_none() {
+    let config =
+        crate::service::auth_configs::for_connection(state, project, tk, auth_config).await?;
+    if tk.auth_scheme == AuthScheme::OAuth2
+        && crate::service::auth_configs::provider(state, &config, tk)
+            .await?
+            .is_none()
+    {
         let up = tk.slug.to_ascii_uppercase();
         return Err(ApiError::bad_request(format!(
             "No OAuth app is configured for toolkit '{}'",
@@ -74,7 +81,7 @@ pub(crate) async fn create_link(
         project_id: project.to_owned(),
         user_id: user_id.to_owned(),
         toolkit: tk.slug.clone(),
-        auth_config_id: state.auth_config_id(project, &tk.slug),
+        auth_config_id: config.id.clone(),
         auth_scheme: tk.auth_scheme,
         callback_url,
         ttl: state.config.link_expiry,

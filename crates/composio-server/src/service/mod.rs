@@ -2,6 +2,8 @@
 //! services decide, the store persists.
 
 pub(crate) mod accounts;
+pub(crate) mod auth_config_admin;
+pub(crate) mod auth_configs;
 pub(crate) mod complete_auth;
 pub(crate) mod connections;
 pub(crate) mod session_patch;

@@ -10,6 +10,7 @@
 //! [`Clock`](crate::clock::Clock) and never takes `now` from its callers.
 
 mod aliases;
+mod auth_configs;
 mod postgres;
 mod rows;
 mod sandbox;
@@ -29,6 +30,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 pub(crate) use aliases::*;
+pub(crate) use auth_configs::*;
 pub(crate) use postgres::{redact_url, PgStore};
 pub(crate) use rows::*;
 pub(crate) use sandbox::*;
@@ -187,6 +189,7 @@ pub(crate) enum Lease {
 #[async_trait]
 pub(crate) trait Store:
     AliasStore
+    + AuthConfigStore
     + SandboxStore
     + SessionConfigStore
     + WebhookStore

@@ -34,6 +34,7 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         8,
         include_str!("migrations/postgres/008_session_config.sql"),
     ),
+    (9, include_str!("migrations/postgres/009_auth_configs.sql")),
     (
         10,
         include_str!("migrations/postgres/010_flow_security.sql"),

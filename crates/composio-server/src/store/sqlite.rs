@@ -29,6 +29,7 @@ const MIGRATIONS: &[Migration] = &[
     (7, include_str!("migrations/sqlite/007_account_alias.sql")),
     (8, include_str!("migrations/sqlite/008_webhooks.sql")),
     (9, include_str!("migrations/sqlite/009_session_config.sql")),
+    (10, include_str!("migrations/sqlite/010_auth_configs.sql")),
     (11, include_str!("migrations/sqlite/011_flow_security.sql")),
 ];
 

@@ -14,6 +14,7 @@ use crate::catalog::AuthScheme;
 use crate::clock::{Clock, ManualClock};
 use crate::testing::{postgres_database, TestDatabase};
 
+mod auth_configs;
 mod webhooks;
 
 /// A statement of a unit of work that the harness makes the database refuse.
@@ -785,6 +786,7 @@ async fn conformance(h: &dyn Harness) {
     projects_keys_and_meta(h).await;
     duplicates_are_conflicts(h).await;
     webhooks::conformance(h).await;
+    auth_configs::conformance(h).await;
 }
 
 #[tokio::test]

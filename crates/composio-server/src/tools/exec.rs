@@ -102,9 +102,18 @@ pub(crate) async fn run(
             Ok(s) => s,
             Err(e) => return Ok(credential_failure(config, tk, &tool.slug, &e, log_id)),
         };
-        if tk.auth_scheme == AuthScheme::OAuth2
-            && crate::oauth::provider(state, tk).is_some_and(|p| p.sandbox)
-        {
+        // Only a sandbox server has sandboxed accounts: no lookup otherwise.
+        let sandboxed = state.config.sandbox
+            && tk.auth_scheme == AuthScheme::OAuth2
+            && crate::service::auth_configs::account_provider(
+                state,
+                &account.project_id,
+                &account.auth_config_id,
+                tk,
+            )
+            .await?
+            .is_some_and(|p| p.sandbox);
+        if sandboxed {
             call.url = sandbox_url(&state.public_url, &tk.slug, &call.url)?;
         }
         account_id = Some((account.id, secret));
