@@ -36,9 +36,24 @@ async fn call(api: &Api, method: reqwest::Method, path: &str, body: Option<Value
 async fn authorize_url(api: &Api, redirect_url: &str) -> String {
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
         .build()
         .expect("client");
-    let resp = http.post(redirect_url).send().await.expect("continue");
+    let page = http
+        .get(redirect_url)
+        .send()
+        .await
+        .expect("link page")
+        .text()
+        .await
+        .expect("page");
+    let token = common::csrf_token(&page).expect("a CSRF token");
+    let resp = http
+        .post(redirect_url)
+        .form(&[("csrf_token", token.as_str()), ("action", "continue")])
+        .send()
+        .await
+        .expect("continue");
     assert_eq!(resp.status().as_u16(), 303, "{}", api.server.url());
     resp.headers()["location"]
         .to_str()
