@@ -40,14 +40,16 @@ pub fn start_server(key: &str, args: &[&str], env: &[(&str, &str)]) -> (ServerPr
     // `COMPOSIO_BENCH_WRAP="valgrind --tool=callgrind"` runs the server under a profiler.
     let wrap = std::env::var("COMPOSIO_BENCH_WRAP").unwrap_or_default();
     let mut wrap = wrap.split_whitespace();
-    let server = env!("CARGO_BIN_EXE_composio-server");
+    // `COMPOSIO_BENCH_SERVER=target/release/composio-server`: another build of the server.
+    let server = std::env::var("COMPOSIO_BENCH_SERVER")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_composio-server").to_owned());
     let mut cmd = match wrap.next() {
         Some(program) => {
             let mut cmd = Command::new(program);
-            cmd.args(wrap).arg(server);
+            cmd.args(wrap).arg(&server);
             cmd
         }
-        None => Command::new(server),
+        None => Command::new(&server),
     };
     cmd.args(["--sandbox", "--port", &port.to_string()])
         .args(args)
