@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use composio::{Composio, Session, SessionOptions};
+use futures_util::{stream, StreamExt, TryStreamExt};
 
 use crate::common::{ms, percentile, SqliteServer};
 use crate::report::Report;
@@ -12,6 +13,9 @@ use crate::{Outcome, Size};
 
 const KEY: &str = "csk_bench_links_key_0123456789abcdef";
 const IN_FLIGHT: usize = 32;
+/// Users the links are spread over (a user has room for a few thousand accounts of one
+/// toolkit: their word ids are drawn from a list of about 5,800).
+const USERS: usize = 200;
 
 pub async fn run(size: Size) -> Outcome {
     let server = SqliteServer::start(KEY);
@@ -20,18 +24,12 @@ pub async fn run(size: Size) -> Outcome {
         .base_url(&server.url)
         .build()
         .map_err(|e| e.to_string())?;
-    let session = client
-        .create(
-            "bench_links",
-            SessionOptions::new().manage_connections(false),
-        )
-        .await
-        .map_err(|e| format!("create session: {e}"))?;
+    let sessions = Arc::new(sessions(&client, "bench_links", USERS).await?);
     let mut report = Report::default();
 
     // Warm up: connections, caches, the database file.
-    for _ in 0..50 {
-        link(&session).await?;
+    for k in 0..50 {
+        link(&sessions[k % USERS]).await?;
     }
 
     // Throughput: 32 workers creating links back to back, for a time or a count.
@@ -43,11 +41,15 @@ pub async fn run(size: Size) -> Outcome {
     let started = Instant::now();
     let workers: Vec<_> = (0..IN_FLIGHT)
         .map(|_| {
-            let session = session.clone();
+            let sessions = sessions.clone();
             let made = made.clone();
             tokio::spawn(async move {
-                while started.elapsed() < budget && made.fetch_add(1, Ordering::Relaxed) < cap {
-                    link(&session).await?;
+                while started.elapsed() < budget {
+                    let k = made.fetch_add(1, Ordering::Relaxed);
+                    if k >= cap {
+                        break;
+                    }
+                    link(&sessions[k % USERS]).await?;
                 }
                 Ok::<(), String>(())
             })
@@ -76,7 +78,7 @@ pub async fn run(size: Size) -> Outcome {
     for k in 0..total {
         let due = started + period * u32::try_from(k).unwrap_or(u32::MAX);
         tokio::time::sleep_until(due).await;
-        let session = session.clone();
+        let session = sessions[k % USERS].clone();
         tasks.push(tokio::spawn(async move {
             link(&session).await?;
             Ok::<Duration, String>(due.elapsed())
@@ -102,6 +104,30 @@ pub async fn run(size: Size) -> Outcome {
     );
     report.note("SQLite, one server process, the Rust SDK's `session.authorize` as the client");
     Ok(report)
+}
+
+/// `count` sessions of users `<prefix>_<i>`, made 32 at a time.
+pub async fn sessions(
+    client: &Composio,
+    prefix: &str,
+    count: usize,
+) -> Result<Vec<Session>, String> {
+    stream::iter(0..count)
+        .map(|i| {
+            let client = client.clone();
+            async move {
+                client
+                    .create(
+                        &format!("{prefix}_{i}"),
+                        SessionOptions::new().manage_connections(false),
+                    )
+                    .await
+                    .map_err(|e| format!("create session: {e}"))
+            }
+        })
+        .buffered(IN_FLIGHT)
+        .try_collect()
+        .await
 }
 
 /// One link; an error names what failed.

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use composio::{Composio, ConnectionStatus, SessionOptions};
+use composio::{Composio, ConnectionStatus};
 use composio_http::ReqwestTransport;
 use composio_server::sandbox::Browser;
 use futures_util::{stream, StreamExt, TryStreamExt};
@@ -25,7 +25,7 @@ const CLIENT_IP: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
 const BROWSERS: usize = 16;
 
 pub async fn run(size: Size) -> Outcome {
-    let n = match size {
+    let n: usize = match size {
         Size::Quick => 200,
         Size::Full => std::env::var("COMPOSIO_BENCH_WAITS")
             .ok()
@@ -38,16 +38,11 @@ pub async fn run(size: Size) -> Outcome {
         .base_url(&server.url)
         .build()
         .map_err(|e| e.to_string())?;
-    let session = admin
-        .create(
-            "bench_waits",
-            SessionOptions::new().manage_connections(false),
-        )
-        .await
-        .map_err(|e| format!("create session: {e}"))?;
+    // 100 links per user.
+    let sessions = crate::links::sessions(&admin, "bench_waits", n.div_ceil(100)).await?;
     let requests: Vec<_> = stream::iter(0..n)
-        .map(|_| {
-            let session = session.clone();
+        .map(|k| {
+            let session = sessions[k % sessions.len()].clone();
             async move {
                 session
                     .authorize("gmail", None)

@@ -31,23 +31,6 @@ const MIGRATIONS: &[Migration] = &[
     (9, include_str!("migrations/sqlite/009_session_config.sql")),
 ];
 
-/// Connections to a SQLite file: one, unless `COMPOSIO_SERVER_SQLITE_CONNECTIONS` says more.
-///
-/// SQLite runs one write transaction at a time. With several connections, a writer that
-/// finds another one's transaction open gets `SQLITE_BUSY` and SQLite's busy handler *sleeps*
-/// (1 ms, 2 ms, 5 ms, …) before trying again, while the lock is free again after some tens
-/// of microseconds: under concurrent link creation the database sat idle most of the time
-/// (about 3,000 links/s with 4 connections, whatever the CPU). One connection queues the
-/// statements in sqlx's pool instead (FIFO, no sleeping); reads are microseconds each, so
-/// they lose little by sharing it. The variable exists to compare (`cargo xtask bench links`).
-fn file_connections() -> u32 {
-    std::env::var("COMPOSIO_SERVER_SQLITE_CONNECTIONS")
-        .ok()
-        .and_then(|v| v.trim().parse::<u32>().ok())
-        .filter(|n| (1..=64).contains(n))
-        .unwrap_or(1)
-}
-
 /// The table of applied migrations.
 const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations \
     (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)";
@@ -78,7 +61,7 @@ impl SqlxStore<Sqlite> {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5));
         let pool = SqlitePoolOptions::new()
-            .max_connections(file_connections())
+            .max_connections(4)
             .connect_with(opts)
             .await
             .db()?;
