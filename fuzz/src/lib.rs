@@ -179,3 +179,59 @@ pub fn link_form(data: &[u8]) {
         Err(missing) => assert!(names.contains(&missing.as_str()), "{missing}"),
     }
 }
+
+/// Webhook signature headers: any `webhook-id`, `webhook-timestamp` and `webhook-signature`
+/// headers and body (the input's first three lines and the rest) are verified without a
+/// panic; an accepted delivery has a timestamp within the tolerance and a body that is a V3
+/// event; the genuine signature of usable parts is accepted among the input's entries, and
+/// the same signature no longer matches once the body changes.
+pub fn webhook_signature(data: &[u8]) {
+    use composio_core::webhook::{sign, verify_at, verify_parts};
+    use composio_core::webhook::{HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP};
+
+    const SECRET: &str = "wsk_fuzz_0123456789abcdef";
+    const NOW: i64 = 1_700_000_000;
+    let tolerance = Duration::from_secs(300);
+    let mut parts = data.splitn(4, |b| *b == b'\n');
+    let (id, ts, sig) = (
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    );
+    let body = parts.next().unwrap_or_default();
+    let mut headers = http::HeaderMap::new();
+    for (name, value) in [(HEADER_ID, id), (HEADER_TIMESTAMP, ts), (HEADER_SIGNATURE, sig)] {
+        if let Ok(v) = http::HeaderValue::from_bytes(value) {
+            headers.insert(name, v);
+        }
+    }
+    if verify_at(&headers, body, SECRET, tolerance, NOW).is_ok() {
+        let ts = headers[HEADER_TIMESTAMP].to_str().unwrap_or_default().trim();
+        let ts: i64 = ts.parse().expect("an accepted timestamp is a number");
+        assert!(NOW.abs_diff(ts) <= 300, "accepted at {ts}, now {NOW}");
+        assert!(composio_core::webhook::parse_event(body).is_ok());
+    }
+
+    // The genuine signature, alone or among the input's entries, is accepted.
+    let (Ok(id), Ok(extra)) = (std::str::from_utf8(id), std::str::from_utf8(sig)) else {
+        return;
+    };
+    if id.trim().is_empty() || id.trim() != id || body.is_empty() {
+        return;
+    }
+    let offset = i64::from(ts.first().copied().unwrap_or(0)) - 128;
+    let stamp = NOW + offset;
+    let genuine = sign(SECRET, id, stamp, body);
+    let header = format!("{extra} {genuine}");
+    let stamp_text = stamp.to_string();
+    assert_eq!(
+        verify_parts(id, &stamp_text, &header, body, SECRET, tolerance, NOW),
+        Ok(()),
+        "genuine signature {genuine} refused"
+    );
+    // …and refused for another body or another secret.
+    let mut other = body.to_vec();
+    other.push(b'!');
+    assert!(verify_parts(id, &stamp_text, &genuine, &other, SECRET, tolerance, NOW).is_err());
+    assert!(verify_parts(id, &stamp_text, &genuine, body, "wsk_other", tolerance, NOW).is_err());
+}

@@ -8,23 +8,26 @@
 //! 4. `COMPOSIO_TEST_BACKEND=postgres cargo test -p composio-server --tests`: the server's
 //!    whole suite again, every server on a fresh PostgreSQL database (skipped with a message
 //!    when no PostgreSQL answers, except with `CI=true`, where that fails)
-//! 5. `cargo xtask fuzz`: every cargo-fuzz target of `fuzz/` for 30 s (see [`crate::fuzz`])
-//! 6. `tests/schema/run.sh`: schemathesis against composio-server's OpenAPI document, all
+//! 5. `cargo xtask bench all --quick`: a small run of the benchmarks (links, flows, waits
+//!    against a real server), checking the answers, not the speed (see [`crate::bench`])
+//! 6. `cargo xtask fuzz`: every cargo-fuzz target of `fuzz/` for 30 s (see [`crate::fuzz`])
+//! 7. `tests/schema/run.sh`: schemathesis against composio-server's OpenAPI document, all
 //!    checks on (zero 5xx, every answer as documented)
-//! 7. `bindings/python/run-tests.sh`: builds the `composio_rs` extension into
+//! 8. `bindings/python/run-tests.sh`: builds the `composio_rs` extension into
 //!    `target/py-venv`, runs its pytest suite against composio-server and `mypy.stubtest`
-//! 8. `tests/browser/run.sh`: the Connect Link pages in Debian's chromium (playwright-core):
+//! 9. `tests/browser/run.sh`: the Connect Link pages in Debian's chromium (playwright-core):
 //!    approve, deny, expired, used and API-key flows at phone and desktop sizes (no
 //!    horizontal overflow, no external request, no CSP violation, the security headers)
-//! 9. `tests/compat/run.sh`: the official Composio SDKs (PyPI `composio`, npm
+//! 10. `tests/compat/run.sh`: the official Composio SDKs (PyPI `composio`, npm
 //!    `@composio/core@0.17.0`), unmodified, against composio-server
 //!
-//! `--rust-only` stops after step 4.
+//! `--rust-only` stops after step 5.
 
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::Path;
 use std::time::Duration;
 
+use crate::bench;
 use crate::fuzz;
 use crate::python;
 use crate::util::{self, Result};
@@ -54,6 +57,10 @@ pub fn run(root: &Path, rust_only: bool) -> Result<()> {
         util::run(util::cmd_in(root, util::cargo()).args(args))?;
     }
     postgres_suite(root)?;
+    bench::run(
+        root,
+        &bench::Options::parse(&["all".into(), "--quick".into()])?,
+    )?;
     if rust_only {
         println!("ci: Rust steps passed (--rust-only)");
         return Ok(());

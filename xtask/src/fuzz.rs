@@ -24,6 +24,7 @@ pub const TARGETS: &[&str] = &[
     "config",
     "oauth_callback",
     "link_form",
+    "webhook_signature",
 ];
 
 /// Seconds per target when `--seconds` is not given.

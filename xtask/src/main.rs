@@ -6,6 +6,7 @@
 //! checks) is written as pure functions over strings or over a directory tree,
 //! so the tests need neither git nor the network.
 
+mod bench;
 mod ci;
 mod dist;
 mod fuzz;
@@ -27,6 +28,10 @@ Tasks:
   ci [--rust-only]                     fmt --check, clippy -D warnings, cargo test, the
                                        Python binding's tests and stubtest, and the
                                        official SDKs against composio-server
+  bench [links|flows|waits|python|all] [--quick]
+                                       the benchmarks (load generated in-process), a table
+                                       and JSON in target/bench; --quick: a small run that
+                                       checks correctness only (CI runs `bench all --quick`)
   fuzz [--seconds N] [TARGET...]       build the cargo-fuzz targets of fuzz/ and run each
                                        for N seconds (default 30)
   schema                               schemathesis against composio-server's OpenAPI
@@ -72,6 +77,10 @@ fn run(args: &[String]) -> Result<()> {
                 }
             };
             ci::run(&util::workspace_root()?, rust_only)
+        }
+        "bench" => {
+            let opts = bench::Options::parse(rest)?;
+            bench::run(&util::workspace_root()?, &opts)
         }
         "fuzz" => {
             let opts = fuzz::Options::parse(rest)?;

@@ -1,10 +1,10 @@
-"""Calls per second of `session.authorize(...)`: composio_rs vs the official `composio` package.
+"""`session.authorize(...)`: calls per second and client CPU time per call, composio_rs vs the official `composio`.
 
 Both clients talk to the same local composio-server (sandbox mode), started from the CLI
 binary built by cargo. Run from the repo root:
 
     cargo build -p composio-cli
-    target/py-venv/bin/pip install composio   # the official SDK, for comparison
+    target/py-venv/bin/pip install composio==0.30.0   # the official SDK, for comparison
     target/py-venv/bin/python bindings/python/benches/authorize_rate.py [--calls 300] [--threads 8]
 
 Prints a small table. The official SDK is skipped (with a note) when it is not installed.
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import queue
 import secrets
@@ -68,6 +69,19 @@ def rate(n: int, fn: Callable[[int], Any], threads: int = 1) -> float:
     return n / (time.perf_counter() - start)
 
 
+def cpu_us_per_call(n: int, fn: Callable[[int], Any]) -> float:
+    """CPU time of this process (every thread, so the Rust runtime's too) per sequential call."""
+    for i in range(min(10, n)):
+        fn(i)
+    start = time.process_time()
+    for i in range(n):
+        fn(i)
+    return (time.process_time() - start) / n * 1e6
+
+
+CPU = "client CPU us/call"
+
+
 def bench_rs(url: str, key: str, n: int, threads: int) -> dict[str, float]:
     import composio_rs
 
@@ -77,7 +91,11 @@ def bench_rs(url: str, key: str, n: int, threads: int) -> dict[str, float]:
     def call(i: int) -> None:
         session.authorize(TOOLKITS[i % len(TOOLKITS)])
 
-    out = {"sequential": rate(n, call), f"{threads} threads": rate(n, call, threads)}
+    out = {
+        CPU: cpu_us_per_call(n, call),
+        "sequential": rate(n, call),
+        f"{threads} threads": rate(n, call, threads),
+    }
 
     async def run_async() -> float:
         client = composio_rs.AsyncComposio(api_key=key, base_url=url)
@@ -110,7 +128,11 @@ def bench_official(url: str, key: str, n: int, threads: int) -> dict[str, float]
     def call(i: int) -> None:
         session.authorize(TOOLKITS[i % len(TOOLKITS)])
 
-    return {"sequential": rate(n, call), f"{threads} threads": rate(n, call, threads)}
+    return {
+        CPU: cpu_us_per_call(n, call),
+        "sequential": rate(n, call),
+        f"{threads} threads": rate(n, call, threads),
+    }
 
 
 def main() -> int:
@@ -120,6 +142,7 @@ def main() -> int:
     parser.add_argument(
         "--cli", default=os.environ.get("COMPOSIO_CLI", str(ROOT / "target/debug/composio"))
     )
+    parser.add_argument("--json", help="also write the figures to this file as JSON")
     args = parser.parse_args()
     if not Path(args.cli).exists():
         print(f"composio CLI not found at {args.cli}: cargo build -p composio-cli", file=sys.stderr)
@@ -142,7 +165,7 @@ def main() -> int:
         official_version = "-"
     import composio_rs
 
-    print(f"\nsession.authorize() calls/s, {args.calls} calls, server {args.cli} (sandbox)")
+    print(f"\nsession.authorize(): calls/s, and client CPU time per call (time.process_time), {args.calls} calls, server {args.cli} (sandbox)")
     print(f"composio_rs {composio_rs.__version__}  vs  composio (official) {official_version}\n")
     print(f"{'mode':<24}{'composio_rs':>14}{'composio':>14}{'ratio':>9}")
     print("-" * 61)
@@ -153,6 +176,10 @@ def main() -> int:
         print(f"{mode:<24}{value:>14.0f}{o}{r}")
     if isinstance(official, str):
         print(f"\nofficial composio: {official}")
+    if args.json:
+        doc = {"composio_rs": rs, "composio": official, "official_version": official_version}
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(doc, indent=2))
     return 0
 
 

@@ -10,6 +10,16 @@ pub struct ServerProcess(pub Child);
 
 impl Drop for ServerProcess {
     fn drop(&mut self) {
+        if std::env::var_os("COMPOSIO_BENCH_WRAP").is_some() {
+            // A profiler writes its output when the server exits on SIGTERM, not on SIGKILL.
+            let _ = Command::new("kill")
+                .args(["-TERM", &self.0.id().to_string()])
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while Instant::now() < deadline && matches!(self.0.try_wait(), Ok(None)) {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -27,7 +37,20 @@ pub fn free_port() -> u16 {
 /// and waits until it accepts connections; its URL.
 pub fn start_server(key: &str, args: &[&str], env: &[(&str, &str)]) -> (ServerProcess, String) {
     let port = free_port();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_composio-server"));
+    // `COMPOSIO_BENCH_WRAP="valgrind --tool=callgrind"` runs the server under a profiler.
+    let wrap = std::env::var("COMPOSIO_BENCH_WRAP").unwrap_or_default();
+    let mut wrap = wrap.split_whitespace();
+    // `COMPOSIO_BENCH_SERVER=target/release/composio-server`: another build of the server.
+    let server = std::env::var("COMPOSIO_BENCH_SERVER")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_composio-server").to_owned());
+    let mut cmd = match wrap.next() {
+        Some(program) => {
+            let mut cmd = Command::new(program);
+            cmd.args(wrap).arg(&server);
+            cmd
+        }
+        None => Command::new(&server),
+    };
     cmd.args(["--sandbox", "--port", &port.to_string()])
         .args(args)
         .env("COMPOSIO_SERVER_API_KEY", key)
@@ -42,7 +65,7 @@ pub fn start_server(key: &str, args: &[&str], env: &[(&str, &str)]) -> (ServerPr
     let child = cmd.spawn().expect("start composio-server");
     let process = ServerProcess(child);
     let url = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + Duration::from_secs(120);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "composio-server did not start");
         std::thread::sleep(Duration::from_millis(20));
@@ -62,4 +85,67 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
 /// Milliseconds, for reports.
 pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
+}
+
+/// Established TCP connections from `local` to `port` on this machine (`/proc/net/tcp`).
+pub fn sockets_from(local: std::net::Ipv4Addr, port: u16) -> usize {
+    let Ok(table) = std::fs::read_to_string("/proc/net/tcp") else {
+        return 0;
+    };
+    let local_ip = format!("{:08X}", u32::from_le_bytes(local.octets()));
+    let remote_port = format!(":{port:04X}");
+    table
+        .lines()
+        .skip(1)
+        .filter(|line| {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            cols.len() > 3
+                && cols[1].starts_with(&local_ip)
+                && cols[2].ends_with(&remote_port)
+                && cols[3] == "01"
+        })
+        .count()
+}
+
+/// (current RSS, peak RSS) of this process in MiB.
+pub fn rss_mib() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// A sandbox `composio-server` on SQLite in a fresh temporary data directory (removed when
+/// dropped, after the server).
+pub struct SqliteServer {
+    pub url: String,
+    pub port: u16,
+    _process: ServerProcess,
+    _dir: tempfile::TempDir,
+}
+
+impl SqliteServer {
+    /// Starts it with API key `key`.
+    pub fn start(key: &str) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary data directory");
+        let data = dir.path().to_string_lossy().into_owned();
+        let (process, url) = start_server(key, &["--data-dir", &data], &[]);
+        let port = url
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("a port in the URL");
+        SqliteServer {
+            url,
+            port,
+            _process: process,
+            _dir: dir,
+        }
+    }
 }
