@@ -13,6 +13,7 @@ mod models;
 mod runtime;
 mod session;
 mod session_config;
+mod webhooks;
 
 use pyo3::prelude::*;
 
@@ -58,5 +59,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<account_admin::ConnectedAccountRevoke>()?;
     m.add_class::<account_admin::RevokedConnectedAccount>()?;
     errors::register(m)?;
+    webhooks::register(m)?;
     Ok(())
 }
