@@ -96,17 +96,19 @@ def test_subscription_and_verified_delivery(
         assert result["payload"]["trigger_slug"] == raw["type"]
         assert result["payload"]["payload"] == raw["data"]
 
-        def refused(**changes: str) -> pytest.ExceptionInfo[composio_rs.ComposioError]:
-            args = dict(
-                id=headers["webhook-id"],
-                payload=body,
-                secret=secret,
-                signature=headers["webhook-signature"],
-                timestamp=headers["webhook-timestamp"],
-            )
-            args.update(changes)
+        def refused(
+            payload: str = body,
+            secret: str = secret,
+            timestamp: str = headers["webhook-timestamp"],
+        ) -> pytest.ExceptionInfo[composio_rs.ComposioError]:
             with pytest.raises(composio_rs.ComposioError) as info:
-                composio.triggers.verify_webhook(**args)
+                composio.triggers.verify_webhook(
+                    id=headers["webhook-id"],
+                    payload=payload,
+                    secret=secret,
+                    signature=headers["webhook-signature"],
+                    timestamp=timestamp,
+                )
             return info
 
         tampered = refused(payload=body.replace('"ACTIVE"', '"EXPIRED"'))
@@ -221,9 +223,12 @@ def test_create_with_multi_account(composio: Composio, server: Server, user_id: 
 
     with pytest.raises(ValueError, match="2 to 10"):
         composio.create(user_id, multi_account={"enable": True, "max_accounts_per_toolkit": 11})
+    no_enable: Any = {"max_accounts_per_toolkit": 3}
     with pytest.raises(ValueError, match="enable"):
-        composio.create(user_id, multi_account={"max_accounts_per_toolkit": 3})
+        composio.create(user_id, multi_account=no_enable)
     with pytest.raises(ValueError, match="unknown multi_account key"):
-        composio.create(user_id, multi_account={"enable": True, "max": 3})
+        unknown: Any = {"enable": True, "max": 3}
+        composio.create(user_id, multi_account=unknown)
+    not_bool: Any = {"enable": "yes"}
     with pytest.raises(TypeError):
-        composio.create(user_id, multi_account={"enable": "yes"})
+        composio.create(user_id, multi_account=not_bool)
