@@ -335,11 +335,14 @@ fn multi_account_config(value: &Bound<'_, PyAny>) -> PyResult<MultiAccount> {
                         type_name(&v)
                     ))
                 })?;
-                let n = u8::try_from(n).ok().filter(|n| (2..=10).contains(n)).ok_or_else(|| {
-                    PyValueError::new_err(format!(
-                        "multi_account[\"max_accounts_per_toolkit\"] must be 2 to 10, not {n}"
-                    ))
-                })?;
+                let n = u8::try_from(n)
+                    .ok()
+                    .filter(|n| (2..=10).contains(n))
+                    .ok_or_else(|| {
+                        PyValueError::new_err(format!(
+                            "multi_account[\"max_accounts_per_toolkit\"] must be 2 to 10, not {n}"
+                        ))
+                    })?;
                 config = config.max_accounts_per_toolkit(n);
             }
             other => {
@@ -350,9 +353,8 @@ fn multi_account_config(value: &Bound<'_, PyAny>) -> PyResult<MultiAccount> {
             }
         }
     }
-    config.enable = enable.ok_or_else(|| {
-        PyValueError::new_err("multi_account needs \"enable\": True or False")
-    })?;
+    config.enable = enable
+        .ok_or_else(|| PyValueError::new_err("multi_account needs \"enable\": True or False"))?;
     Ok(config)
 }
 

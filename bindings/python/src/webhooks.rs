@@ -271,7 +271,9 @@ impl Calls {
         version_arg: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Call> {
         if webhook_url.is_empty() {
-            return Err(PyValueError::new_err("please provide a valid `webhook_url`"));
+            return Err(PyValueError::new_err(
+                "please provide a valid `webhook_url`",
+            ));
         }
         let enabled = match enabled_events.filter(|e| !e.is_none()) {
             Some(e) => events(e)?,
@@ -280,7 +282,12 @@ impl Calls {
         let version_value = version(version_arg)?.unwrap_or_else(|| "V3".to_owned());
         let (hooks, url) = (self.0.webhooks(), webhook_url.to_owned());
         Ok(Box::pin(async move {
-            let existing = hooks.list_page(Some(1), None).await?.items.into_iter().next();
+            let existing = hooks
+                .list_page(Some(1), None)
+                .await?
+                .items
+                .into_iter()
+                .next();
             let sub = match existing {
                 Some(sub) => {
                     let body = UpdateWebhookSubscription::new()

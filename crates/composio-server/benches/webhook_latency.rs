@@ -131,7 +131,10 @@ async fn run(n: usize) {
         .await
         .unwrap();
     let session = composio
-        .create("bench_user", SessionOptions::new().manage_connections(false))
+        .create(
+            "bench_user",
+            SessionOptions::new().manage_connections(false),
+        )
         .await
         .unwrap();
     let requests: Vec<_> = stream::iter(0..n)
@@ -177,8 +180,16 @@ async fn run(n: usize) {
     println!("|---|---|---|---|---|---|---|");
     let mut json_rows = Vec::new();
     for (label, kind, changed) in [
-        ("approval → active", "composio.connected_account.active", &approved),
-        ("revoke → revoked", "composio.connected_account.revoked", &revoked),
+        (
+            "approval → active",
+            "composio.connected_account.active",
+            &approved,
+        ),
+        (
+            "revoke → revoked",
+            "composio.connected_account.revoked",
+            &revoked,
+        ),
     ] {
         let (lat, early) = latencies(&received, kind, changed);
         let (p50, p99) = (ms(percentile(&lat, 0.50)), ms(percentile(&lat, 0.99)));
@@ -192,11 +203,11 @@ async fn run(n: usize) {
             "p50_ms": p50, "p99_ms": p99, "max_ms": max, "before_call_returned": early,
         }));
     }
-    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../target").to_owned()
-    });
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../target").to_owned());
     let dir = std::path::Path::new(&target).join("bench");
-    let report = serde_json::json!({"bench": "webhook_latency", "backend": "sqlite", "results": json_rows});
+    let report =
+        serde_json::json!({"bench": "webhook_latency", "backend": "sqlite", "results": json_rows});
     if std::fs::create_dir_all(&dir).is_ok() {
         let path = dir.join("webhook_latency.json");
         match std::fs::write(&path, serde_json::to_vec_pretty(&report).unwrap()) {

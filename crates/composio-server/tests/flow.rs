@@ -185,9 +185,7 @@ async fn patch_connection_state_replaces_an_api_key() {
         let api = &api;
         async move { api.call(reqwest::Method::PATCH, &path, Some(body)).await }
     };
-    let state = |scheme: &str, val: serde_json::Value| {
-        json!({"connection": {"state": {"authScheme": scheme, "val": val}}})
-    };
+    let state = |scheme: &str, val: serde_json::Value| json!({"connection": {"state": {"authScheme": scheme, "val": val}}});
 
     let (status, v) = patch(state("API_KEY", json!({"api_key": "serp-new"}))).await;
     assert_eq!(status, 200, "{v}");
@@ -202,16 +200,31 @@ async fn patch_connection_state_replaces_an_api_key() {
     let mut both = state("API_KEY", json!({"api_key": "serp-3"}));
     both["alias"] = json!("search");
     assert_eq!(patch(both).await.0, 200);
-    assert_eq!(api.server.access_token(&id).await.unwrap().expose(), "serp-3");
+    assert_eq!(
+        api.server.access_token(&id).await.unwrap().expose(),
+        "serp-3"
+    );
     assert_eq!(api.account(&id).await["alias"], "search");
 
     for (body, needle) in [
-        (state("BEARER_TOKEN", json!({"bearer_token": "x"})), "uses API_KEY"),
+        (
+            state("BEARER_TOKEN", json!({"bearer_token": "x"})),
+            "uses API_KEY",
+        ),
         (state("OAUTH2", json!({"api_key": "x"})), "must be one of"),
-        (state("API_KEY", json!({"password": "x"})), "not a credential field"),
-        (state("API_KEY", json!({"api_key": null})), "cannot be removed"),
+        (
+            state("API_KEY", json!({"password": "x"})),
+            "not a credential field",
+        ),
+        (
+            state("API_KEY", json!({"api_key": null})),
+            "cannot be removed",
+        ),
         (state("API_KEY", json!({"api_key": ""})), "non-empty string"),
-        (json!({"connection": {"state": {"authScheme": "API_KEY"}}}), "val"),
+        (
+            json!({"connection": {"state": {"authScheme": "API_KEY"}}}),
+            "val",
+        ),
         (json!({"connection": "x"}), "connection"),
         (json!({"status": "ACTIVE"}), "Unsupported field"),
     ] {
@@ -221,7 +234,10 @@ async fn patch_connection_state_replaces_an_api_key() {
         assert!(message.contains(needle), "{body} -> {message}");
     }
     // Nothing changed after the refusals.
-    assert_eq!(api.server.access_token(&id).await.unwrap().expose(), "serp-3");
+    assert_eq!(
+        api.server.access_token(&id).await.unwrap().expose(),
+        "serp-3"
+    );
 
     // OAuth2 accounts' tokens come from the provider.
     let (gmail, redirect) = api.link("u1", "gmail", None).await;
@@ -235,7 +251,13 @@ async fn patch_connection_state_replaces_an_api_key() {
         )
         .await;
     assert_eq!(status, 400, "{v}");
-    assert!(v["error"]["message"].as_str().unwrap().contains("uses OAUTH2"), "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("uses OAUTH2"),
+        "{v}"
+    );
 
     // Only an ACTIVE account: a disabled one is a 409 and keeps its key.
     let (status, _) = api

@@ -14,11 +14,11 @@ use serde_json::{Map, Value};
 
 use crate::catalog::AuthScheme;
 use crate::credentials::{self, CredentialError};
-use composio_core::ConnectionStatus;
 use crate::error::{ApiError, ApiResult};
 use crate::service::accounts::{account_not_found, load_account};
 use crate::state::AppState;
 use crate::store::AccountRow;
+use composio_core::ConnectionStatus;
 
 /// The schemes the official API accepts in `connection.state.authScheme`.
 const UPDATABLE: [&str; 6] = [
@@ -46,7 +46,9 @@ fn parse(
                 .flatten()
         })
         .and_then(Value::as_object)
-        .ok_or_else(|| bad("`connection` must be {\"state\": {\"authScheme\": …, \"val\": {…}}}".into()))?;
+        .ok_or_else(|| {
+            bad("`connection` must be {\"state\": {\"authScheme\": …, \"val\": {…}}}".into())
+        })?;
     if let Some(k) = conn_state
         .keys()
         .find(|k| !matches!(k.as_str(), "authScheme" | "val"))
