@@ -198,8 +198,8 @@ impl Composio {
 
     /// Webhook verification (``composio.triggers.verify_webhook``).
     #[getter]
-    fn triggers(&self) -> crate::webhooks::Triggers {
-        crate::webhooks::Triggers
+    fn triggers(&self) -> crate::webhook_verify::Triggers {
+        crate::webhook_verify::Triggers
     }
 
     /// The API origin this client calls.
@@ -329,8 +329,8 @@ impl AsyncComposio {
 
     /// Webhook verification (``verify_webhook`` is synchronous: it does no I/O).
     #[getter]
-    fn triggers(&self) -> crate::webhooks::Triggers {
-        crate::webhooks::Triggers
+    fn triggers(&self) -> crate::webhook_verify::Triggers {
+        crate::webhook_verify::Triggers
     }
 
     /// The API origin this client calls.

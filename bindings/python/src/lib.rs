@@ -13,6 +13,7 @@ mod models;
 mod runtime;
 mod session;
 mod session_config;
+mod webhook_verify;
 mod webhooks;
 
 use pyo3::prelude::*;
