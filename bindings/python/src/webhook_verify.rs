@@ -143,4 +143,3 @@ impl Triggers {
         "Triggers()"
     }
 }
-

@@ -8,7 +8,7 @@
 //! It starts the server binary (sandbox mode, SQLite) as a child process and a receiver in
 //! this process (axum on 127.0.0.1), subscribes it to `composio.connected_account.active`
 //! and `.revoked`, then approves N Connect Links (8 browsers at a time) and revokes the N
-//! accounts (8 at a time). For each event it measures the time from the moment the state
+//! accounts (one at a time). For each event it measures the time from the moment the state
 //! change's HTTP call returned (the approval's redirect, the revoke's 200) to the moment the
 //! receiver got the delivery; a delivery that arrives before that call returned counts as 0.
 //! It prints a table and writes `target/bench/webhook_latency.json`.
@@ -161,19 +161,26 @@ async fn run(n: usize) {
         .await;
     wait_for(&received, "composio.connected_account.active", n).await;
 
+    // Revokes one at a time: with several in flight the sandbox provider's revocation
+    // endpoint sometimes fails (500 `ConnectedAccount_RevokeFailed`); those are counted.
     let accounts = composio.connected_accounts();
-    let revoked: Vec<(String, Instant)> = stream::iter(approved.iter().map(|(id, _)| id.clone()))
-        .map(|id| {
-            let accounts = accounts.clone();
-            async move {
-                accounts.revoke(&id).await.expect("revoke");
-                (id, Instant::now())
-            }
-        })
-        .buffer_unordered(8)
-        .collect()
-        .await;
-    wait_for(&received, "composio.connected_account.revoked", n).await;
+    let mut revoked = Vec::with_capacity(n);
+    let mut revoke_failures = 0;
+    for (id, _) in &approved {
+        match accounts.revoke(id).await {
+            Ok(_) => revoked.push((id.clone(), Instant::now())),
+            Err(_) => revoke_failures += 1,
+        }
+    }
+    if revoke_failures > 0 {
+        println!("revokes that failed: {revoke_failures}");
+    }
+    wait_for(
+        &received,
+        "composio.connected_account.revoked",
+        revoked.len(),
+    )
+    .await;
 
     println!();
     println!("| state change | events | delivered | p50 ms | p99 ms | max ms | before the call returned |");
@@ -195,11 +202,12 @@ async fn run(n: usize) {
         let (p50, p99) = (ms(percentile(&lat, 0.50)), ms(percentile(&lat, 0.99)));
         let max = ms(lat.last().copied().unwrap_or_default());
         println!(
-            "| {label} | {n} | {} | {p50:.2} | {p99:.2} | {max:.2} | {early} |",
+            "| {label} | {} | {} | {p50:.2} | {p99:.2} | {max:.2} | {early} |",
+            changed.len(),
             lat.len()
         );
         json_rows.push(serde_json::json!({
-            "event": kind, "events": n, "delivered": lat.len(),
+            "event": kind, "events": changed.len(), "delivered": lat.len(),
             "p50_ms": p50, "p99_ms": p99, "max_ms": max, "before_call_returned": early,
         }));
     }
