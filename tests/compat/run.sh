@@ -52,6 +52,8 @@ if [ "$which" = python ] || [ "$which" = all ]; then
 fi
 if [ "$which" = node ] || [ "$which" = all ]; then
   cp tests/compat/package.json "$work/package.json"
-  cp tests/compat/official_node.mjs "$work/official_node.mjs"
+  cp tests/compat/official_node.mjs tests/compat/webhooks_node.mjs "$work/"
   (cd "$work" && npm install --silent --no-audit --no-fund >/dev/null 2>&1 && node official_node.mjs)
+  # Webhook subscription and verifyWebhook on every delivery.
+  (cd "$work" && node webhooks_node.mjs)
 fi

@@ -114,8 +114,8 @@ impl Composio {
     /// ``auth_configs``: ``{toolkit: "ac_..."}``. ``connected_accounts``:
     /// ``{toolkit: "ca_..." | ["ca_...", ...]}``. ``tags``: tool tags to enable.
     #[pyo3(
-        signature = (user_id, manage_connections=None, toolkits=None, auth_configs=None, connected_accounts=None, tags=None),
-        text_signature = "(self, user_id, manage_connections=True, toolkits=None, auth_configs=None, connected_accounts=None, tags=None)"
+        signature = (user_id, manage_connections=None, toolkits=None, auth_configs=None, connected_accounts=None, tags=None, multi_account=None),
+        text_signature = "(self, user_id, manage_connections=True, toolkits=None, auth_configs=None, connected_accounts=None, tags=None, multi_account=None)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn create(
@@ -127,6 +127,7 @@ impl Composio {
         auth_configs: Option<&Bound<'_, PyAny>>,
         connected_accounts: Option<&Bound<'_, PyAny>>,
         tags: Option<&Bound<'_, PyAny>>,
+        multi_account: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Session> {
         non_empty(user_id, "user_id")?;
         let options = session_options(
@@ -135,6 +136,7 @@ impl Composio {
             auth_configs,
             connected_accounts,
             tags,
+            multi_account,
         )?;
         let client = self.inner.clone();
         let user_id = user_id.to_owned();
@@ -194,6 +196,20 @@ impl Composio {
         }
     }
 
+    /// The project's webhook subscription (``composio.webhooks.subscriptions``).
+    #[getter]
+    fn webhooks(&self) -> crate::webhooks::Webhooks {
+        crate::webhooks::Webhooks {
+            inner: self.inner.clone(),
+        }
+    }
+
+    /// Webhook verification (``composio.triggers.verify_webhook``).
+    #[getter]
+    fn triggers(&self) -> crate::webhook_verify::Triggers {
+        crate::webhook_verify::Triggers
+    }
+
     /// The API origin this client calls.
     #[getter]
     fn base_url(&self) -> &str {
@@ -231,8 +247,8 @@ impl AsyncComposio {
     /// Creates a session for ``user_id`` (see ``Composio.create``). Returns an awaitable of
     /// ``AsyncSession``.
     #[pyo3(
-        signature = (user_id, manage_connections=None, toolkits=None, auth_configs=None, connected_accounts=None, tags=None),
-        text_signature = "(self, user_id, manage_connections=True, toolkits=None, auth_configs=None, connected_accounts=None, tags=None)"
+        signature = (user_id, manage_connections=None, toolkits=None, auth_configs=None, connected_accounts=None, tags=None, multi_account=None),
+        text_signature = "(self, user_id, manage_connections=True, toolkits=None, auth_configs=None, connected_accounts=None, tags=None, multi_account=None)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn create<'py>(
@@ -244,6 +260,7 @@ impl AsyncComposio {
         auth_configs: Option<&Bound<'py, PyAny>>,
         connected_accounts: Option<&Bound<'py, PyAny>>,
         tags: Option<&Bound<'py, PyAny>>,
+        multi_account: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         non_empty(user_id, "user_id")?;
         let options = session_options(
@@ -252,6 +269,7 @@ impl AsyncComposio {
             auth_configs,
             connected_accounts,
             tags,
+            multi_account,
         )?;
         let client = self.inner.clone();
         let user_id = user_id.to_owned();
@@ -315,6 +333,20 @@ impl AsyncComposio {
         AsyncConnectedAccounts {
             inner: self.inner.clone(),
         }
+    }
+
+    /// The project's webhook subscription; its methods return awaitables.
+    #[getter]
+    fn webhooks(&self) -> crate::webhooks::AsyncWebhooks {
+        crate::webhooks::AsyncWebhooks {
+            inner: self.inner.clone(),
+        }
+    }
+
+    /// Webhook verification (``verify_webhook`` is synchronous: it does no I/O).
+    #[getter]
+    fn triggers(&self) -> crate::webhook_verify::Triggers {
+        crate::webhook_verify::Triggers
     }
 
     /// The API origin this client calls.

@@ -3,7 +3,7 @@
 //! Everything here runs with the GIL held, before any network call: bad arguments raise
 //! `TypeError` / `ValueError` and nothing is sent.
 
-use composio::{ManageConnections, SessionOptions};
+use composio::{ManageConnections, MultiAccount, SessionOptions};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -240,6 +240,7 @@ pub(crate) fn session_options(
     auth_configs: Option<&Bound<'_, PyAny>>,
     connected_accounts: Option<&Bound<'_, PyAny>>,
     tags: Option<&Bound<'_, PyAny>>,
+    multi_account: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<SessionOptions> {
     let mut options = SessionOptions::new();
     if let Some(m) = manage.filter(|m| !m.is_none()) {
@@ -294,7 +295,67 @@ pub(crate) fn session_options(
     if let Some(t) = tags.filter(|t| !t.is_none()) {
         options = options.tags(str_list(t, "tags")?);
     }
+    if let Some(m) = multi_account.filter(|m| !m.is_none()) {
+        options = options.multi_account(multi_account_config(m)?);
+    }
     Ok(options)
+}
+
+/// `create(multi_account={"enable": bool, "max_accounts_per_toolkit": 2..10,
+/// "require_explicit_selection": bool})`, the official SDK's `ToolRouterMultiAccountConfig`.
+fn multi_account_config(value: &Bound<'_, PyAny>) -> PyResult<MultiAccount> {
+    let d = as_dict(value, "multi_account")?;
+    let mut config = MultiAccount::enabled();
+    let mut enable = None;
+    for (k, v) in d.iter() {
+        let key = dict_str_key(&k, "multi_account")?;
+        let bool_of = |v: &Bound<'_, PyAny>| -> PyResult<bool> {
+            v.cast::<PyBool>().map(|b| b.is_true()).map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "multi_account[{key:?}] must be a bool, not {}",
+                    type_name(v)
+                ))
+            })
+        };
+        match key.as_str() {
+            "enable" => enable = Some(bool_of(&v)?),
+            "require_explicit_selection" => {
+                config = config.require_explicit_selection(bool_of(&v)?);
+            }
+            "max_accounts_per_toolkit" if v.is_none() => {}
+            "max_accounts_per_toolkit" => {
+                let n: i64 = if v.is_instance_of::<PyBool>() {
+                    None
+                } else {
+                    v.extract().ok()
+                }
+                .ok_or_else(|| {
+                    PyTypeError::new_err(format!(
+                        "multi_account[\"max_accounts_per_toolkit\"] must be an int, not {}",
+                        type_name(&v)
+                    ))
+                })?;
+                let n = u8::try_from(n)
+                    .ok()
+                    .filter(|n| (2..=10).contains(n))
+                    .ok_or_else(|| {
+                        PyValueError::new_err(format!(
+                            "multi_account[\"max_accounts_per_toolkit\"] must be 2 to 10, not {n}"
+                        ))
+                    })?;
+                config = config.max_accounts_per_toolkit(n);
+            }
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "unknown multi_account key {other:?}: expected enable, \
+                     max_accounts_per_toolkit, require_explicit_selection"
+                )))
+            }
+        }
+    }
+    config.enable = enable
+        .ok_or_else(|| PyValueError::new_err("multi_account needs \"enable\": True or False"))?;
+    Ok(config)
 }
 
 /// An optional callback URL, checked before sending.

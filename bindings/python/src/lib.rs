@@ -14,6 +14,8 @@ mod models;
 mod runtime;
 mod session;
 mod session_config;
+mod webhook_verify;
+mod webhooks;
 
 use pyo3::prelude::*;
 
@@ -62,5 +64,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<account_admin::RevokedConnectedAccount>()?;
     m.add_class::<account_admin::CompletedAuth>()?;
     errors::register(m)?;
+    webhooks::register(m)?;
     Ok(())
 }

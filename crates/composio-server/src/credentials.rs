@@ -168,6 +168,28 @@ pub(crate) async fn sandbox_invalidate(
     state: &AppState,
     account_id: &str,
 ) -> Result<(), CredentialError> {
+    modify(state, account_id, |creds| {
+        if creds.refresh_token.is_none() {
+            return Err(CredentialError::Missing);
+        }
+        creds.refresh_token = Some(crate::ids::sandbox_token("rt_invalidated"));
+        creds.expires_at = Some(0);
+        creds.refresh_failures = MAX_REFRESH_FAILURES.saturating_sub(1);
+        Ok(())
+    })
+    .await?;
+    tracing::info!(account_id, "sandbox account's next refresh will fail");
+    Ok(())
+}
+
+/// Changes the stored credentials of an `ACTIVE` account under its refresh lease (so no
+/// concurrent refresh is lost) and stores them re-encrypted. When `change` fails, nothing
+/// changes and its error is returned.
+pub(crate) async fn modify(
+    state: &AppState,
+    account_id: &str,
+    change: impl FnOnce(&mut StoredCredentials) -> Result<(), CredentialError>,
+) -> Result<(), CredentialError> {
     let _guard = state.refresh_locks.lock(account_id).await;
     let deadline = tokio::time::Instant::now() + LEASE_WAIT;
     loop {
@@ -178,15 +200,12 @@ pub(crate) async fn sandbox_invalidate(
         {
             Lease::Acquired(account) => {
                 let mut creds = open(state, &account)?;
-                if creds.refresh_token.is_none() {
-                    release(state, &account, &creds).await;
-                    return Err(CredentialError::Missing);
+                let original = creds.clone();
+                if let Err(e) = change(&mut creds) {
+                    release(state, &account, &original).await;
+                    return Err(e);
                 }
-                creds.refresh_token = Some(crate::ids::sandbox_token("rt_invalidated"));
-                creds.expires_at = Some(0);
-                creds.refresh_failures = MAX_REFRESH_FAILURES.saturating_sub(1);
                 save(state, &account, &creds).await?;
-                tracing::info!(account_id, "sandbox account's next refresh will fail");
                 return Ok(());
             }
             Lease::Busy if tokio::time::Instant::now() < deadline => {

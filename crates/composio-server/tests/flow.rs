@@ -169,6 +169,110 @@ async fn api_key_toolkit_collects_the_key() {
     api.server.shutdown().await;
 }
 
+/// `PATCH {P}/connected_accounts/{id}` with `connection.state` (spec §16.6) replaces an
+/// API-key account's key, re-encrypted, keeping its status; wrong schemes and fields are 400.
+#[tokio::test]
+async fn patch_connection_state_replaces_an_api_key() {
+    let api = Api::default().await;
+    let (id, redirect) = api.link("u1", "serpapi", None).await;
+    Browser::new()
+        .unwrap()
+        .submit_fields(&redirect, &[("api_key", "serp-old")])
+        .await
+        .unwrap();
+    let patch = |body: serde_json::Value| {
+        let path = format!("/connected_accounts/{id}");
+        let api = &api;
+        async move { api.call(reqwest::Method::PATCH, &path, Some(body)).await }
+    };
+    let state = |scheme: &str, val: serde_json::Value| json!({"connection": {"state": {"authScheme": scheme, "val": val}}});
+
+    let (status, v) = patch(state("API_KEY", json!({"api_key": "serp-new"}))).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["id"], id.as_str());
+    assert_eq!(v["status"], "ACTIVE");
+    assert_eq!(v["success"], true);
+    assert_eq!(
+        api.server.access_token(&id).await.unwrap().expose(),
+        "serp-new"
+    );
+    // With an alias in the same request, both apply.
+    let mut both = state("API_KEY", json!({"api_key": "serp-3"}));
+    both["alias"] = json!("search");
+    assert_eq!(patch(both).await.0, 200);
+    assert_eq!(
+        api.server.access_token(&id).await.unwrap().expose(),
+        "serp-3"
+    );
+    assert_eq!(api.account(&id).await["alias"], "search");
+
+    for (body, needle) in [
+        (
+            state("BEARER_TOKEN", json!({"bearer_token": "x"})),
+            "uses API_KEY",
+        ),
+        (state("OAUTH2", json!({"api_key": "x"})), "must be one of"),
+        (
+            state("API_KEY", json!({"password": "x"})),
+            "not a credential field",
+        ),
+        (
+            state("API_KEY", json!({"api_key": null})),
+            "cannot be removed",
+        ),
+        (state("API_KEY", json!({"api_key": ""})), "non-empty string"),
+        (
+            json!({"connection": {"state": {"authScheme": "API_KEY"}}}),
+            "val",
+        ),
+        (json!({"connection": "x"}), "connection"),
+        (json!({"status": "ACTIVE"}), "Unsupported field"),
+    ] {
+        let (status, v) = patch(body.clone()).await;
+        assert_eq!(status, 400, "{body} -> {v}");
+        let message = v["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(needle), "{body} -> {message}");
+    }
+    // Nothing changed after the refusals.
+    assert_eq!(
+        api.server.access_token(&id).await.unwrap().expose(),
+        "serp-3"
+    );
+
+    // OAuth2 accounts' tokens come from the provider.
+    let (gmail, redirect) = api.link("u1", "gmail", None).await;
+    Browser::new().unwrap().approve(&redirect).await.unwrap();
+    let path = format!("/connected_accounts/{gmail}");
+    let (status, v) = api
+        .call(
+            reqwest::Method::PATCH,
+            &path,
+            Some(state("API_KEY", json!({"api_key": "x"}))),
+        )
+        .await;
+    assert_eq!(status, 400, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("uses OAUTH2"),
+        "{v}"
+    );
+
+    // Only an ACTIVE account: a disabled one is a 409 and keeps its key.
+    let (status, _) = api
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/connected_accounts/{id}/status"),
+            Some(json!({"enabled": false})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, v) = patch(state("API_KEY", json!({"api_key": "serp-4"}))).await;
+    assert_eq!(status, 409, "{v}");
+    api.server.shutdown().await;
+}
+
 #[tokio::test]
 async fn tokens_refresh_and_repeated_failures_expire_the_account() {
     let api = Api::start(Config::default().sandbox_token_ttl(Duration::from_secs(1))).await;

@@ -89,6 +89,20 @@ impl Webhooks {
             .await
     }
 
+    /// One page of the project's subscriptions (`GET {P}/webhook_subscriptions?limit=&cursor=`),
+    /// like the official SDKs' `webhooks.subscriptions.list(limit=, cursor=)`.
+    pub async fn list_page(
+        &self,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<Page<WebhookSubscription>> {
+        let mut query = composio_core::query::Query::new();
+        query.push_opt("limit", limit);
+        query.push_opt("cursor", cursor);
+        let call = Call::get("/webhook_subscriptions").query(query.finish());
+        self.client.api().send(call).await
+    }
+
     /// A subscription (`GET {P}/webhook_subscriptions/{id}`).
     pub async fn get(&self, id: &str) -> Result<WebhookSubscription> {
         self.client.api().send(Call::get(sub_path(id, ""))).await

@@ -10,7 +10,7 @@
 ``AsyncComposio`` offers the same API for asyncio (methods return awaitables).
 """
 
-from typing import Any, Optional, Sequence, TypedDict
+from typing import Any, Dict, List, Optional, Sequence, TypedDict
 
 from ._native import (
     APIConnectionError,
@@ -64,6 +64,15 @@ from ._native import (
     ConnectedAccountUpdate,
     RevokedConnectedAccount,
 )
+from ._native import (
+    AsyncWebhookSubscriptions,
+    AsyncWebhooks,
+    Triggers,
+    WebhookPayloadError,
+    WebhookSignatureVerificationError,
+    WebhookSubscriptions,
+    Webhooks,
+)
 
 
 
@@ -73,6 +82,36 @@ class ManageConnectionsConfig(TypedDict, total=False):
     enable: bool
     callback_url: Optional[str]
     wait_for_connections: Optional[bool]
+
+
+class MultiAccountConfig(TypedDict, total=False):
+    """``Composio.create(multi_account=...)``: ``enable`` is required;
+    ``max_accounts_per_toolkit`` is 2-10."""
+
+    enable: bool
+    max_accounts_per_toolkit: Optional[int]
+    require_explicit_selection: bool
+
+
+class WebhookSubscription(TypedDict, total=False):
+    """What ``webhooks.subscriptions.set`` returns (the official SDK's shape)."""
+
+    id: str
+    webhook_url: str
+    version: str
+    enabled_events: List[str]
+    secret: str
+    created_at: str
+    updated_at: str
+
+
+class VerifyWebhookResult(TypedDict):
+    """What ``triggers.verify_webhook`` returns: ``version`` (``"V3"``), the normalized
+    ``payload`` and the ``raw_payload`` as sent."""
+
+    version: str
+    payload: Dict[str, Any]
+    raw_payload: Dict[str, Any]
 
 
 class ToolkitsFilter(TypedDict, total=False):
@@ -172,3 +211,16 @@ __all__ += [
 
 # Auth configs (the OAuth apps connections are made with).
 __all__ += ["AsyncAuthConfigs", "AuthConfigs"]
+# Webhooks (official SDK names) and multi-account sessions at create.
+__all__ += [
+    "AsyncWebhookSubscriptions",
+    "AsyncWebhooks",
+    "MultiAccountConfig",
+    "Triggers",
+    "VerifyWebhookResult",
+    "WebhookPayloadError",
+    "WebhookSignatureVerificationError",
+    "WebhookSubscription",
+    "WebhookSubscriptions",
+    "Webhooks",
+]

@@ -61,6 +61,16 @@ __all__ += [
     "ConnectedAccountRevoke",
     "ConnectedAccountUpdate",
     "RevokedConnectedAccount",
+    "AsyncWebhookSubscriptions",
+    "AsyncWebhooks",
+    "MultiAccountConfig",
+    "Triggers",
+    "VerifyWebhookResult",
+    "WebhookPayloadError",
+    "WebhookSignatureVerificationError",
+    "WebhookSubscription",
+    "WebhookSubscriptions",
+    "Webhooks",
 ]
 __all__ += ["AsyncAuthConfigs", "AuthConfigs"]
 
@@ -87,6 +97,31 @@ class MultiAccountUpdate(TypedDict, total=False):
     enable: bool | None
     max_accounts_per_toolkit: int | None
     require_explicit_selection: bool | None
+
+class MultiAccountConfig(TypedDict, total=False):
+    """``create(multi_account=...)``: ``enable`` is required; 2-10 accounts per toolkit."""
+
+    enable: bool
+    max_accounts_per_toolkit: int | None
+    require_explicit_selection: bool
+
+class WebhookSubscription(TypedDict, total=False):
+    """What ``webhooks.subscriptions.set`` returns (the official SDK's shape)."""
+
+    id: str
+    webhook_url: str
+    version: str
+    enabled_events: list[str]
+    secret: str
+    created_at: str
+    updated_at: str
+
+class VerifyWebhookResult(TypedDict):
+    """What ``triggers.verify_webhook`` returns."""
+
+    version: str
+    payload: _JsonDict
+    raw_payload: _JsonDict
 
 class ToolkitsFilter(TypedDict, total=False):
     """``{"enable": [...]}`` or ``{"disable": [...]}`` (exactly one key)."""
@@ -194,6 +229,16 @@ class ComposioMultipleConnectedAccountsError(ComposioError):
 
     user_id: str
     auth_config_id: str
+
+class WebhookSignatureVerificationError(ComposioError):
+    """``triggers.verify_webhook`` refused a delivery; ``check`` names the failed check."""
+
+    check: str
+
+class WebhookPayloadError(ComposioError):
+    """``triggers.verify_webhook`` could not read the delivery (bad timestamp or body)."""
+
+    check: str
 
 # ----------------------------------------------------------------------------- results
 
@@ -767,6 +812,7 @@ class Composio:
         auth_configs: Mapping[str, str] | None = None,
         connected_accounts: Mapping[str, str | Sequence[str]] | None = None,
         tags: Sequence[str] | None = None,
+        multi_account: MultiAccountConfig | None = None,
     ) -> Session:
         """Creates a session for ``user_id``."""
     def use(self, session_id: str) -> Session:
@@ -781,6 +827,12 @@ class Composio:
     def auth_configs(self) -> AuthConfigs: ...
     @property
     def connected_accounts(self) -> ConnectedAccounts: ...
+    @property
+    def webhooks(self) -> Webhooks:
+        """The project's webhook subscription (``webhooks.subscriptions``)."""
+    @property
+    def triggers(self) -> Triggers:
+        """Webhook verification (``triggers.verify_webhook``)."""
     @property
     def base_url(self) -> str: ...
 
@@ -803,6 +855,7 @@ class AsyncComposio:
         auth_configs: Mapping[str, str] | None = None,
         connected_accounts: Mapping[str, str | Sequence[str]] | None = None,
         tags: Sequence[str] | None = None,
+        multi_account: MultiAccountConfig | None = None,
     ) -> Awaitable[AsyncSession]:
         """Creates a session for ``user_id``."""
     def use(self, session_id: str) -> Awaitable[AsyncSession]:
@@ -818,4 +871,95 @@ class AsyncComposio:
     @property
     def connected_accounts(self) -> AsyncConnectedAccounts: ...
     @property
+    def webhooks(self) -> AsyncWebhooks:
+        """The project's webhook subscription; its methods return awaitables."""
+    @property
+    def triggers(self) -> Triggers:
+        """Webhook verification (synchronous: no I/O)."""
+    @property
     def base_url(self) -> str: ...
+
+# ----------------------------------------------------------------------------- webhooks
+
+@final
+class Triggers:
+    """``composio.triggers``: webhook verification."""
+
+    def verify_webhook(
+        self,
+        *,
+        id: str,
+        payload: str,
+        secret: str,
+        signature: str,
+        timestamp: str,
+        tolerance: int = 300,
+    ) -> VerifyWebhookResult:
+        """Checks a delivery's signature and timestamp; raises
+        ``WebhookSignatureVerificationError`` or ``WebhookPayloadError``."""
+
+@final
+class WebhookSubscriptions:
+    """``composio.webhooks.subscriptions``: one subscription per project."""
+
+    def list(self, *, limit: int | None = None, cursor: str | None = None) -> _JsonDict: ...
+    def get(self, id: str) -> _JsonDict: ...
+    def set(
+        self,
+        *,
+        webhook_url: str,
+        enabled_events: Sequence[str] | None = None,
+        version: str | None = None,
+    ) -> WebhookSubscription: ...
+    def update(
+        self,
+        id: str,
+        *,
+        webhook_url: str | None = None,
+        enabled_events: Sequence[str] | None = None,
+        version: str | None = None,
+    ) -> _JsonDict: ...
+    def delete(self, id: str) -> _JsonDict: ...
+    def rotate_secret(self, id: str) -> _JsonDict: ...
+    def list_event_types(self) -> _JsonDict: ...
+
+@final
+class AsyncWebhookSubscriptions:
+    """``async_composio.webhooks.subscriptions``: the same calls, returning awaitables."""
+
+    def list(
+        self, *, limit: int | None = None, cursor: str | None = None
+    ) -> Awaitable[_JsonDict]: ...
+    def get(self, id: str) -> Awaitable[_JsonDict]: ...
+    def set(
+        self,
+        *,
+        webhook_url: str,
+        enabled_events: Sequence[str] | None = None,
+        version: str | None = None,
+    ) -> Awaitable[WebhookSubscription]: ...
+    def update(
+        self,
+        id: str,
+        *,
+        webhook_url: str | None = None,
+        enabled_events: Sequence[str] | None = None,
+        version: str | None = None,
+    ) -> Awaitable[_JsonDict]: ...
+    def delete(self, id: str) -> Awaitable[_JsonDict]: ...
+    def rotate_secret(self, id: str) -> Awaitable[_JsonDict]: ...
+    def list_event_types(self) -> Awaitable[_JsonDict]: ...
+
+@final
+class Webhooks:
+    """``composio.webhooks``."""
+
+    @property
+    def subscriptions(self) -> WebhookSubscriptions: ...
+
+@final
+class AsyncWebhooks:
+    """``async_composio.webhooks``."""
+
+    @property
+    def subscriptions(self) -> AsyncWebhookSubscriptions: ...

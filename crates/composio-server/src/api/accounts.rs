@@ -182,19 +182,35 @@ pub(super) async fn update(
     let Some(fields) = body.as_object() else {
         return Err(ApiError::bad_request("The body must be a JSON object"));
     };
-    if let Some(key) = fields.keys().find(|k| k.as_str() != "alias") {
+    if let Some(key) = fields
+        .keys()
+        .find(|k| !matches!(k.as_str(), "alias" | "connection"))
+    {
         return Err(ApiError::bad_request(format!(
-            "Unsupported field `{key}`: composio-server updates only `alias`"
-        ))
-        .fix("Reconnect the account to change its credentials."));
+            "Unsupported field `{key}`: composio-server updates `alias` and `connection`"
+        )));
     }
-    let account = match fields.get("alias") {
-        None => load_account(&state, &project, &id).await?,
-        Some(serde_json::Value::String(alias)) => {
-            accounts::set_alias(&state, &project, &id, alias).await?
-        }
-        Some(serde_json::Value::Null) => accounts::set_alias(&state, &project, &id, "").await?,
+    let alias = match fields.get("alias") {
+        None => None,
+        Some(serde_json::Value::String(alias)) => Some(alias.as_str()),
+        Some(serde_json::Value::Null) => Some(""),
         Some(_) => return Err(ApiError::bad_request("`alias` must be a string")),
+    };
+    let mut account = None;
+    if let Some(connection) = fields.get("connection").filter(|c| !c.is_null()) {
+        account = Some(
+            crate::service::account_credentials::update_credentials(
+                &state, &project, &id, connection,
+            )
+            .await?,
+        );
+    }
+    if let Some(alias) = alias {
+        account = Some(accounts::set_alias(&state, &project, &id, alias).await?);
+    }
+    let account = match account {
+        Some(account) => account,
+        None => load_account(&state, &project, &id).await?,
     };
     let resp = UpdateAccountResponse::new(&account.id, account.status.clone());
     Ok(json_response(StatusCode::OK, &resp))

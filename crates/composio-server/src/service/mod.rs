@@ -1,6 +1,7 @@
 //! The rules between the HTTP handlers and the store: handlers parse and answer HTTP, the
 //! services decide, the store persists.
 
+pub(crate) mod account_credentials;
 pub(crate) mod accounts;
 pub(crate) mod auth_config_admin;
 pub(crate) mod auth_configs;
