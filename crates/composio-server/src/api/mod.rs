@@ -7,6 +7,7 @@
 //! - one module per resource with thin handlers that call [`crate::service`].
 
 mod accounts;
+mod catalog;
 mod execute;
 mod extract;
 mod idempotency;
@@ -55,6 +56,14 @@ pub(crate) fn router(state: SharedState) -> Router {
             get(sessions::toolkits),
         )
         .route("/tool_router/session/{id}/tools", get(sessions::tools))
+        .route(
+            "/tool_router/session/{id}/search",
+            post(catalog::session_search),
+        )
+        .route("/toolkits", get(catalog::list_toolkits))
+        .route("/toolkits/{slug}", get(catalog::get_toolkit))
+        .route("/tools", get(catalog::list_tools))
+        .route("/tools/{slug}", get(catalog::get_tool))
         .route("/tool_router/session/{id}/execute", post(execute::execute))
         .route(
             "/tool_router/session/{id}/execute_meta",

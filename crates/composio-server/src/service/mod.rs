@@ -2,7 +2,9 @@
 //! services decide, the store persists.
 
 pub(crate) mod accounts;
+pub(crate) mod catalog;
 pub(crate) mod connections;
+pub(crate) mod search;
 pub(crate) mod session_patch;
 pub(crate) mod sessions;
 pub(crate) mod webhooks;
