@@ -47,7 +47,10 @@ fn list(uri: &Uri, key: &str) -> Vec<String> {
 }
 
 /// `GET {P}/toolkits?category=&managed_by=&type=&sort_by=&search=&include_deprecated=&limit=&cursor=`.
-pub(super) async fn list_toolkits(State(state): State<SharedState>, uri: Uri) -> ApiResult<Response> {
+pub(super) async fn list_toolkits(
+    State(state): State<SharedState>,
+    uri: Uri,
+) -> ApiResult<Response> {
     let q = query_map(&uri);
     let limit = parse_limit(&q, 50, 1000)?;
     let offset = parse_cursor(&q)?;
@@ -61,9 +64,15 @@ pub(super) async fn list_toolkits(State(state): State<SharedState>, uri: Uri) ->
     };
     let sort = one_of(&q, "sort_by", &["usage", "alphabetically"])?;
     let query = ToolkitQuery {
-        category: q.get("category").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()),
+        category: q
+            .get("category")
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty()),
         provenance,
-        search: q.get("search").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()),
+        search: q
+            .get("search")
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty()),
         alphabetically: sort == Some("alphabetically"),
     };
     let all = catalog::list_toolkits(&state, &query);
@@ -75,7 +84,10 @@ pub(super) async fn get_toolkit(
     State(state): State<SharedState>,
     Path(slug): Path<String>,
 ) -> ApiResult<Response> {
-    Ok(json_response(StatusCode::OK, &catalog::get_toolkit(&state, &slug)?))
+    Ok(json_response(
+        StatusCode::OK,
+        &catalog::get_toolkit(&state, &slug)?,
+    ))
 }
 
 /// `GET {P}/tools?toolkit_slug=&tool_slugs=&tags=&query=&search=&limit=&cursor=` (also
@@ -108,7 +120,10 @@ pub(super) async fn get_tool(
     State(state): State<SharedState>,
     Path(slug): Path<String>,
 ) -> ApiResult<Response> {
-    Ok(json_response(StatusCode::OK, &catalog::get_tool(&state, &slug)?))
+    Ok(json_response(
+        StatusCode::OK,
+        &catalog::get_tool(&state, &slug)?,
+    ))
 }
 
 /// `POST {P}/tool_router/session/{id}/search` `{queries: [{use_case, known_fields?}], model?}`

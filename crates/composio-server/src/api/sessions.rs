@@ -265,8 +265,10 @@ pub(crate) async fn toolkit_item(
                                     "is_composio_managed": state.is_managed(&a.toolkit)}})
             })
             .collect();
-        item.extra
-            .insert("connected_accounts".to_owned(), serde_json::Value::from(list));
+        item.extra.insert(
+            "connected_accounts".to_owned(),
+            serde_json::Value::from(list),
+        );
     }
     Ok(match account {
         Some(a) => item.connected_account(

@@ -246,8 +246,7 @@ pub(crate) fn get_tool(state: &AppState, slug: &str) -> ApiResult<Value> {
     match state.catalog.tool(slug) {
         Some((tk, t)) => Ok(tool_json(tk, t)),
         None => {
-            let err =
-                ApiError::not_found("Tool_NotFound", format!("Tool '{slug}' not found"));
+            let err = ApiError::not_found("Tool_NotFound", format!("Tool '{slug}' not found"));
             Err(match state.catalog.closest_tool(slug) {
                 Some(c) => err.fix(format!("Did you mean '{c}'? Check the tool slug.")),
                 None => err.fix("List the tools with GET /tools?toolkit_slug=<toolkit>."),

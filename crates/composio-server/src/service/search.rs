@@ -6,7 +6,7 @@
 //! `types/tool_router/session_search_response.py`), plus each result's `tools` and a
 //! `next_steps` text for agents.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use composio_core::models::SessionConfig;
 use composio_core::ConnectionStatus;
@@ -163,7 +163,11 @@ pub(crate) fn use_cases(body: &Value) -> ApiResult<Vec<String>> {
     queries
         .iter()
         .map(|q| {
-            let uc = q.get("use_case").and_then(Value::as_str).unwrap_or("").trim();
+            let uc = q
+                .get("use_case")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .trim();
             if uc.is_empty() || uc.chars().count() > MAX_USE_CASE {
                 Err(ApiError::bad_request(format!(
                     "each query needs a `use_case` of 1 to {MAX_USE_CASE} characters"
@@ -266,23 +270,29 @@ pub(crate) async fn session_search(
     config: &SessionConfig,
     use_cases: &[String],
 ) -> ApiResult<Value> {
-    let mut statuses: BTreeMap<String, Value> = BTreeMap::new();
+    // In order of first appearance: the toolkit of the best match first.
+    let mut statuses: Vec<(String, Value)> = Vec::new();
     let mut schemas = serde_json::Map::new();
     let mut results = Vec::new();
     for (i, use_case) in use_cases.iter().enumerate() {
-        let candidates = state.catalog.tools().filter(|(tk, t)| {
-            toolkit_allowed(config, &tk.slug) && tool_allowed(config, tk, t)
-        });
+        let candidates = state
+            .catalog
+            .tools()
+            .filter(|(tk, t)| toolkit_allowed(config, &tk.slug) && tool_allowed(config, tk, t));
         let hits: Vec<Hit> = rank(use_case, candidates).into_iter().take(TOP_N).collect();
         let mut tools = Vec::new();
         let mut kits: Vec<String> = Vec::new();
         for h in &hits {
             let (tk, t) = (h.toolkit, h.tool);
-            if !statuses.contains_key(&tk.slug) {
-                let s = connection_status(state, project, config, tk).await?;
-                statuses.insert(tk.slug.clone(), s);
-            }
-            let connected = statuses[&tk.slug]["has_active_connection"] == json!(true);
+            let i = match statuses.iter().position(|(s, _)| *s == tk.slug) {
+                Some(i) => i,
+                None => {
+                    let s = connection_status(state, project, config, tk).await?;
+                    statuses.push((tk.slug.clone(), s));
+                    statuses.len() - 1
+                }
+            };
+            let connected = statuses[i].1["has_active_connection"] == json!(true);
             if !kits.contains(&tk.slug) {
                 kits.push(tk.slug.clone());
             }
@@ -292,9 +302,11 @@ pub(crate) async fn session_search(
                        "input_schema": t.input_schema(), "output_schema": t.output_schema(),
                        "hasFullSchema": true}),
             );
-            tools.push(json!({"tool_slug": t.slug, "toolkit": tk.slug, "name": t.name,
+            tools.push(
+                json!({"tool_slug": t.slug, "toolkit": tk.slug, "name": t.name,
                 "description": t.description, "input_schema": t.input_schema(),
-                "toolkit_connected": connected, "score": h.score}));
+                "toolkit_connected": connected, "score": h.score}),
+            );
         }
         let slugs: Vec<&str> = hits.iter().map(|h| h.tool.slug.as_str()).collect();
         let split = slugs.len().min(PRIMARY);
@@ -314,7 +326,7 @@ pub(crate) async fn session_search(
         share its link with the user.";
     Ok(json!({
         "success": true, "error": null, "results": results, "tool_schemas": schemas,
-        "toolkit_connection_statuses": statuses.into_values().collect::<Vec<_>>(),
+        "toolkit_connection_statuses": statuses.into_iter().map(|(_, s)| s).collect::<Vec<_>>(),
         "next_steps_guidance": [guidance], "next_steps": guidance,
         "session": {"id": session_id, "generate_id": false,
                     "instructions": "Pass this session id with the tools you run."},
