@@ -43,6 +43,8 @@ if [ "$which" = python ] || [ "$which" = all ]; then
   "$work/venv/bin/python" tests/compat/official_python_session_update.py
   # Several accounts per toolkit: aliases, execute by alias, rename, revoke, allow_multiple.
   "$work/venv/bin/python" tests/compat/multi_account_python.py
+  # Catalog reads and the session search.
+  "$work/venv/bin/python" tests/compat/catalog_python.py
   # The official MCP Python SDK against a session's mcp.url.
   "$work/venv/bin/python" tests/compat/mcp_python.py
 fi

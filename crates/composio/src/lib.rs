@@ -38,6 +38,7 @@
 //! server-push stream instead.
 
 mod builder;
+mod catalog;
 mod client;
 mod connected_accounts;
 mod connection_request;
@@ -71,6 +72,7 @@ pub mod fuzzing {
 }
 
 pub use builder::ComposioBuilder;
+pub use catalog::{Tools, Toolkits};
 pub use client::{ApiVersion, Composio};
 pub use connected_accounts::{ConnectedAccounts, LinkOptions};
 pub use connection_request::ConnectionRequest;

@@ -4,6 +4,7 @@
 //! so nothing the server sent is lost.
 
 mod account_admin;
+mod catalog;
 mod connected_account;
 mod page;
 mod session;
@@ -15,6 +16,7 @@ pub mod watch;
 mod webhooks;
 
 pub use account_admin::*;
+pub use catalog::*;
 pub use connected_account::*;
 pub use page::*;
 pub use session::*;
