@@ -70,7 +70,9 @@ impl Tools {
                 "toolkits: name at least one toolkit".to_owned(),
             ));
         }
-        let query = ToolsQuery::new().toolkits(toolkits.iter().copied()).limit(1000);
+        let query = ToolsQuery::new()
+            .toolkits(toolkits.iter().copied())
+            .limit(1000);
         Ok(self.list(query).await?.items)
     }
 

@@ -72,7 +72,7 @@ pub mod fuzzing {
 }
 
 pub use builder::ComposioBuilder;
-pub use catalog::{Tools, Toolkits};
+pub use catalog::{Toolkits, Tools};
 pub use client::{ApiVersion, Composio};
 pub use connected_accounts::{ConnectedAccounts, LinkOptions};
 pub use connection_request::ConnectionRequest;
@@ -82,10 +82,11 @@ pub use webhooks::Webhooks;
 
 pub use composio_core::callback::{validate_callback_url, CallbackStatus};
 pub use composio_core::models::{
-    self, ConnectedAccount, ConnectedAccountsQuery, ExecuteResponse, ManageConnectionsPatch,
-    MultiAccountPatch, OrderBy, OrderDirection, Page, RevokeAccountResponse,
-    SessionConfigHistoryItem, SessionToolkit, SessionUpdate, Tool, ToolkitsQuery, ToolsExt,
-    UpdateAccountRequest, UpdateAccountResponse,
+    self, CatalogToolkitsQuery, ConnectedAccount, ConnectedAccountsQuery, ExecuteResponse,
+    ManageConnectionsPatch, MultiAccountPatch, OrderBy, OrderDirection, Page,
+    RevokeAccountResponse, SearchResponse, SessionConfigHistoryItem, SessionToolkit, SessionUpdate,
+    Tool, Toolkit, ToolkitsQuery, ToolsExt, ToolsQuery, UpdateAccountRequest,
+    UpdateAccountResponse,
 };
 pub use composio_core::options::ToolFilter;
 pub use composio_core::{
