@@ -349,3 +349,69 @@ async fn session_search_respects_the_session_toolkits() {
         "{v}"
     );
 }
+
+#[tokio::test]
+async fn manage_connections_reports_every_account_and_links_another_by_alias() {
+    let api = Api::default().await;
+    let sid = api
+        .session(json!({"user_id": "u1", "multi_account": {"enable": true}}))
+        .await;
+    let work = connect(&api, &sid, "gmail", "work").await;
+    let manage = |args: Value| {
+        let api = &api;
+        let sid = sid.clone();
+        async move {
+            let (status, v) = api
+                .post(
+                    &format!("/tool_router/session/{sid}/execute"),
+                    json!({"tool_slug": "COMPOSIO_MANAGE_CONNECTIONS", "arguments": args}),
+                )
+                .await;
+            assert_eq!(status, 200, "{v}");
+            v["data"]["results"]["gmail"].clone()
+        }
+    };
+    let g = manage(json!({"toolkits": ["gmail"]})).await;
+    assert_eq!(g["status"], "active", "{g}");
+    assert_eq!(g["accounts"][0]["id"], json!(work));
+    assert_eq!(g["accounts"][0]["alias"], "work");
+    assert_eq!(g["accounts"][0]["is_default"], true);
+    assert!(g["accounts"][0]["user_info"]["email"].is_string(), "{g}");
+
+    // An additional account under an alias, although one is active.
+    let g = manage(json!({"toolkits": ["gmail"], "alias": "home"})).await;
+    assert_eq!(g["status"], "initiated", "{g}");
+    assert_eq!(g["was_reinitiated"], false);
+    let home = g["connected_account_id"].as_str().unwrap().to_owned();
+    assert_ne!(home, work);
+    Browser::new()
+        .unwrap()
+        .approve(g["redirect_url"].as_str().unwrap())
+        .await
+        .unwrap();
+    let g = manage(json!({"toolkits": ["gmail"]})).await;
+    let aliases: Vec<&str> = g["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["alias"].as_str().unwrap())
+        .collect();
+    assert_eq!(aliases.len(), 2, "{g}");
+    assert!(
+        aliases.contains(&"work") && aliases.contains(&"home"),
+        "{g}"
+    );
+
+    // A taken alias fails that toolkit and lists the accounts.
+    let g = manage(json!({"toolkits": ["gmail"], "alias": "WORK"})).await;
+    assert_eq!(g["status"], "failed", "{g}");
+    assert!(
+        g["error_message"]
+            .as_str()
+            .unwrap()
+            .contains("already used"),
+        "{g}"
+    );
+    assert_eq!(g["has_active_connection"], true, "{g}");
+    assert_eq!(g["accounts"].as_array().unwrap().len(), 2, "{g}");
+}

@@ -174,8 +174,9 @@ pub(crate) async fn execute_tool(
     Ok(match tool {
         MetaTool::ManageConnections => {
             let reinit = args.get("reinitiate_all").and_then(Value::as_bool) == Some(true);
-            let data =
-                manage::manage(state, project, &config, &toolkit_args(&args), reinit).await?;
+            let alias = args.get("alias").and_then(Value::as_str);
+            let data = manage::manage(state, project, &config, &toolkit_args(&args), reinit, alias)
+                .await?;
             ExecuteResponse::completed(data, log_id)
         }
         MetaTool::WaitForConnections => {
