@@ -9,6 +9,7 @@ mod sandbox;
 mod serve;
 mod status;
 mod table;
+mod toolkits;
 mod webhooks;
 
 use std::path::PathBuf;
@@ -76,6 +77,11 @@ enum Command {
     /// The project's webhook deliveries, redelivery, and forwarding events to a local URL.
     #[command(subcommand)]
     Webhooks(webhooks::WebhooksCommand),
+    /// The toolkit catalog: `toolkits [list]`, `toolkits get <slug>`.
+    Toolkits {
+        #[command(subcommand)]
+        command: Option<toolkits::ToolkitsCommand>,
+    },
 }
 
 /// Parses durations like `90s`, `2m`, `1m30s` or a bare number of seconds.
@@ -134,6 +140,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Demo => demo::run().await,
         Command::Sandbox(cmd) => sandbox::run(cmd).await,
         Command::Webhooks(cmd) => webhooks::run(&cli.global, cmd).await,
+        Command::Toolkits { command } => toolkits::run(&cli.global, command).await,
     }
 }
 
