@@ -38,10 +38,7 @@ pub(crate) struct GetArgs {
     json: bool,
 }
 
-pub(crate) async fn run(
-    global: &GlobalArgs,
-    cmd: Option<ToolkitsCommand>,
-) -> Result<(), CliError> {
+pub(crate) async fn run(global: &GlobalArgs, cmd: Option<ToolkitsCommand>) -> Result<(), CliError> {
     let cmd = cmd.unwrap_or(ToolkitsCommand::List(ListArgs::default()));
     let quiet = match &cmd {
         ToolkitsCommand::List(a) => a.json,
@@ -130,7 +127,11 @@ async fn dispatch(backend: &Backend, cmd: ToolkitsCommand) -> Result<(), CliErro
                     println!("{} connection fields: {conn}", d.mode);
                 }
                 if !d.required_scopes.is_empty() {
-                    println!("{} scopes:            {}", d.mode, d.required_scopes.join(" "));
+                    println!(
+                        "{} scopes:            {}",
+                        d.mode,
+                        d.required_scopes.join(" ")
+                    );
                 }
             }
         }

@@ -290,13 +290,19 @@ fn toolkits_list_and_get() {
     let out = composio(dir.path()).arg("toolkits").assert().success();
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(stdout.contains("SERVER APP"), "{stdout}");
-    assert!(stdout.contains("gmail") && stdout.contains("hackernews"), "{stdout}");
+    assert!(
+        stdout.contains("gmail") && stdout.contains("hackernews"),
+        "{stdout}"
+    );
     let out = composio(dir.path())
         .args(["toolkits", "get", "serpapi"])
         .assert()
         .success();
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
-    assert!(stdout.contains("API_KEY connection fields: api_key"), "{stdout}");
+    assert!(
+        stdout.contains("API_KEY connection fields: api_key"),
+        "{stdout}"
+    );
     let out = composio(dir.path())
         .args(["toolkits", "list", "--category", "email", "--json"])
         .assert()
