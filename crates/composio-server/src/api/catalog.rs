@@ -126,7 +126,8 @@ pub(super) async fn get_tool(
     ))
 }
 
-/// `POST {P}/tool_router/session/{id}/search` `{queries: [{use_case, known_fields?}], model?}`
+/// `POST {P}/tool_router/session/{id}/search` `{queries: [{use_case, known_fields?}],
+/// toolkits?, model?}`
 /// (docs/spec/wire-2026.md §16.9).
 pub(super) async fn session_search(
     State(state): State<SharedState>,
@@ -136,6 +137,7 @@ pub(super) async fn session_search(
 ) -> ApiResult<Response> {
     let (_, config) = sessions::load(&state, &project, &id).await?;
     let use_cases = search::use_cases(&body)?;
-    let data = search::session_search(&state, &project, &id, &config, &use_cases).await?;
+    let only = search::toolkit_filter(&body)?;
+    let data = search::session_search(&state, &project, &id, &config, &use_cases, &only).await?;
     Ok(json_response(StatusCode::OK, &data))
 }

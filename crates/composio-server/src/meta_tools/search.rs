@@ -17,5 +17,5 @@ pub(super) async fn search(
     args: &Map<String, Value>,
 ) -> ApiResult<Value> {
     let use_cases = search::use_cases(&Value::Object(args.clone()))?;
-    search::session_search(state, project, session_id, config, &use_cases).await
+    search::session_search(state, project, session_id, config, &use_cases, &[]).await
 }

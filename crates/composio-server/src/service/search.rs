@@ -150,6 +150,26 @@ pub(crate) fn tool_allowed(config: &SessionConfig, tk: &ToolkitDef, tool: &ToolD
     has_tag(tags.and_then(|t| t.get("disabled"))) != Some(true)
 }
 
+/// The `toolkits` of a search body (the official TypeScript SDK's `session.search({query,
+/// toolkits})`): slugs to search in; none means all of the session's.
+pub(crate) fn toolkit_filter(body: &Value) -> ApiResult<Vec<String>> {
+    match body.get("toolkits") {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(|| ApiError::bad_request("`toolkits` must be an array of slugs"))
+            })
+            .collect(),
+        Some(_) => Err(ApiError::bad_request(
+            "`toolkits` must be an array of slugs",
+        )),
+    }
+}
+
 /// The use cases of a search body (`queries: [{use_case}]`): at least one, each 1–1024
 /// characters.
 pub(crate) fn use_cases(body: &Value) -> ApiResult<Vec<String>> {
@@ -261,14 +281,15 @@ pub(crate) async fn connection_status(
 }
 
 /// Runs a session search: for each use case, the session's best matching tools (its
-/// toolkit and tool filters applied), their schemas, and the connection status of every
-/// toolkit they come from.
+/// toolkit and tool filters applied, and only the toolkits of `only` when it is not empty),
+/// their schemas, and the connection status of every toolkit they come from.
 pub(crate) async fn session_search(
     state: &AppState,
     project: &str,
     session_id: &str,
     config: &SessionConfig,
     use_cases: &[String],
+    only: &[String],
 ) -> ApiResult<Value> {
     // In order of first appearance: the toolkit of the best match first.
     let mut statuses: Vec<(String, Value)> = Vec::new();
