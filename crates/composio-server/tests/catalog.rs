@@ -415,3 +415,34 @@ async fn manage_connections_reports_every_account_and_links_another_by_alias() {
     assert_eq!(g["has_active_connection"], true, "{g}");
     assert_eq!(g["accounts"].as_array().unwrap().len(), 2, "{g}");
 }
+
+#[tokio::test]
+async fn session_search_takes_a_toolkits_filter() {
+    // `toolkits` in the body: the TypeScript SDK's `session.search({query, toolkits})`.
+    let api = Api::default().await;
+    let sid = api
+        .session(json!({"user_id": "u1", "manage_connections": {"enable": false}}))
+        .await;
+    let path = format!("/tool_router/session/{sid}/search");
+    let (_, v) = api
+        .post(
+            &path,
+            json!({"queries": [{"use_case": "fetch my emails"}], "toolkits": ["googlecalendar"]}),
+        )
+        .await;
+    assert_eq!(v["results"][0]["primary_tool_slugs"], json!([]), "{v}");
+    let (_, v) = api
+        .post(
+            &path,
+            json!({"queries": [{"use_case": "fetch my emails"}], "toolkits": ["GMAIL"]}),
+        )
+        .await;
+    assert_eq!(v["results"][0]["toolkits"], json!(["gmail"]), "{v}");
+    let (status, v) = api
+        .post(
+            &path,
+            json!({"queries": [{"use_case": "x"}], "toolkits": "github"}),
+        )
+        .await;
+    assert_envelope(status, &v, 400);
+}

@@ -296,10 +296,11 @@ pub(crate) async fn session_search(
     let mut schemas = serde_json::Map::new();
     let mut results = Vec::new();
     for (i, use_case) in use_cases.iter().enumerate() {
-        let candidates = state
-            .catalog
-            .tools()
-            .filter(|(tk, t)| toolkit_allowed(config, &tk.slug) && tool_allowed(config, tk, t));
+        let candidates = state.catalog.tools().filter(|(tk, t)| {
+            toolkit_allowed(config, &tk.slug)
+                && (only.is_empty() || only.iter().any(|s| s.eq_ignore_ascii_case(&tk.slug)))
+                && tool_allowed(config, tk, t)
+        });
         let hits: Vec<Hit> = rank(use_case, candidates).into_iter().take(TOP_N).collect();
         let mut tools = Vec::new();
         let mut kits: Vec<String> = Vec::new();
