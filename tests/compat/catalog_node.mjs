@@ -46,7 +46,11 @@ for (const alias of ["work", "home"]) {
 const found = await session.search({ query: "fetch my emails from today" });
 const json = JSON.stringify(found);
 assert.ok(json.includes("GMAIL_FETCH_EMAILS"), json);
-assert.ok(json.includes('"work"') && json.includes('"home"'), json);
+// Its transform keeps toolkit, description, hasActiveConnection and statusMessage only (it
+// drops `accounts` and `account_selection`, which the Python SDK keeps).
+const gmailStatus = found.toolkitConnectionStatuses.find((s) => s.toolkit === "gmail");
+assert.equal(gmailStatus.hasActiveConnection, true, json);
+assert.ok(gmailStatus.statusMessage.startsWith("2 accounts connected"), json);
 ok("session.search({query}) with two accounts");
 
 console.log(`catalog (official TypeScript SDK): ${passed.length} calls passed`);

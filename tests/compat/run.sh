@@ -51,5 +51,6 @@ fi
 if [ "$which" = node ] || [ "$which" = all ]; then
   cp tests/compat/package.json "$work/package.json"
   cp tests/compat/official_node.mjs "$work/official_node.mjs"
-  (cd "$work" && npm install --silent --no-audit --no-fund >/dev/null 2>&1 && node official_node.mjs)
+  cp tests/compat/catalog_node.mjs "$work/catalog_node.mjs"
+  (cd "$work" && npm install --silent --no-audit --no-fund >/dev/null 2>&1 && node official_node.mjs && node catalog_node.mjs)
 fi

@@ -146,7 +146,7 @@ pub(crate) fn toolkit_detail(state: &AppState, tk: &ToolkitDef) -> Value {
         .map(|m| json!({"mode": m, "scopes": {"available": tk.scopes}}))
         .collect();
     let extra = json!({"auth_config_details": details, "composio_managed_auth": managed,
-        "enabled": true, "base_url": null,
+        "enabled": true,
         "get_current_user_endpoint": tk.userinfo_url,
         "has_app": has_app(state, tk)});
     if let (Some(v), Value::Object(extra)) = (v.as_object_mut(), extra) {
