@@ -47,13 +47,17 @@ if [ "$which" = python ] || [ "$which" = all ]; then
   "$work/venv/bin/python" tests/compat/complete_auth_python.py
   # Auth configs: create a custom github config, list/get (masked), link through it.
   "$work/venv/bin/python" tests/compat/auth_configs_python.py
+  # Catalog reads and the session search.
+  "$work/venv/bin/python" tests/compat/catalog_python.py
   # The official MCP Python SDK against a session's mcp.url.
   "$work/venv/bin/python" tests/compat/mcp_python.py
 fi
 if [ "$which" = node ] || [ "$which" = all ]; then
   cp tests/compat/package.json "$work/package.json"
-  cp tests/compat/official_node.mjs tests/compat/webhooks_node.mjs "$work/"
+  cp tests/compat/official_node.mjs tests/compat/webhooks_node.mjs tests/compat/catalog_node.mjs "$work/"
   (cd "$work" && npm install --silent --no-audit --no-fund >/dev/null 2>&1 && node official_node.mjs)
   # Webhook subscription and verifyWebhook on every delivery.
   (cd "$work" && node webhooks_node.mjs)
+  # Catalog reads and the session search.
+  (cd "$work" && node catalog_node.mjs)
 fi

@@ -10,6 +10,7 @@ mod sandbox;
 mod serve;
 mod status;
 mod table;
+mod toolkits;
 mod webhooks;
 
 use std::path::PathBuf;
@@ -80,6 +81,11 @@ enum Command {
     /// The project's auth configs: the OAuth apps connections are made with.
     #[command(subcommand)]
     AuthConfigs(auth_configs::AuthConfigsCommand),
+    /// The toolkit catalog: `toolkits [list]`, `toolkits get <slug>`.
+    Toolkits {
+        #[command(subcommand)]
+        command: Option<toolkits::ToolkitsCommand>,
+    },
 }
 
 /// Parses durations like `90s`, `2m`, `1m30s` or a bare number of seconds.
@@ -139,6 +145,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Sandbox(cmd) => sandbox::run(cmd).await,
         Command::Webhooks(cmd) => webhooks::run(&cli.global, cmd).await,
         Command::AuthConfigs(cmd) => auth_configs::run(&cli.global, cmd).await,
+        Command::Toolkits { command } => toolkits::run(&cli.global, command).await,
     }
 }
 

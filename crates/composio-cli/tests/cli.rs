@@ -283,3 +283,34 @@ fn plain_http_to_a_remote_host_needs_an_explicit_opt_in() {
         .stderr(predicate::str::contains("plain http"))
         .stderr(predicate::str::contains("COMPOSIO_ALLOW_INSECURE_HTTP"));
 }
+
+#[test]
+fn toolkits_list_and_get() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = composio(dir.path()).arg("toolkits").assert().success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(stdout.contains("SERVER APP"), "{stdout}");
+    assert!(
+        stdout.contains("gmail") && stdout.contains("hackernews"),
+        "{stdout}"
+    );
+    let out = composio(dir.path())
+        .args(["toolkits", "get", "serpapi"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains("API_KEY connection fields: api_key"),
+        "{stdout}"
+    );
+    let out = composio(dir.path())
+        .args(["toolkits", "list", "--category", "email", "--json"])
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(json[0]["slug"], "gmail");
+    composio(dir.path())
+        .args(["toolkits", "get", "gmial"])
+        .assert()
+        .code(3);
+}

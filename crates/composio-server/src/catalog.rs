@@ -71,6 +71,9 @@ pub struct ToolkitDef {
     /// Short description.
     #[serde(default)]
     pub description: String,
+    /// Category slugs (`email`, `productivity`), for `GET /toolkits?category=`.
+    #[serde(default)]
+    pub categories: Vec<String>,
     /// Logo URL (defaults to `https://logos.composio.dev/api/<slug>`).
     #[serde(default)]
     pub logo: Option<String>,
@@ -176,6 +179,8 @@ struct CatalogFile {
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     toolkits: BTreeMap<String, ToolkitDef>,
+    /// Slugs declared by the server's config file (reported as `type: "custom"`).
+    from_config: std::collections::BTreeSet<String>,
 }
 
 impl Catalog {
@@ -213,6 +218,20 @@ impl Catalog {
             self.toolkits.insert(t.slug.clone(), t);
         }
         Ok(())
+    }
+
+    /// Adds the toolkits of the server's config file ([`Catalog::extend`]), remembering that
+    /// they came from there.
+    pub fn extend_from_config(&mut self, toolkits: Vec<ToolkitDef>) -> Result<(), CatalogError> {
+        let slugs: Vec<String> = toolkits.iter().map(|t| t.slug.clone()).collect();
+        self.extend(toolkits)?;
+        self.from_config.extend(slugs);
+        Ok(())
+    }
+
+    /// Whether the toolkit was declared (or overridden) by the server's config file.
+    pub fn is_from_config(&self, slug: &str) -> bool {
+        self.from_config.contains(slug)
     }
 
     /// The app tool with this slug (case-insensitive) and its toolkit.

@@ -182,7 +182,7 @@ async fn check_key(store: &dyn Store, cipher: &Cipher, had_check: bool) -> Resul
 pub async fn spawn(config: Config) -> Result<ServerHandle, ServerError> {
     config.validate().map_err(ServerError::Config)?;
     let mut catalog = Catalog::builtin()?;
-    catalog.extend(config.extra_toolkits.clone())?;
+    catalog.extend_from_config(config.extra_toolkits.clone())?;
     let opened = crate::store::open(&config).await?;
     let store = opened.store;
     let had_check = store.get_meta(KEY_CHECK).await?.is_some();

@@ -39,6 +39,7 @@
 
 mod auth_configs;
 mod builder;
+mod catalog;
 mod client;
 mod connected_accounts;
 mod connection_request;
@@ -73,6 +74,7 @@ pub mod fuzzing {
 
 pub use auth_configs::AuthConfigs;
 pub use builder::ComposioBuilder;
+pub use catalog::{Toolkits, Tools};
 pub use client::{ApiVersion, Composio};
 pub use connected_accounts::{ConnectedAccounts, LinkOptions};
 pub use connection_request::ConnectionRequest;
@@ -82,10 +84,11 @@ pub use webhooks::Webhooks;
 
 pub use composio_core::callback::{validate_callback_url, CallbackStatus};
 pub use composio_core::models::{
-    self, CompleteAuthResponse, ConnectedAccount, ConnectedAccountsQuery, ExecuteResponse,
-    ManageConnectionsPatch, MultiAccountPatch, OrderBy, OrderDirection, Page,
-    RevokeAccountResponse, SessionConfigHistoryItem, SessionToolkit, SessionUpdate, Tool,
-    ToolkitsQuery, ToolsExt, UpdateAccountRequest, UpdateAccountResponse,
+    self, CatalogToolkitsQuery, CompleteAuthResponse, ConnectedAccount, ConnectedAccountsQuery,
+    ExecuteResponse, ManageConnectionsPatch, MultiAccountPatch, OrderBy, OrderDirection, Page,
+    RevokeAccountResponse, SearchResponse, SessionConfigHistoryItem, SessionToolkit, SessionUpdate,
+    Tool, Toolkit, ToolkitsQuery, ToolsExt, ToolsQuery, UpdateAccountRequest,
+    UpdateAccountResponse,
 };
 pub use composio_core::options::ToolFilter;
 pub use composio_core::{

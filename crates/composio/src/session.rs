@@ -40,7 +40,7 @@ const TOOLS_PAGE_SIZE: u32 = 500;
 /// ```
 #[derive(Clone)]
 pub struct Session {
-    client: Composio,
+    pub(crate) client: Composio,
     id: SessionId,
     data: SessionResponse,
 }

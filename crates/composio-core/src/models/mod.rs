@@ -5,6 +5,7 @@
 
 mod account_admin;
 mod auth_configs;
+mod catalog;
 mod connected_account;
 mod page;
 mod session;
@@ -17,6 +18,7 @@ mod webhooks;
 
 pub use account_admin::*;
 pub use auth_configs::*;
+pub use catalog::*;
 pub use connected_account::*;
 pub use page::*;
 pub use session::*;

@@ -8,6 +8,7 @@
 
 mod accounts;
 mod auth_configs;
+mod catalog;
 mod execute;
 mod extract;
 mod idempotency;
@@ -58,6 +59,14 @@ pub(crate) fn router(state: SharedState) -> Router {
             get(sessions::toolkits),
         )
         .route("/tool_router/session/{id}/tools", get(sessions::tools))
+        .route(
+            "/tool_router/session/{id}/search",
+            post(catalog::session_search),
+        )
+        .route("/toolkits", get(catalog::list_toolkits))
+        .route("/toolkits/{slug}", get(catalog::get_toolkit))
+        .route("/tools", get(catalog::list_tools))
+        .route("/tools/{slug}", get(catalog::get_tool))
         .route("/tool_router/session/{id}/execute", post(execute::execute))
         .route(
             "/tool_router/session/{id}/execute_meta",

@@ -258,6 +258,26 @@ pub(crate) async fn toolkit_item(
                 .logo(tk.logo_url())
                 .description(&tk.description),
         );
+    let mut item = item;
+    if crate::service::sessions::MultiAccount::of(config).enabled && !tk.is_no_auth() {
+        // docs/spec/wire-2026.md §16.9 (proposed, additive): every account of the toolkit.
+        let (all, default) =
+            crate::service::search::toolkit_accounts(state, project, config, tk).await?;
+        let list: Vec<serde_json::Value> = all
+            .iter()
+            .map(|a| {
+                serde_json::json!({"id": a.id, "alias": a.alias, "word_id": a.word_id,
+                    "status": a.status, "created_at": format_ts(a.created_at),
+                    "is_default": default.as_ref().is_some_and(|d| d.id == a.id),
+                    "auth_config": {"id": a.auth_config_id, "auth_scheme": a.auth_scheme.as_str(),
+                                    "is_composio_managed": state.is_managed(&a.toolkit)}})
+            })
+            .collect();
+        item.extra.insert(
+            "connected_accounts".to_owned(),
+            serde_json::Value::from(list),
+        );
+    }
     Ok(match account {
         Some(a) => item.connected_account(
             ToolkitConnectedAccount::new(&a.id, a.status.clone())

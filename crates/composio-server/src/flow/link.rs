@@ -232,6 +232,7 @@ mod tests {
             slug: "acme".into(),
             name: "Acme".into(),
             description: String::new(),
+            categories: Vec::new(),
             logo: None,
             auth_scheme: AuthScheme::ApiKey,
             authorize_url: None,

@@ -6,7 +6,6 @@ use serde_json::{json, Map, Value};
 
 use crate::catalog::{AuthScheme, ToolkitDef};
 use crate::error::ApiResult;
-use crate::service::accounts::session_account;
 use crate::service::connections;
 use crate::service::sessions::toolkit_allowed;
 use crate::state::SharedState;
@@ -53,13 +52,18 @@ fn failed(slug: &str, message: String) -> Value {
            "current_user_info": null, "error_message": message})
 }
 
-/// Runs `COMPOSIO_MANAGE_CONNECTIONS`.
+/// Runs `COMPOSIO_MANAGE_CONNECTIONS`. Each toolkit reports every account of the user
+/// (`accounts`: alias, status, who it is at the provider, which is the default;
+/// docs/spec/wire-2026.md §16.9). With `alias`, a link for an additional account under that
+/// alias is started even when accounts are active (multi-account sessions, §16.3: the alias
+/// must be free and the session's account cap not reached).
 pub(super) async fn manage(
     state: &SharedState,
     project: &str,
     config: &SessionConfig,
     toolkits: &[String],
     reinit: bool,
+    alias: Option<&str>,
 ) -> ApiResult<Value> {
     let callback = config
         .manage_connections
@@ -96,13 +100,35 @@ pub(super) async fn manage(
             failures += 1;
             continue;
         }
-        let existing = session_account(state, project, config, &tk.slug).await?;
+        let (accounts, existing) =
+            crate::service::search::toolkit_accounts(state, project, config, tk).await?;
+        let listed: Vec<Value> = accounts
+            .iter()
+            .map(|a| crate::service::search::account_status(a, existing.as_ref()))
+            .collect();
         let live = existing.as_ref().filter(|a| a.is_usable());
         let mut r = json!({"toolkit": tk.slug, "has_active_connection": live.is_some(),
             "was_reinitiated": false, "current_user_info": null, "error_message": null,
             "connected_account_id": null, "auth_config_id": null});
+        r["accounts"] = Value::from(listed);
+        let another = match alias {
+            Some(_) => {
+                crate::service::accounts::check_account_cap(state, project, config, &tk.slug)
+                    .await
+                    .err()
+            }
+            None => None,
+        };
+        if let Some(e) = another {
+            let mut f = failed(&tk.slug, e.message);
+            f["accounts"] = r["accounts"].take();
+            f["has_active_connection"] = json!(live.is_some());
+            results.insert(tk.slug.clone(), f);
+            failures += 1;
+            continue;
+        }
         match live {
-            Some(a) if !reinit => {
+            Some(a) if !reinit && alias.is_none() => {
                 r["status"] = json!("active");
                 r["connected_account_id"] = json!(a.id);
                 r["auth_config_id"] = json!(a.auth_config_id);
@@ -116,14 +142,14 @@ pub(super) async fn manage(
                     &config.user_id,
                     tk,
                     callback.clone(),
-                    None,
+                    alias,
                     config.auth_configs.get(&tk.slug).map(String::as_str),
                 )
                 .await
                 {
                     Ok(conn) => {
                         r["status"] = json!("initiated");
-                        r["was_reinitiated"] = json!(live.is_some());
+                        r["was_reinitiated"] = json!(live.is_some() && alias.is_none());
                         r["redirect_url"] = json!(connections::link_url(state, &conn.link.token));
                         r["instruction"] = json!(format!(
                             "Share this link with the user so they can connect their {} \
@@ -136,7 +162,10 @@ pub(super) async fn manage(
                         initiated += 1;
                     }
                     Err(e) => {
+                        let accounts = r["accounts"].take();
                         r = failed(&tk.slug, e.message);
+                        r["accounts"] = accounts;
+                        r["has_active_connection"] = json!(live.is_some());
                         failures += 1;
                     }
                 }

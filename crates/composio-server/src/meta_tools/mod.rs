@@ -174,8 +174,9 @@ pub(crate) async fn execute_tool(
     Ok(match tool {
         MetaTool::ManageConnections => {
             let reinit = args.get("reinitiate_all").and_then(Value::as_bool) == Some(true);
-            let data =
-                manage::manage(state, project, &config, &toolkit_args(&args), reinit).await?;
+            let alias = args.get("alias").and_then(Value::as_str);
+            let data = manage::manage(state, project, &config, &toolkit_args(&args), reinit, alias)
+                .await?;
             ExecuteResponse::completed(data, log_id)
         }
         MetaTool::WaitForConnections => {
@@ -185,10 +186,13 @@ pub(crate) async fn execute_tool(
             let data = wait::wait(state, project, &config, &toolkits, all, timeout).await?;
             ExecuteResponse::completed(data, log_id)
         }
-        MetaTool::SearchTools => ExecuteResponse::completed(
-            search::search(state, project, &config, &args).await?,
-            log_id,
-        ),
+        MetaTool::SearchTools => match search::search(state, project, id, &config, &args).await {
+            Ok(data) => ExecuteResponse::completed(data, log_id),
+            Err(e) if e.status == axum::http::StatusCode::BAD_REQUEST => {
+                ExecuteResponse::failed(json!({}), e.message, log_id)
+            }
+            Err(e) => return Err(e),
+        },
         MetaTool::MultiExecute => multi_execute::run(state, project, &config, &args, log_id).await,
     })
 }
@@ -214,7 +218,7 @@ pub(super) async fn app_tool(
             log_id,
         ));
     }
-    if !search::tool_allowed(config, tk, tool) {
+    if !crate::service::search::tool_allowed(config, tk, tool) {
         return Ok(ExecuteResponse::failed(
             json!({}),
             format!("Tool '{}' is disabled in this session", tool.slug),

@@ -132,6 +132,8 @@ pub(super) fn schema(tool: MetaTool) -> Schema {
                     "description": "Toolkit slugs, e.g. [\"gmail\"]."},
                 "reinitiate_all": {"type": "boolean", "default": false,
                     "description": "Create new links even for active connections (to reconnect)."},
+                "alias": {"type": "string", "minLength": 1, "maxLength": 64,
+                    "description": "Connect an additional account under this name (e.g. \"work-gmail\"), even when the toolkit has active accounts; each toolkit's `accounts` lists the existing ones."},
                 "session_id": session_id()},
                 "required": ["toolkits"]}),
             manage_output()),
