@@ -19,7 +19,7 @@
 //!    approve, deny, expired, used and API-key flows at phone and desktop sizes (no
 //!    horizontal overflow, no external request, no CSP violation, the security headers)
 //! 10. `tests/compat/run.sh`: the official Composio SDKs (PyPI `composio`, npm
-//!    `@composio/core@0.17.0`), unmodified, against composio-server
+//!     `@composio/core@0.17.0`), unmodified, against composio-server
 //!
 //! `--rust-only` stops after step 5.
 

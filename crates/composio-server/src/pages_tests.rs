@@ -23,6 +23,7 @@ fn toolkit(fields: Vec<FieldDef>) -> ToolkitDef {
         credential: None,
         tools: Vec::new(),
         revocation: None,
+        categories: Vec::new(),
     }
 }
 

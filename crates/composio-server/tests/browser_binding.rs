@@ -297,7 +297,14 @@ async fn pages_opened_at_once_in_one_browser_each_submit() {
     let open = |link: String| {
         let client = client.clone();
         async move {
-            let html = client.get(&link).send().await.unwrap().text().await.unwrap();
+            let html = client
+                .get(&link)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
             (link, csrf_token(&html).unwrap())
         }
     };

@@ -60,10 +60,16 @@ fn secret_field(name: &str, label: &str, required: bool) -> Value {
 }
 
 /// Whether the server can connect accounts of `tk` without an app of the project's own: an
-/// OAuth app from the config (or the sandbox provider), or no app needed at all.
+/// OAuth app from the config (the seed of every project's default auth config), the sandbox
+/// provider, or no app needed at all.
 pub(crate) fn has_app(state: &AppState, tk: &ToolkitDef) -> bool {
     match tk.auth_scheme {
-        AuthScheme::OAuth2 => crate::oauth::provider(state, tk).is_some(),
+        AuthScheme::OAuth2 => {
+            state.config.sandbox
+                || (state.config.oauth_apps.contains_key(&tk.slug)
+                    && tk.authorize_url.is_some()
+                    && tk.token_url.is_some())
+        }
         _ => true,
     }
 }
