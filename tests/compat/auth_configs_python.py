@@ -8,7 +8,10 @@ exists is refused (409); after the account is deleted it succeeds. Prints every 
 call that passed. Needs COMPOSIO_API_KEY and COMPOSIO_BASE_URL.
 """
 
+import html
+import http.cookiejar
 import os
+import re
 import sys
 import urllib.error
 import urllib.parse
@@ -35,10 +38,18 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def provider_url(redirect_url: str) -> str:
-    """Continues a Connect Link like the browser's "Continue" and returns where it goes."""
-    opener = urllib.request.build_opener(NoRedirect)
+    """Continues a Connect Link like a browser's "Continue" (with the page's cookie and CSRF
+    token) and returns where it goes."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+    page = opener.open(redirect_url, timeout=30).read().decode()
+    match = re.search(r'name="csrf_token" value="([^"]*)"', page)
+    assert match, "the Connect Link page has no CSRF token"
+    form = urllib.parse.urlencode({"csrf_token": html.unescape(match.group(1)), "action": "continue"})
     try:
-        opener.open(urllib.request.Request(redirect_url, data=b"", method="POST"), timeout=30)
+        opener.open(
+            urllib.request.Request(redirect_url, data=form.encode(), method="POST"), timeout=30
+        )
     except urllib.error.HTTPError as e:
         assert e.code == 303, e.code
         return e.headers["location"]

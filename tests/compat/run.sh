@@ -35,7 +35,7 @@ if [ "$which" = python ] || [ "$which" = all ]; then
   if [ ! -x "$work/venv/bin/python" ]; then
     python3 -m venv "$work/venv"
   fi
-  "$work/venv/bin/pip" install --quiet --disable-pip-version-check composio mcp
+  "$work/venv/bin/pip" install --quiet --disable-pip-version-check "composio==0.30.0" mcp
   "$work/venv/bin/python" tests/compat/official_python.py
   # Webhook subscriptions and verify_webhook on every delivery.
   "$work/venv/bin/python" tests/compat/webhooks_python.py
@@ -54,10 +54,12 @@ if [ "$which" = python ] || [ "$which" = all ]; then
 fi
 if [ "$which" = node ] || [ "$which" = all ]; then
   cp tests/compat/package.json "$work/package.json"
-  cp tests/compat/official_node.mjs tests/compat/webhooks_node.mjs tests/compat/catalog_node.mjs "$work/"
+  cp tests/compat/official_node.mjs tests/compat/webhooks_node.mjs tests/compat/catalog_node.mjs tests/compat/auth_configs_node.mjs "$work/"
   (cd "$work" && npm install --silent --no-audit --no-fund >/dev/null 2>&1 && node official_node.mjs)
   # Webhook subscription and verifyWebhook on every delivery.
   (cd "$work" && node webhooks_node.mjs)
   # Catalog reads and the session search.
   (cd "$work" && node catalog_node.mjs)
+  # Auth configs: create a custom github config, list/get (masked), link through it.
+  (cd "$work" && node auth_configs_node.mjs)
 fi

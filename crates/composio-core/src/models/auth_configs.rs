@@ -322,9 +322,37 @@ pub struct AuthConfigUpdate {
     /// Credential fields to replace (`custom`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credentials: Option<Map<String, Value>>,
-    /// New scopes (`default`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// New scopes (`default`): an array, or one comma/space-separated string as the
+    /// TypeScript SDK sends them.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "scopes_list_or_string"
+    )]
     pub scopes: Option<Vec<String>>,
+}
+
+/// Scopes sent as an array or as one comma/space-separated string.
+fn scopes_list_or_string<'de, D>(d: D) -> Result<Option<Vec<String>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Scopes {
+        List(Vec<String>),
+        Joined(String),
+    }
+    Ok(match Option::<Scopes>::deserialize(d)? {
+        None => None,
+        Some(Scopes::List(v)) => Some(v),
+        Some(Scopes::Joined(s)) => Some(
+            s.split([',', ' '])
+                .filter(|x| !x.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        ),
+    })
 }
 
 impl std::fmt::Debug for AuthConfigUpdate {
@@ -438,5 +466,25 @@ impl AuthConfigListParams {
             q.push(("cursor".into(), c.clone()));
         }
         q
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn update_scopes_come_as_a_list_or_one_string() {
+        let list: AuthConfigUpdate =
+            serde_json::from_str(r#"{"type":"default","scopes":["repo","read:user"]}"#).unwrap();
+        let joined: AuthConfigUpdate =
+            serde_json::from_str(r#"{"type":"default","scopes":"repo, read:user"}"#).unwrap();
+        let absent: AuthConfigUpdate = serde_json::from_str(r#"{"type":"default"}"#).unwrap();
+        assert_eq!(list.scopes, Some(vec!["repo".into(), "read:user".into()]));
+        assert_eq!(joined.scopes, list.scopes);
+        assert_eq!(absent.scopes, None);
+        assert!(
+            serde_json::from_str::<AuthConfigUpdate>(r#"{"type":"default","scopes":7}"#).is_err()
+        );
     }
 }

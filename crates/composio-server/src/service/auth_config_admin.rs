@@ -47,9 +47,13 @@ pub(crate) fn model(state: &AppState, row: &AuthConfigRow, connections: u64) -> 
         "credentials": credentials,
         "status": if row.enabled { "ENABLED" } else { "DISABLED" },
         "no_of_connections": connections,
-        "created_at": (row.created_at > 0).then(|| format_ts(row.created_at)),
-        "last_updated_at": (row.updated_at > 0).then(|| format_ts(row.updated_at)),
-        "created_by": null,
+        "created_at": format_ts(row.created_at),
+        "last_updated_at": format_ts(row.updated_at),
+        // Seeded from the server's configuration, or created through the API.
+        "created_by": match row.kind {
+            AuthConfigKind::Default => "composio-server",
+            AuthConfigKind::Custom => "api",
+        },
         "expected_input_fields": [],
         "restrict_to_following_tools": [],
         "tool_access_config": {"tools_for_connected_account_creation": []},
