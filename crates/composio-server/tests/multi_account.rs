@@ -447,3 +447,35 @@ async fn multi_account_sessions_require_a_choice_and_cap_the_accounts() {
     assert_envelope(status, &v, 400);
     api.server.shutdown().await;
 }
+
+/// Concurrent revokes on a SQLite file (several pooled connections) all succeed: each one's
+/// units of work (the sandbox provider's grant, the account's transition, the webhook outbox)
+/// take the write lock up front instead of failing to upgrade a read (`SQLITE_BUSY_SNAPSHOT`).
+#[tokio::test]
+async fn concurrent_revokes_on_a_sqlite_file_all_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let api = Api::start(composio_server::Config::default().data_dir(dir.path())).await;
+    let mut ids = Vec::new();
+    for n in 0..12 {
+        let sid = session(&api, &format!("revoker_{n}")).await;
+        ids.push(connect(&api, &sid, "gmail", None).await);
+    }
+    let answers = futures_util::future::join_all(ids.iter().map(|id| {
+        let req = api
+            .http
+            .post(api.url(&format!("/connected_accounts/{id}/revoke")))
+            .header("x-api-key", &api.key);
+        async move {
+            let resp = req.send().await.unwrap();
+            (resp.status().as_u16(), resp.text().await.unwrap())
+        }
+    }))
+    .await;
+    for (status, body) in &answers {
+        assert_eq!(*status, 200, "{body}");
+    }
+    for id in &ids {
+        assert_eq!(api.account(id).await["status"], "REVOKED");
+    }
+    api.server.shutdown().await;
+}

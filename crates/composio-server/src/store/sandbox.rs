@@ -162,7 +162,7 @@ where
     async fn sandbox_grant(&self, grant: &SandboxGrant, tokens: &IssuedTokens) -> StoreResult<()> {
         let id = crate::ids::sandbox_grant();
         let now = self.clock.now_ms();
-        let mut tx = self.pool.begin().await.db()?;
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await.db()?;
         sqlx::query(
             "INSERT INTO sandbox_grants (id, subject, scope, created_at) VALUES ($1, $2, $3, $4)",
         )
@@ -184,7 +184,7 @@ where
         tokens: &IssuedTokens,
     ) -> StoreResult<Refreshed> {
         let now = self.clock.now_ms();
-        let mut tx = self.pool.begin().await.db()?;
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await.db()?;
         let rotated: Option<String> = sqlx::query_scalar(
             "UPDATE sandbox_tokens SET used_at = $2 WHERE token_hash = $1 AND kind = 'refresh' \
              AND used_at IS NULL RETURNING grant_id",
@@ -257,7 +257,7 @@ where
 
     async fn sandbox_revoke(&self, token_hash: &[u8]) -> StoreResult<bool> {
         let now = self.clock.now_ms();
-        let mut tx = self.pool.begin().await.db()?;
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await.db()?;
         let grant: Option<String> =
             sqlx::query_scalar("SELECT grant_id FROM sandbox_tokens WHERE token_hash = $1")
                 .bind(token_hash.to_vec())
@@ -293,7 +293,7 @@ where
     async fn sandbox_purge(&self, keep: Duration) -> StoreResult<u64> {
         let now = self.clock.now_ms();
         let before = crate::clock::before(now, keep);
-        let mut tx = self.pool.begin().await.db()?;
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await.db()?;
         let mut n = 0;
         for (sql, at) in [
             ("DELETE FROM sandbox_codes WHERE expires_at <= $1", now),

@@ -22,17 +22,26 @@ use crate::clock::{after, SharedClock};
 
 /// What the shared store needs of a sqlx database beyond sqlx's traits.
 pub(crate) trait Backend: Database {
+    /// The statement that opens a read-write unit of work.
+    ///
+    /// SQLite: `BEGIN IMMEDIATE`, which takes the write lock up front (waiting out the busy
+    /// timeout). A deferred `BEGIN` that reads and then writes cannot upgrade its lock once
+    /// another connection has committed since its read (`SQLITE_BUSY_SNAPSHOT`, answered at
+    /// once, without waiting), so concurrent units of work failed at random under load.
+    const BEGIN_WRITE: &'static str;
     /// How many rows a statement changed.
     fn rows_affected(result: &Self::QueryResult) -> u64;
 }
 
 impl Backend for sqlx::Sqlite {
+    const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
     fn rows_affected(result: &Self::QueryResult) -> u64 {
         result.rows_affected()
     }
 }
 
 impl Backend for sqlx::Postgres {
+    const BEGIN_WRITE: &'static str = "BEGIN";
     fn rows_affected(result: &Self::QueryResult) -> u64 {
         result.rows_affected()
     }
@@ -370,7 +379,7 @@ where
 
     async fn apply(&self, id: &str, event: &AccountEvent) -> StoreResult<Transition> {
         // One unit of work: the status change and its webhook delivery (the outbox).
-        let mut tx = self.pool.begin().await.db()?;
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await.db()?;
         if let Some(row) = apply_event::<DB>(&mut tx, id, event, None, self.now()).await? {
             tx.commit().await.db()?;
             return Ok(Transition::Applied(row));
@@ -384,7 +393,7 @@ where
     }
 
     async fn delete_account(&self, project_id: &str, id: &str) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await.db()?;
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await.db()?;
         sqlx::query("DELETE FROM links WHERE account_id = $1 AND project_id = $2")
             .bind(id.to_owned())
             .bind(project_id.to_owned())
@@ -450,7 +459,7 @@ where
             expires_at,
             browser_hash: None,
         };
-        let mut tx = self.pool.begin().await.db()?;
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await.db()?;
         let inserted = sqlx::query(
             "INSERT INTO connected_accounts (id, project_id, user_id, toolkit, auth_config_id, \
              auth_scheme, status, is_disabled, credentials_version, created_at, updated_at, \
@@ -619,7 +628,7 @@ where
         expired_reason: &str,
     ) -> StoreResult<Completed> {
         let now = self.now();
-        let mut tx = self.pool.begin().await.db()?;
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await.db()?;
         let account_id: Option<String> = sqlx::query_scalar(
             "UPDATE links SET used = TRUE WHERE token = $1 AND used = FALSE RETURNING account_id",
         )

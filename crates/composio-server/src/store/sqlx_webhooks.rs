@@ -254,7 +254,7 @@ where
     }
 
     async fn delete_subscription(&self, project_id: &str, id: &str) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await.db()?;
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await.db()?;
         let r = sqlx::query("DELETE FROM webhook_subscriptions WHERE id = $1 AND project_id = $2")
             .bind(id.to_owned())
             .bind(project_id.to_owned())
