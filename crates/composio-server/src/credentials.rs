@@ -257,18 +257,7 @@ async fn refresh(
             expired: false,
         });
     };
-    let provider = match state.catalog.get(&account.toolkit) {
-        Some(tk) => crate::service::auth_configs::account_provider(
-            state,
-            &account.project_id,
-            &account.auth_config_id,
-            tk,
-        )
-        .await
-        .ok()
-        .flatten(),
-        None => None,
-    };
+    let provider = crate::service::auth_configs::provider_for(state, account).await;
     let Some(provider) = provider else {
         release(state, account, &creds).await;
         return Err(CredentialError::Missing);

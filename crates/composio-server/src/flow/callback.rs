@@ -182,18 +182,7 @@ async fn attempt(
             return Err(AttemptFailure::Failed("Something went wrong".to_owned()));
         }
     };
-    let provider = match state.catalog.get(&account.toolkit) {
-        Some(tk) => crate::service::auth_configs::account_provider(
-            state,
-            &account.project_id,
-            &account.auth_config_id,
-            tk,
-        )
-        .await
-        .ok()
-        .flatten(),
-        None => None,
-    };
+    let provider = crate::service::auth_configs::provider_for(state, &account).await;
     let Some(provider) = provider else {
         return Err(AttemptFailure::Failed(
             "No OAuth app is configured for this toolkit".to_owned(),

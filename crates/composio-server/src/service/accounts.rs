@@ -197,18 +197,7 @@ pub(crate) async fn revoke(
     if account.status != ConnectionStatus::Active || account.is_disabled {
         return Err(not_revokable(&account));
     }
-    let provider = match state.catalog.get(&account.toolkit) {
-        Some(tk) => crate::service::auth_configs::account_provider(
-            state,
-            &account.project_id,
-            &account.auth_config_id,
-            tk,
-        )
-        .await
-        .ok()
-        .flatten(),
-        None => None,
-    };
+    let provider = crate::service::auth_configs::provider_for(state, &account).await;
     let Some((provider, revocation)) = provider.and_then(|p| p.revocation.clone().map(|r| (p, r)))
     else {
         return Err(ApiError::bad_request(format!(

@@ -11,7 +11,7 @@ use crate::crypto::Secret;
 use crate::error::{ApiError, ApiResult};
 use crate::oauth::{OAuthClient, Provider};
 use crate::state::AppState;
-use crate::store::{AuthConfigKind, AuthConfigRow};
+use crate::store::{AccountRow, AuthConfigKind, AuthConfigRow};
 
 /// The default auth config of a toolkit in a project, as the server's configuration says
 /// (its OAuth app, or none for the sandbox).
@@ -154,6 +154,20 @@ pub(crate) async fn provider(
         &row.scopes,
         &row.authorize_params,
     ))
+}
+
+/// The provider an account's tokens belong to (through its toolkit and auth config); `None`
+/// when the toolkit, the auth config or an app is missing, or the store cannot be read
+/// (logged).
+pub(crate) async fn provider_for(state: &AppState, account: &AccountRow) -> Option<Provider> {
+    let tk = state.catalog.get(&account.toolkit)?;
+    match account_provider(state, &account.project_id, &account.auth_config_id, tk).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!(account_id = %account.id, error = %e.message, "could not read the account's auth config");
+            None
+        }
+    }
 }
 
 /// The provider of an account's auth config (`None` also when the config is gone).
