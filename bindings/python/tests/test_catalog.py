@@ -36,7 +36,7 @@ def test_toolkits_get_one_and_pages(composio: Composio) -> None:
     assert len(first["items"]) == 1
 
     with pytest.raises(ValueError, match="unknown key"):
-        composio.toolkits.get(query={"catgory": "x"})  # type: ignore[typeddict-unknown-key]
+        composio.toolkits.get(query={"catgory": "x"})  # type: ignore[call-overload]
     with pytest.raises(ValueError, match="not both"):
         composio.toolkits.get("gmail", query={"limit": 1})  # type: ignore[call-overload]
 
@@ -64,7 +64,7 @@ def test_tools_get_filters_and_raw_tool(composio: Composio, user_id: str) -> Non
     with pytest.raises(ValueError, match="name a slug"):
         composio.tools.get(user_id)
     with pytest.raises(TypeError, match="single str"):
-        composio.tools.get(user_id, toolkits="gmail")  # type: ignore[arg-type]
+        composio.tools.get(user_id, toolkits="gmail")
     with pytest.raises(ValueError):
         composio.tools.get("", toolkits=["gmail"])
 

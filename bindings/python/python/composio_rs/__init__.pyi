@@ -73,6 +73,7 @@ __all__ += [
     "Webhooks",
 ]
 __all__ += ["AsyncAuthConfigs", "AuthConfigs"]
+__all__ += ["AsyncToolkits", "AsyncTools", "ToolkitListQuery", "Toolkits", "Tools"]
 
 _JsonDict = dict[str, Any]
 
