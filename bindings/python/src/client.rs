@@ -196,6 +196,22 @@ impl Composio {
         }
     }
 
+    /// The toolkits of the catalog (``get``, ``list``).
+    #[getter]
+    fn toolkits(&self) -> crate::catalog::Toolkits {
+        crate::catalog::Toolkits {
+            inner: self.inner.clone(),
+        }
+    }
+
+    /// The tools of the catalog (``get``, ``get_raw_composio_tool_by_slug``).
+    #[getter]
+    fn tools(&self) -> crate::catalog::Tools {
+        crate::catalog::Tools {
+            inner: self.inner.clone(),
+        }
+    }
+
     /// The project's webhook subscription (``composio.webhooks.subscriptions``).
     #[getter]
     fn webhooks(&self) -> crate::webhooks::Webhooks {
@@ -331,6 +347,22 @@ impl AsyncComposio {
     #[getter]
     fn connected_accounts(&self) -> AsyncConnectedAccounts {
         AsyncConnectedAccounts {
+            inner: self.inner.clone(),
+        }
+    }
+
+    /// The toolkits of the catalog (see ``Composio.toolkits``).
+    #[getter]
+    fn toolkits(&self) -> crate::catalog::AsyncToolkits {
+        crate::catalog::AsyncToolkits {
+            inner: self.inner.clone(),
+        }
+    }
+
+    /// The tools of the catalog (see ``Composio.tools``).
+    #[getter]
+    fn tools(&self) -> crate::catalog::AsyncTools {
+        crate::catalog::AsyncTools {
             inner: self.inner.clone(),
         }
     }

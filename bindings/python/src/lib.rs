@@ -7,6 +7,7 @@
 
 mod account_admin;
 mod auth_configs;
+mod catalog;
 mod client;
 mod convert;
 mod errors;
@@ -65,5 +66,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<account_admin::CompletedAuth>()?;
     errors::register(m)?;
     webhooks::register(m)?;
+    catalog::register(m)?;
     Ok(())
 }

@@ -261,6 +261,14 @@ session_pymethods!(Session {
         Ok(ToolkitsPage { inner })
     }
 
+    /// Finds the session's tools for a task: ``{"success", "results": [{"use_case",
+    /// "primary_tool_slugs", "related_tool_slugs", "toolkits", ...}],
+    /// "toolkit_connection_statuses": [...]}``.
+    #[pyo3(signature = (*, query))]
+    fn search(&self, py: Python<'_>, query: &str) -> PyResult<Json> {
+        block(py, crate::catalog::search(self.session(), query)?)
+    }
+
     /// Every tool of the session (all pages).
     fn tools(&self, py: Python<'_>) -> PyResult<Vec<Tool>> {
         let session = self.session();
@@ -401,6 +409,12 @@ session_pymethods!(AsyncSession {
         awaitable(py, async move {
             session.toolkits(query).await.map(|inner| ToolkitsPage { inner })
         })
+    }
+
+    /// See ``Session.search``. Awaitable of the dict.
+    #[pyo3(signature = (*, query))]
+    fn search<'py>(&self, py: Python<'py>, query: &str) -> PyResult<Bound<'py, PyAny>> {
+        awaitable(py, crate::catalog::search(self.session(), query)?)
     }
 
     /// Every tool of the session. Awaitable of ``list[Tool]``.

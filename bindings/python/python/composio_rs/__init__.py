@@ -57,6 +57,7 @@ from ._native import (
     parse_callback_url,
 )
 from ._native import AsyncAuthConfigs, AuthConfigs
+from ._native import AsyncToolkits, AsyncTools, Toolkits, Tools
 from ._native import (
     ComposioMultipleConnectedAccountsError,
     CompletedAuth,
@@ -112,6 +113,17 @@ class VerifyWebhookResult(TypedDict):
     version: str
     payload: Dict[str, Any]
     raw_payload: Dict[str, Any]
+
+
+class ToolkitListQuery(TypedDict, total=False):
+    """``toolkits.get(query=...)``: the filters of one page of the catalog."""
+
+    category: Optional[str]
+    cursor: Optional[str]
+    limit: Optional[int]
+    sort_by: Optional[str]
+    managed_by: Optional[str]
+    search: Optional[str]
 
 
 class ToolkitsFilter(TypedDict, total=False):
@@ -224,3 +236,5 @@ __all__ += [
     "WebhookSubscriptions",
     "Webhooks",
 ]
+# The catalog (official SDK names: toolkits.get/list, tools.get, session.search).
+__all__ += ["AsyncToolkits", "AsyncTools", "ToolkitListQuery", "Toolkits", "Tools"]

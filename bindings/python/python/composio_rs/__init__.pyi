@@ -1,7 +1,7 @@
 """Type stubs of composio_rs (hand-written; checked with `python -m mypy.stubtest composio_rs`)."""
 
 from collections.abc import Awaitable, Mapping, Sequence
-from typing import Any, Literal, TypedDict, final
+from typing import Any, Literal, TypedDict, final, overload
 
 __version__: str
 
@@ -73,6 +73,7 @@ __all__ += [
     "Webhooks",
 ]
 __all__ += ["AsyncAuthConfigs", "AuthConfigs"]
+__all__ += ["AsyncToolkits", "AsyncTools", "ToolkitListQuery", "Toolkits", "Tools"]
 
 _JsonDict = dict[str, Any]
 
@@ -122,6 +123,16 @@ class VerifyWebhookResult(TypedDict):
     version: str
     payload: _JsonDict
     raw_payload: _JsonDict
+
+class ToolkitListQuery(TypedDict, total=False):
+    """``toolkits.get(query=...)``: the filters of one page of the catalog."""
+
+    category: str | None
+    cursor: str | None
+    limit: int | None
+    sort_by: str | None
+    managed_by: str | None
+    search: str | None
 
 class ToolkitsFilter(TypedDict, total=False):
     """``{"enable": [...]}`` or ``{"disable": [...]}`` (exactly one key)."""
@@ -561,6 +572,8 @@ class Session:
         search: str | None = None,
     ) -> ToolkitsPage:
         """One page of the session's toolkits with the user's connections."""
+    def search(self, *, query: str) -> _JsonDict:
+        """Finds the session's tools for a task (``results``, ``toolkit_connection_statuses``)."""
     def tools(self) -> list[Tool]:
         """Every tool of the session."""
     def execute(
@@ -634,6 +647,8 @@ class AsyncSession:
         search: str | None = None,
     ) -> Awaitable[ToolkitsPage]:
         """One page of the session's toolkits."""
+    def search(self, *, query: str) -> Awaitable[_JsonDict]:
+        """Finds the session's tools for a task."""
     def tools(self) -> Awaitable[list[Tool]]:
         """Every tool of the session."""
     def execute(
@@ -700,6 +715,83 @@ class AuthConfigs:
     def delete(self, nanoid: str) -> _JsonDict: ...
     def enable(self, nanoid: str) -> _JsonDict: ...
     def disable(self, nanoid: str) -> _JsonDict: ...
+
+@final
+class Toolkits:
+    """``composio.toolkits`` (blocking API); results are dicts as the server sends them."""
+
+    @overload
+    def get(self, slug: str) -> _JsonDict:
+        """One toolkit (with ``auth_config_details``); ``NotFoundError`` if unknown."""
+    @overload
+    def get(self, slug: None = None, *, query: ToolkitListQuery | None = None) -> list[_JsonDict]:
+        """The toolkits of one page of the catalog."""
+    def list(
+        self,
+        *,
+        category: str | None = None,
+        cursor: str | None = None,
+        limit: int | None = None,
+        sort_by: str | None = None,
+        managed_by: str | None = None,
+        search: str | None = None,
+    ) -> _JsonDict:
+        """One page: ``{"items": [...], "next_cursor", "total_pages", ...}``."""
+
+@final
+class AsyncToolkits:
+    """``async_composio.toolkits`` (asyncio API)."""
+
+    @overload
+    def get(self, slug: str) -> Awaitable[_JsonDict]: ...
+    @overload
+    def get(
+        self, slug: None = None, *, query: ToolkitListQuery | None = None
+    ) -> Awaitable[list[_JsonDict]]: ...
+    def list(
+        self,
+        *,
+        category: str | None = None,
+        cursor: str | None = None,
+        limit: int | None = None,
+        sort_by: str | None = None,
+        managed_by: str | None = None,
+        search: str | None = None,
+    ) -> Awaitable[_JsonDict]: ...
+
+@final
+class Tools:
+    """``composio.tools`` (blocking API); tools are dicts as the server sends them."""
+
+    def get(
+        self,
+        user_id: str,
+        *,
+        slug: str | None = None,
+        tools: Sequence[str] | None = None,
+        search: str | None = None,
+        toolkits: Sequence[str] | None = None,
+        limit: int | None = None,
+    ) -> list[_JsonDict]:
+        """The tools matching ``slug``, or ``tools`` / ``toolkits`` / ``search``."""
+    def get_raw_composio_tool_by_slug(self, slug: str) -> _JsonDict:
+        """One tool with its input schema; ``NotFoundError`` if unknown."""
+
+@final
+class AsyncTools:
+    """``async_composio.tools`` (asyncio API)."""
+
+    def get(
+        self,
+        user_id: str,
+        *,
+        slug: str | None = None,
+        tools: Sequence[str] | None = None,
+        search: str | None = None,
+        toolkits: Sequence[str] | None = None,
+        limit: int | None = None,
+    ) -> Awaitable[list[_JsonDict]]: ...
+    def get_raw_composio_tool_by_slug(self, slug: str) -> Awaitable[_JsonDict]: ...
 
 @final
 class AsyncAuthConfigs:
@@ -826,6 +918,10 @@ class Composio:
     @property
     def auth_configs(self) -> AuthConfigs: ...
     @property
+    def toolkits(self) -> Toolkits: ...
+    @property
+    def tools(self) -> Tools: ...
+    @property
     def connected_accounts(self) -> ConnectedAccounts: ...
     @property
     def webhooks(self) -> Webhooks:
@@ -868,6 +964,10 @@ class AsyncComposio:
         """Waits until the connected account is ACTIVE."""
     @property
     def auth_configs(self) -> AsyncAuthConfigs: ...
+    @property
+    def toolkits(self) -> AsyncToolkits: ...
+    @property
+    def tools(self) -> AsyncTools: ...
     @property
     def connected_accounts(self) -> AsyncConnectedAccounts: ...
     @property
