@@ -153,6 +153,14 @@ pub(crate) fn tool_allowed(config: &SessionConfig, tk: &ToolkitDef, tool: &ToolD
 /// The `toolkits` of a search body (the official TypeScript SDK's `session.search({query,
 /// toolkits})`): slugs to search in; none means all of the session's.
 pub(crate) fn toolkit_filter(body: &Value) -> ApiResult<Vec<String>> {
+    // `model` (the official SDKs' optional search model) is accepted and not used; it must
+    // still be what the API says it is.
+    if !matches!(
+        body.get("model"),
+        None | Some(Value::Null | Value::String(_))
+    ) {
+        return Err(ApiError::bad_request("`model` must be a string"));
+    }
     match body.get("toolkits") {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(a)) => a
