@@ -317,6 +317,15 @@ async fn session_search_reports_every_account_and_ranks_tools() {
         )
         .await;
     assert_envelope(status, &e, 400);
+    for bad in [
+        json!({"queries": [{"use_case": "x", "known_fields": 7}]}),
+        json!({"queries": [{"use_case": "x"}], "model": 7}),
+    ] {
+        let (status, e) = api
+            .post(&format!("/tool_router/session/{sid}/search"), bad)
+            .await;
+        assert_envelope(status, &e, 400);
+    }
     let (status, e) = api
         .post(
             "/tool_router/session/trs_nope/search",

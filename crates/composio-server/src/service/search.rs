@@ -191,6 +191,14 @@ pub(crate) fn use_cases(body: &Value) -> ApiResult<Vec<String>> {
     queries
         .iter()
         .map(|q| {
+            if !matches!(
+                q.get("known_fields"),
+                None | Some(Value::Null | Value::String(_))
+            ) {
+                return Err(ApiError::bad_request(
+                    "a query's `known_fields` must be a string",
+                ));
+            }
             let uc = q
                 .get("use_case")
                 .and_then(Value::as_str)
