@@ -14,7 +14,7 @@ use super::middleware::REQUEST_ID_HEADER;
 use super::{json_response, Fingerprint};
 use crate::error::{ApiError, ApiResult};
 use crate::state::SharedState;
-use crate::store::{IdempotentResponse, Reservation};
+use crate::store::{IdempotencyClaim, IdempotentResponse, Reservation};
 
 /// The idempotency key of a request: `Idempotency-Key`, else the client's `x-request-id`.
 fn idempotency_key(headers: &HeaderMap, scope: &str) -> Option<String> {
@@ -132,4 +132,56 @@ where
             Err(e)
         }
     }
+}
+
+/// Runs a request whose unit of work stores its response itself: `store(claim)` writes the
+/// request's effect and, when the request has an idempotency key, `claim` (the response
+/// `status` and `body`, under the key) with it, and answers whether it did (`false`: the key
+/// is held or answered by another request, and nothing was written). One unit of work
+/// instead of three ([`idempotent`] reserves the key, runs the request, then stores the
+/// response). When the key is taken, [`idempotent`] replays the first response, waits for
+/// it, or runs the request if its first holder gave up.
+pub(crate) async fn idempotent_stored<F, Fut>(
+    state: &SharedState,
+    project: &str,
+    headers: &HeaderMap,
+    scope: &str,
+    fingerprint: &Fingerprint,
+    (status, body): (StatusCode, serde_json::Value),
+    mut store: F,
+) -> ApiResult<Response>
+where
+    F: FnMut(Option<IdempotencyClaim>) -> Fut,
+    Fut: std::future::Future<Output = ApiResult<bool>>,
+{
+    let Some(key) = idempotency_key(headers, scope) else {
+        store(None).await?;
+        return Ok(json_response(status, &body));
+    };
+    {
+        // Concurrent duplicates in this process queue here (as in `idempotent`).
+        let _guard = state
+            .idempotency_locks
+            .lock(&format!("{project} {key}"))
+            .await;
+        let claim = IdempotencyClaim {
+            key,
+            ttl: state.config.idempotency_ttl,
+            response: IdempotentResponse {
+                status: status.as_u16(),
+                body: stored_body(fingerprint, &body),
+            },
+        };
+        if store(Some(claim)).await? {
+            return Ok(json_response(status, &body));
+        }
+    }
+    idempotent(state, project, headers, scope, fingerprint, async {
+        if store(None).await? {
+            Ok((status, body.clone()))
+        } else {
+            Err(ApiError::internal(&"idempotency key taken without a claim"))
+        }
+    })
+    .await
 }

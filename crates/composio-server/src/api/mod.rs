@@ -31,7 +31,7 @@ pub(crate) use extract::{
     check_user_id, json_response, page_json, page_of, parse_cursor, parse_limit, query_map,
     ApiJson, Fingerprint, FingerprintedJson,
 };
-pub(crate) use idempotency::idempotent;
+pub(crate) use idempotency::{idempotent, idempotent_stored};
 pub(crate) use middleware::Project;
 
 use crate::error::ApiError;

@@ -14,8 +14,8 @@ use composio_core::ToolkitFilter;
 use serde_json::Value;
 
 use super::{
-    check_user_id, idempotent, json_response, page_of, parse_cursor, parse_limit, query_map,
-    ApiJson, FingerprintedJson, Project,
+    check_user_id, idempotent, idempotent_stored, json_response, page_of, parse_cursor,
+    parse_limit, query_map, ApiJson, FingerprintedJson, Project,
 };
 use crate::catalog::ToolkitDef;
 use crate::error::{ApiError, ApiResult};
@@ -208,28 +208,41 @@ pub(super) async fn link(
             .and_then(|m| m.callback_url.clone())
     });
     crate::service::accounts::check_account_cap(&state, &project, &config, &tk.slug).await?;
+    let new = connections::prepare_link(
+        &state,
+        &project,
+        &row.user_id,
+        tk,
+        callback,
+        req.alias.as_deref(),
+        config.auth_configs.get(&tk.slug).map(String::as_str),
+    )
+    .await?;
+    let resp = LinkResponse::new(
+        &new.link_token,
+        connections::link_url(&state, &new.link_token),
+        &new.account_id,
+    );
+    let body = serde_json::to_value(resp).map_err(|e| ApiError::internal(&e))?;
     let scope = format!("POST link {id}");
-    idempotent(&state, &project, &headers, &scope, &fingerprint, async {
-        let conn = connections::create_link(
-            &state,
-            &project,
-            &row.user_id,
-            tk,
-            callback,
-            req.alias.as_deref(),
-            config.auth_configs.get(&tk.slug).map(String::as_str),
-        )
-        .await?;
-        let resp = LinkResponse::new(
-            &conn.link.token,
-            connections::link_url(&state, &conn.link.token),
-            &conn.account.id,
-        );
-        Ok((
-            StatusCode::CREATED,
-            serde_json::to_value(resp).unwrap_or_default(),
-        ))
-    })
+    // The link and its idempotent response are stored in one unit of work.
+    idempotent_stored(
+        &state,
+        &project,
+        &headers,
+        &scope,
+        &fingerprint,
+        (StatusCode::CREATED, body),
+        |claim| {
+            let mut new = new.clone();
+            new.idempotency = claim;
+            let state = state.clone();
+            async move {
+                let stored = connections::store_link(&state, new).await?;
+                Ok(matches!(stored, connections::Stored::Connection(_)))
+            }
+        },
+    )
     .await
 }
 

@@ -44,6 +44,35 @@ pub(crate) async fn create_link(
     alias: Option<&str>,
     auth_config: Option<&str>,
 ) -> ApiResult<Connection> {
+    let new = prepare_link(
+        state,
+        project,
+        user_id,
+        tk,
+        callback_url,
+        alias,
+        auth_config,
+    )
+    .await?;
+    match store_link(state, new).await? {
+        Stored::Connection(conn) => Ok(conn),
+        // Only a connection with an idempotency claim can find its key taken.
+        Stored::KeyTaken => Err(ApiError::internal(&"idempotency key taken without a claim")),
+    }
+}
+
+/// Checks a new connection of `user_id` to `tk` (the toolkit needs authentication, its auth
+/// config and OAuth app are usable, the alias and callback URL are valid) and draws its ids;
+/// nothing is stored until [`store_link`].
+pub(crate) async fn prepare_link(
+    state: &AppState,
+    project: &str,
+    user_id: &str,
+    tk: &ToolkitDef,
+    callback_url: Option<String>,
+    alias: Option<&str>,
+    auth_config: Option<&str>,
+) -> ApiResult<NewConnection> {
     let alias = match alias {
         Some(raw) => crate::service::accounts::parse_alias(raw)?,
         None => None,
@@ -75,7 +104,7 @@ pub(crate) async fn create_link(
     if let Some(cb) = &callback_url {
         state.check_callback(project, cb)?;
     }
-    let new = NewConnection {
+    Ok(NewConnection {
         account_id: crate::ids::account(),
         link_token: crate::ids::link_token(),
         project_id: project.to_owned(),
@@ -87,23 +116,48 @@ pub(crate) async fn create_link(
         ttl: state.config.link_expiry,
         alias,
         word_id: String::new(),
+        idempotency: None,
+    })
+}
+
+/// What [`store_link`] did.
+#[derive(Debug)]
+pub(crate) enum Stored {
+    /// The account and its link (and the claimed response) are stored.
+    Connection(Connection),
+    /// Another request holds or has answered the idempotency key: nothing was stored.
+    KeyTaken,
+}
+
+/// Stores a prepared connection (with its idempotency claim, when it has one) and wakes the
+/// waits on the user's toolkit; 409 when another account of the user and toolkit has the
+/// alias.
+pub(crate) async fn store_link(state: &AppState, new: NewConnection) -> ApiResult<Stored> {
+    let (project, user_id, toolkit) = (
+        new.project_id.clone(),
+        new.user_id.clone(),
+        new.toolkit.clone(),
+    );
+    let Some(conn) = create_unique(state, new).await? else {
+        return Ok(Stored::KeyTaken);
     };
-    let conn = create_unique(state, new).await?;
     // Wakes COMPOSIO_WAIT_FOR_CONNECTIONS calls waiting on this user's toolkit.
     state
         .cluster
-        .publish(&[new_account_key(project, user_id, &tk.slug)])
+        .publish(&[new_account_key(&project, &user_id, &toolkit)])
         .await;
-    tracing::info!(account_id = %conn.account.id, toolkit = %tk.slug, "connect link created");
-    Ok(conn)
+    tracing::info!(account_id = %conn.account.id, toolkit = %toolkit, "connect link created");
+    Ok(Stored::Connection(conn))
 }
 
-/// Stores a new connection, drawing word ids until one is free.
-async fn create_unique(state: &AppState, mut new: NewConnection) -> ApiResult<Connection> {
+/// Stores a new connection, drawing word ids until one is free; `None` when its idempotency
+/// key is taken.
+async fn create_unique(state: &AppState, mut new: NewConnection) -> ApiResult<Option<Connection>> {
     for _ in 0..WORD_ID_TRIES {
         new.word_id = crate::alias::word_id(&new.toolkit);
         match state.store.create_connection(&new).await? {
-            Created::Connection(conn) => return Ok(*conn),
+            Created::Connection(conn) => return Ok(Some(*conn)),
+            Created::KeyTaken => return Ok(None),
             Created::AliasTaken(holder) => {
                 return Err(crate::service::accounts::alias_conflict(
                     new.alias.as_ref().map_or("", |a| a.display.as_str()),

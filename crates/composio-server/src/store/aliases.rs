@@ -81,7 +81,7 @@ where
             .bind(self.clock.now_ms())
             .bind(project_id.to_owned())
             .bind(id.to_owned())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.writer)
             .await
             .db();
         match updated {

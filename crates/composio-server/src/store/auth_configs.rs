@@ -213,7 +213,7 @@ where
         .bind(json(&row.authorize_params)?)
         .bind(i64::from(row.enabled))
         .bind(now)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .db()?;
         Ok(())
@@ -239,7 +239,7 @@ where
         .bind(json(&row.authorize_params)?)
         .bind(i64::from(row.enabled))
         .bind(now)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .db()?;
         Ok(())
@@ -322,7 +322,7 @@ where
         .bind(self.clock.now_ms())
         .bind(row.project_id.clone())
         .bind(row.id.clone())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .db()?;
         Ok(DB::rows_affected(&done) > 0)
@@ -339,7 +339,7 @@ where
         )
         .bind(project_id.to_owned())
         .bind(id.to_owned())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .db()?;
         if DB::rows_affected(&done) > 0 {

@@ -11,6 +11,7 @@
 
 mod aliases;
 mod auth_configs;
+mod group_commit;
 mod postgres;
 mod rows;
 mod sandbox;
@@ -150,6 +151,9 @@ pub(crate) enum Created {
     AliasTaken(Box<AccountRow>),
     /// The word id is taken (nothing was written): try another.
     WordIdTaken,
+    /// Another request holds or has answered the connection's idempotency key (nothing was
+    /// written).
+    KeyTaken,
 }
 
 /// What [`AliasStore::set_alias`] did.

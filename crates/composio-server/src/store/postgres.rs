@@ -8,6 +8,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres};
 
+use super::group_commit::LinkWriter;
 use super::sqlx_store::SqlxStore;
 use super::sqlx_util::{migrate, Db, Migration};
 use super::*;
@@ -143,7 +144,12 @@ impl SqlxStore<Postgres> {
         drop(conn);
         migrated?;
         unlocked?;
-        Ok(Self { pool, clock })
+        Ok(Self {
+            links: LinkWriter::start(pool.clone(), clock.clone()),
+            writer: pool.clone(),
+            pool,
+            clock,
+        })
     }
 }
 

@@ -191,6 +191,20 @@ pub(crate) struct NewConnection {
     pub alias: Option<crate::alias::Alias>,
     /// Its word id ([`crate::alias::word_id`]).
     pub word_id: String,
+    /// The response of the request, stored with the connection under its idempotency key.
+    pub idempotency: Option<IdempotencyClaim>,
+}
+
+/// A request's response stored in the same unit of work as its effect, under its
+/// idempotency key: a repeat of the request replays it, and the effect cannot happen twice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct IdempotencyClaim {
+    /// The key (scoped to the request's route).
+    pub key: String,
+    /// How long the response is remembered; an older one under the key may be replaced.
+    pub ttl: Duration,
+    /// The response.
+    pub response: IdempotentResponse,
 }
 
 /// The rows of a new connection.

@@ -131,7 +131,7 @@ where
         .bind(code.subject.clone())
         .bind(code.scope.clone())
         .bind(after(self.clock.now_ms(), ttl))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .db()?;
         Ok(())
@@ -143,7 +143,7 @@ where
              code_challenge, subject, scope, expires_at",
         )
         .bind(code_hash.to_vec())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await
         .db()?;
         row.map(|r| {
@@ -162,7 +162,7 @@ where
     async fn sandbox_grant(&self, grant: &SandboxGrant, tokens: &IssuedTokens) -> StoreResult<()> {
         let id = crate::ids::sandbox_grant();
         let now = self.clock.now_ms();
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await.db()?;
+        let mut tx = self.begin_write().await.db()?;
         sqlx::query(
             "INSERT INTO sandbox_grants (id, subject, scope, created_at) VALUES ($1, $2, $3, $4)",
         )
@@ -184,7 +184,7 @@ where
         tokens: &IssuedTokens,
     ) -> StoreResult<Refreshed> {
         let now = self.clock.now_ms();
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await.db()?;
+        let mut tx = self.begin_write().await.db()?;
         let rotated: Option<String> = sqlx::query_scalar(
             "UPDATE sandbox_tokens SET used_at = $2 WHERE token_hash = $1 AND kind = 'refresh' \
              AND used_at IS NULL RETURNING grant_id",
@@ -257,7 +257,7 @@ where
 
     async fn sandbox_revoke(&self, token_hash: &[u8]) -> StoreResult<bool> {
         let now = self.clock.now_ms();
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await.db()?;
+        let mut tx = self.begin_write().await.db()?;
         let grant: Option<String> =
             sqlx::query_scalar("SELECT grant_id FROM sandbox_tokens WHERE token_hash = $1")
                 .bind(token_hash.to_vec())
@@ -275,7 +275,7 @@ where
     async fn sandbox_expire_access_tokens(&self) -> StoreResult<()> {
         sqlx::query("UPDATE sandbox_tokens SET expires_at = $1 WHERE kind = 'access'")
             .bind(self.clock.now_ms())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .db()?;
         Ok(())
@@ -284,7 +284,7 @@ where
     async fn sandbox_revoke_all(&self) -> StoreResult<()> {
         sqlx::query("UPDATE sandbox_grants SET revoked_at = $1 WHERE revoked_at IS NULL")
             .bind(self.clock.now_ms())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .db()?;
         Ok(())
@@ -293,7 +293,7 @@ where
     async fn sandbox_purge(&self, keep: Duration) -> StoreResult<u64> {
         let now = self.clock.now_ms();
         let before = crate::clock::before(now, keep);
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await.db()?;
+        let mut tx = self.begin_write().await.db()?;
         let mut n = 0;
         for (sql, at) in [
             ("DELETE FROM sandbox_codes WHERE expires_at <= $1", now),

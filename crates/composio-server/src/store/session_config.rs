@@ -94,7 +94,7 @@ where
         update: &ConfigUpdate,
     ) -> StoreResult<ConfigUpdated> {
         let now = self.clock.now_ms();
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await.db()?;
+        let mut tx = self.begin_write().await.db()?;
         let changed = sqlx::query(
             "UPDATE sessions SET config = $1, config_version = config_version + 1, \
              config_updated_at = $2 WHERE id = $3 AND project_id = $4 AND config_version = $5",

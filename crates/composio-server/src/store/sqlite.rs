@@ -1,5 +1,5 @@
-//! The SQLite [`Store`]: the shared [`SqlxStore`] on a SQLite pool (WAL, versioned
-//! migrations applied at startup).
+//! The SQLite [`Store`]: the shared [`SqlxStore`] on SQLite (WAL; one writer connection and a
+//! few readers; versioned migrations applied at startup).
 
 use std::path::Path;
 use std::str::FromStr;
@@ -8,6 +8,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool};
 
+use super::group_commit::LinkWriter;
 use super::sqlx_store::SqlxStore;
 use super::sqlx_util::{migrate, Db, Migration};
 use super::*;
@@ -33,6 +34,9 @@ const MIGRATIONS: &[Migration] = &[
     (11, include_str!("migrations/sqlite/011_flow_security.sql")),
 ];
 
+/// Read connections of a database file (WAL: readers never wait for the writer).
+const READERS: u32 = 4;
+
 /// The table of applied migrations.
 const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations \
     (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)";
@@ -46,10 +50,11 @@ impl SqlxStore<Sqlite> {
             .min_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)
+            .test_before_acquire(false)
             .connect_with(opts)
             .await
             .db()?;
-        Self::migrated(pool, clock).await
+        Self::migrated(pool.clone(), pool, clock).await
     }
 
     /// A database file (created when missing) in WAL mode.
@@ -69,16 +74,29 @@ impl SqlxStore<Sqlite> {
             // lose the last commits) and avoids an fsync on every commit.
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
+        // A connection to a local file does not go away: no round trip to test it before
+        // each use.
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .test_before_acquire(false)
+            .connect_with(opts.clone())
+            .await
+            .db()?;
+        let readers = SqlitePoolOptions::new()
+            .max_connections(READERS)
+            .test_before_acquire(false)
             .connect_with(opts)
             .await
             .db()?;
-        Self::migrated(pool, clock).await
+        Self::migrated(readers, writer, clock).await
     }
 
-    async fn migrated(pool: SqlitePool, clock: SharedClock) -> StoreResult<Self> {
-        let mut conn = pool.acquire().await.db()?;
+    async fn migrated(
+        pool: SqlitePool,
+        writer: SqlitePool,
+        clock: SharedClock,
+    ) -> StoreResult<Self> {
+        let mut conn = writer.acquire().await.db()?;
         migrate::<Sqlite>(
             &mut conn,
             CREATE_SCHEMA_MIGRATIONS,
@@ -87,6 +105,11 @@ impl SqlxStore<Sqlite> {
         )
         .await?;
         drop(conn);
-        Ok(Self { pool, clock })
+        Ok(Self {
+            links: LinkWriter::start(writer.clone(), clock.clone()),
+            pool,
+            writer,
+            clock,
+        })
     }
 }

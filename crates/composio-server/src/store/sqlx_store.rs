@@ -14,6 +14,7 @@ use composio_core::models::{OrderBy, OrderDirection};
 use composio_core::ConnectionStatus;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 
+use super::group_commit::{LinkWriter, Written};
 use super::sqlx_util::{account, apply_event_statement, link, status_names, Db, Statement};
 use super::sqlx_util::{ACCOUNT_COLS, LINK_COLS};
 use super::sqlx_webhooks::enqueue_account_event;
@@ -49,7 +50,16 @@ impl Backend for sqlx::Postgres {
 
 /// A [`Store`] on a sqlx connection pool of a [`Backend`].
 pub(crate) struct SqlxStore<DB: Database> {
+    /// Reads.
     pub(super) pool: Pool<DB>,
+    /// Writes: every statement that changes the database and every unit of work that does
+    /// runs on this pool. On a SQLite file it holds one connection, so the process's writers
+    /// queue for it first come, first served instead of polling SQLite's write lock in its
+    /// busy handler (which sleeps whole milliseconds between tries, while a unit of work
+    /// holds the lock for tens of microseconds). Elsewhere it is `pool` itself.
+    pub(super) writer: Pool<DB>,
+    /// New connections, written in batches on `writer` ([`super::group_commit`]).
+    pub(super) links: LinkWriter,
     pub(super) clock: SharedClock,
 }
 
@@ -65,6 +75,14 @@ impl<DB: Database> std::fmt::Debug for SqlxStore<DB> {
 impl<DB: Database> SqlxStore<DB> {
     fn now(&self) -> i64 {
         self.clock.now_ms()
+    }
+
+    /// Opens a read-write unit of work on the writer.
+    pub(super) async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, DB>>
+    where
+        DB: Backend,
+    {
+        self.writer.begin_with(DB::BEGIN_WRITE).await
     }
 
     /// The connection pool (tests reach into the database with it).
@@ -159,7 +177,7 @@ where
         .bind(crate::ids::project())
         .bind(name.to_owned())
         .bind(self.now())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .db()?;
         sqlx::query_scalar("SELECT id FROM projects WHERE name = $1")
@@ -177,7 +195,7 @@ where
         .bind(key_hash.to_vec())
         .bind(project_id.to_owned())
         .bind(self.now())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .db()?;
         Ok(())
@@ -210,7 +228,7 @@ where
         sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT(key) DO NOTHING")
             .bind(key.to_owned())
             .bind(value.to_vec())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .db()?;
         sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
@@ -231,7 +249,7 @@ where
         .bind(s.user_id.clone())
         .bind(s.config.clone())
         .bind(now)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .db()?;
         Ok(SessionRow {
@@ -278,7 +296,7 @@ where
         let r = sqlx::query("DELETE FROM sessions WHERE id = $1 AND project_id = $2")
             .bind(id.to_owned())
             .bind(project_id.to_owned())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .db()?;
         Ok(DB::rows_affected(&r) > 0)
@@ -379,7 +397,7 @@ where
 
     async fn apply(&self, id: &str, event: &AccountEvent) -> StoreResult<Transition> {
         // One unit of work: the status change and its webhook delivery (the outbox).
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await.db()?;
+        let mut tx = self.begin_write().await.db()?;
         if let Some(row) = apply_event::<DB>(&mut tx, id, event, None, self.now()).await? {
             tx.commit().await.db()?;
             return Ok(Transition::Applied(row));
@@ -393,7 +411,7 @@ where
     }
 
     async fn delete_account(&self, project_id: &str, id: &str) -> StoreResult<bool> {
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await.db()?;
+        let mut tx = self.begin_write().await.db()?;
         sqlx::query("DELETE FROM links WHERE account_id = $1 AND project_id = $2")
             .bind(id.to_owned())
             .bind(project_id.to_owned())
@@ -422,70 +440,18 @@ where
         st.push_in("status", &status_names(event.allowed_from()));
         st.push(" RETURNING id");
         let ids = sqlx::query_scalar_with(st.sql(), st.arguments::<DB>()?)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.writer)
             .await
             .db()?;
         Ok(ids)
     }
 
     async fn create_connection(&self, new: &NewConnection) -> StoreResult<Created> {
-        let now = self.now();
-        let expires_at = after(now, new.ttl);
-        let account = AccountRow {
-            id: new.account_id.clone(),
-            project_id: new.project_id.clone(),
-            user_id: new.user_id.clone(),
-            toolkit: new.toolkit.clone(),
-            auth_config_id: new.auth_config_id.clone(),
-            auth_scheme: new.auth_scheme,
-            status: ConnectionStatus::Initiated,
-            status_reason: None,
-            is_disabled: false,
-            credentials: None,
-            credentials_version: 0,
-            info: None,
-            created_at: now,
-            updated_at: now,
-            alias: new.alias.as_ref().map(|a| a.display.clone()),
-            word_id: Some(new.word_id.clone()),
-        };
-        let link = LinkRow {
-            token: new.link_token.clone(),
-            project_id: new.project_id.clone(),
-            account_id: new.account_id.clone(),
-            callback_url: new.callback_url.clone(),
-            pkce_verifier: None,
-            used: false,
-            expires_at,
-            browser_hash: None,
-        };
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await.db()?;
-        let inserted = sqlx::query(
-            "INSERT INTO connected_accounts (id, project_id, user_id, toolkit, auth_config_id, \
-             auth_scheme, status, is_disabled, credentials_version, created_at, updated_at, \
-             expires_at, alias, alias_key, word_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, 0, $8, $8, $9, $10, $11, $12)",
-        )
-        .bind(account.id.clone())
-        .bind(account.project_id.clone())
-        .bind(account.user_id.clone())
-        .bind(account.toolkit.clone())
-        .bind(account.auth_config_id.clone())
-        .bind(account.auth_scheme.as_str().to_owned())
-        .bind(account.status.as_str().to_owned())
-        .bind(now)
-        .bind(expires_at)
-        .bind(account.alias.clone())
-        .bind(new.alias.as_ref().map(|a| a.key.clone()))
-        .bind(new.word_id.clone())
-        .execute(&mut *tx)
-        .await
-        .db();
-        match inserted {
-            Ok(_) => {}
-            Err(StoreError::Conflict(_)) => {
-                // Rolled back; which uniqueness rule was it?
-                drop(tx);
+        match self.links.write(new).await? {
+            Written::Connection(conn) => Ok(Created::Connection(conn)),
+            Written::KeyTaken => Ok(Created::KeyTaken),
+            Written::Conflict => {
+                // Which uniqueness rule was it?
                 if let Some(alias) = &new.alias {
                     let holder = self
                         .alias_holder(&new.project_id, &new.user_id, &new.toolkit, &alias.key)
@@ -494,24 +460,9 @@ where
                         return Ok(Created::AliasTaken(Box::new(holder)));
                     }
                 }
-                return Ok(Created::WordIdTaken);
+                Ok(Created::WordIdTaken)
             }
-            Err(e) => return Err(e),
         }
-        sqlx::query(
-            "INSERT INTO links (token, project_id, account_id, callback_url, used, expires_at) \
-             VALUES ($1, $2, $3, $4, FALSE, $5)",
-        )
-        .bind(link.token.clone())
-        .bind(link.project_id.clone())
-        .bind(link.account_id.clone())
-        .bind(link.callback_url.clone())
-        .bind(expires_at)
-        .execute(&mut *tx)
-        .await
-        .db()?;
-        tx.commit().await.db()?;
-        Ok(Created::Connection(Box::new(Connection { account, link })))
     }
 
     async fn get_link(&self, token: &str) -> StoreResult<Option<LinkRow>> {
@@ -539,7 +490,7 @@ where
         .bind(verifier.to_vec())
         .bind(browser_hash.map(<[u8]>::to_vec))
         .bind(token.to_owned())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .db()?;
         Ok(DB::rows_affected(&r) > 0)
@@ -553,7 +504,7 @@ where
         let row = sqlx::query(&sql)
             .bind(self.now())
             .bind(state.to_owned())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.writer)
             .await
             .db()?;
         if let Some(row) = row {
@@ -573,7 +524,7 @@ where
     async fn hand_off(&self, s: &AuthSessionRow) -> StoreResult<()> {
         sqlx::query("DELETE FROM auth_sessions WHERE expires_at <= $1")
             .bind(self.now())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .db()?;
         sqlx::query(
@@ -588,7 +539,7 @@ where
         .bind(s.credentials.clone())
         .bind(s.info.clone())
         .bind(s.expires_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .db()?;
         Ok(())
@@ -604,7 +555,7 @@ where
         )
         .bind(session_hash.to_vec())
         .bind(self.now())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await
         .db()?;
         row.map(|r| {
@@ -628,7 +579,7 @@ where
         expired_reason: &str,
     ) -> StoreResult<Completed> {
         let now = self.now();
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await.db()?;
+        let mut tx = self.begin_write().await.db()?;
         let account_id: Option<String> = sqlx::query_scalar(
             "UPDATE links SET used = TRUE WHERE token = $1 AND used = FALSE RETURNING account_id",
         )
@@ -680,7 +631,7 @@ where
             .bind(after(now, ttl))
             .bind(id.to_owned())
             .bind(now)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.writer)
             .await
             .db()?;
         if let Some(row) = row {
@@ -709,7 +660,7 @@ where
         .bind(id.to_owned())
         .bind(version)
         .bind(holder.to_owned())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .db()?;
         Ok(DB::rows_affected(&r) > 0)
@@ -740,7 +691,7 @@ where
         .bind(now)
         .bind(crate::clock::after(now, lease))
         .bind(stale)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await
         .db()?;
         if taken.is_some() {
@@ -784,7 +735,7 @@ where
         .bind(i32::from(resp.status))
         .bind(resp.body.clone())
         .bind(self.now())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .db()?;
         Ok(())
@@ -796,7 +747,7 @@ where
         )
         .bind(project_id.to_owned())
         .bind(key.to_owned())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .db()?;
         Ok(())
@@ -806,7 +757,7 @@ where
         let before = crate::clock::before(self.now(), ttl);
         let r = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
             .bind(before)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .db()?;
         Ok(DB::rows_affected(&r))
@@ -845,7 +796,7 @@ where
         .bind(project_id.to_owned())
         .bind(router_session_id.to_owned())
         .bind(self.now())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .db()?;
         Ok(())
@@ -859,7 +810,7 @@ where
         .bind(id.to_owned())
         .bind(state.to_owned())
         .bind(self.now())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .db()?;
         Ok(())
@@ -868,7 +819,7 @@ where
     async fn mcp_session_delete(&self, id: &str) -> StoreResult<()> {
         sqlx::query("DELETE FROM mcp_sessions WHERE session_id = $1")
             .bind(id.to_owned())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .db()?;
         Ok(())
@@ -878,7 +829,7 @@ where
         let before = crate::clock::before(self.now(), ttl);
         let r = sqlx::query("DELETE FROM mcp_sessions WHERE created_at < $1")
             .bind(before)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .db()?;
         Ok(DB::rows_affected(&r))
@@ -891,5 +842,6 @@ where
 
     async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 }

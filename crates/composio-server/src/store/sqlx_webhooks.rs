@@ -168,7 +168,7 @@ where
         .bind(previous)
         .bind(until)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .db()?;
         Ok(SubscriptionRow {
@@ -222,7 +222,7 @@ where
             .bind(self.clock.now_ms())
             .bind(id.to_owned())
             .bind(project_id.to_owned())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.writer)
             .await
             .db()?;
         row.as_ref().map(subscription).transpose()
@@ -247,14 +247,14 @@ where
             .bind(now)
             .bind(id.to_owned())
             .bind(project_id.to_owned())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.writer)
             .await
             .db()?;
         row.as_ref().map(subscription).transpose()
     }
 
     async fn delete_subscription(&self, project_id: &str, id: &str) -> StoreResult<bool> {
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await.db()?;
+        let mut tx = self.begin_write().await.db()?;
         let r = sqlx::query("DELETE FROM webhook_subscriptions WHERE id = $1 AND project_id = $2")
             .bind(id.to_owned())
             .bind(project_id.to_owned())
@@ -336,7 +336,7 @@ where
             .bind(now)
             .bind(delivery_id.to_owned())
             .bind(subscription_id.to_owned())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.writer)
             .await
             .db()?;
         row.as_ref().map(delivery).transpose()
@@ -364,7 +364,7 @@ where
             .bind(after(now, lease))
             .bind(now)
             .bind(i64::from(limit))
-            .fetch_all(&self.pool)
+            .fetch_all(&self.writer)
             .await
             .db()?;
         rows.iter().map(delivery).collect()
@@ -403,7 +403,7 @@ where
         .bind(delivered_at)
         .bind(id.to_owned())
         .bind(holder.to_owned())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .db()?;
         Ok(DB::rows_affected(&r) > 0)

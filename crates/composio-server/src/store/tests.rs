@@ -15,6 +15,7 @@ use crate::clock::{Clock, ManualClock};
 use crate::testing::{postgres_database, TestDatabase};
 
 mod auth_configs;
+mod group_commit;
 mod webhooks;
 
 /// A statement of a unit of work that the harness makes the database refuse.
@@ -169,6 +170,7 @@ fn new_connection(user: &str) -> NewConnection {
         ttl: TTL,
         alias: None,
         word_id: crate::alias::word_id("gmail") + &crate::ids::link_token(),
+        idempotency: None,
     }
 }
 
@@ -787,6 +789,7 @@ async fn conformance(h: &dyn Harness) {
     duplicates_are_conflicts(h).await;
     webhooks::conformance(h).await;
     auth_configs::conformance(h).await;
+    group_commit::conformance(h).await;
 }
 
 #[tokio::test]
