@@ -55,7 +55,7 @@ pub(crate) async fn create_link(
     )
     .await?;
     match store_link(state, new).await? {
-        Stored::Connection(conn) => Ok(conn),
+        Stored::Connection(conn) => Ok(*conn),
         // Only a connection with an idempotency claim can find its key taken.
         Stored::KeyTaken => Err(ApiError::internal(&"idempotency key taken without a claim")),
     }
@@ -124,7 +124,7 @@ pub(crate) async fn prepare_link(
 #[derive(Debug)]
 pub(crate) enum Stored {
     /// The account and its link (and the claimed response) are stored.
-    Connection(Connection),
+    Connection(Box<Connection>),
     /// Another request holds or has answered the idempotency key: nothing was stored.
     KeyTaken,
 }
@@ -147,7 +147,7 @@ pub(crate) async fn store_link(state: &AppState, new: NewConnection) -> ApiResul
         .publish(&[new_account_key(&project, &user_id, &toolkit)])
         .await;
     tracing::info!(account_id = %conn.account.id, toolkit = %toolkit, "connect link created");
-    Ok(Stored::Connection(conn))
+    Ok(Stored::Connection(Box::new(conn)))
 }
 
 /// Stores a new connection, drawing word ids until one is free; `None` when its idempotency
