@@ -8,7 +8,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres};
 
-use super::group_commit::LinkWriter;
+use super::group_commit::Batches;
 use super::sqlx_store::SqlxStore;
 use super::sqlx_util::{migrate, Db, Migration};
 use super::*;
@@ -145,7 +145,7 @@ impl SqlxStore<Postgres> {
         migrated?;
         unlocked?;
         Ok(Self {
-            links: LinkWriter::start(pool.clone(), clock.clone()),
+            links: Batches::spawn(pool.clone(), clock.clone()),
             writer: pool.clone(),
             pool,
             clock,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool};
 
-use super::group_commit::LinkWriter;
+use super::group_commit::Batches;
 use super::sqlx_store::SqlxStore;
 use super::sqlx_util::{migrate, Db, Migration};
 use super::*;
@@ -106,7 +106,7 @@ impl SqlxStore<Sqlite> {
         .await?;
         drop(conn);
         Ok(Self {
-            links: LinkWriter::start(writer.clone(), clock.clone()),
+            links: Batches::spawn(writer.clone(), clock.clone()),
             pool,
             writer,
             clock,

@@ -228,6 +228,22 @@ impl Statement {
         self
     }
 
+    /// Appends one row of a multi-row `VALUES` list, `(v1, v2, …)`, after a comma unless it
+    /// is the `first`.
+    pub(super) fn push_row<I>(&mut self, first: bool, values: I) -> &mut Self
+    where
+        I: IntoIterator<Item = Value>,
+    {
+        self.push(if first { "(" } else { ", (" });
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(v);
+        }
+        self.push(")")
+    }
+
     /// Appends ` AND column IN (values…)`, or nothing when `values` is empty (no filter).
     pub(super) fn push_in(&mut self, column: &str, values: &[String]) -> &mut Self {
         if values.is_empty() {
