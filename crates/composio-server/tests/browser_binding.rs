@@ -323,3 +323,71 @@ async fn pages_opened_at_once_in_one_browser_each_submit() {
     }
     api.server.shutdown().await;
 }
+
+/// The `Set-Cookie` values of `resp` that delete a cookie (`Max-Age=0`), as `name` only.
+fn cleared(resp: &reqwest::Response) -> Vec<String> {
+    resp.headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .filter(|c| c.contains("Max-Age=0"))
+        .map(|c| c.split('=').next().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_ended_attempt_deletes_its_cookies() {
+    let api = Api::default().await;
+    let (id, link) = api.link("user_cookies", "gmail", Some(CALLBACK)).await;
+    let token = link.rsplit('/').next().unwrap().to_owned();
+    let client = browser();
+    let submitted = submit_link(&client, &link).await;
+    assert_eq!(submitted.status(), StatusCode::SEE_OTHER);
+    assert!(cleared(&submitted).is_empty(), "the attempt is under way");
+    let authorize = location(&submitted);
+
+    // The consent form, answered: its CSRF cookie goes.
+    let page = client.get(&authorize).send().await.unwrap();
+    let csrf_set: Vec<String> = page
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().split('=').next().unwrap().to_owned())
+        .collect();
+    let page = page.text().await.unwrap();
+    let mut form = url::form_urlencoded::Serializer::new(String::new());
+    for chunk in page.split("<input type=\"hidden\" name=\"").skip(1) {
+        let (name, rest) = chunk.split_once("\" value=\"").unwrap();
+        let value = &rest[..rest.find('"').unwrap()];
+        form.append_pair(name, &value.replace("&amp;", "&"));
+    }
+    form.append_pair("decision", "approve");
+    let decided = client
+        .post(authorize.split('?').next().unwrap())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form.finish())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(decided.status(), StatusCode::SEE_OTHER);
+    assert_eq!(cleared(&decided), csrf_set, "the consent form's cookie");
+
+    // The callback ends the attempt: its same-browser cookie and its link form's CSRF
+    // cookie go, and the attempt succeeded with them.
+    let done = client.get(location(&decided)).send().await.unwrap();
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    let landed = location(&done);
+    assert_eq!(
+        CallbackResult::parse(&landed).unwrap().status,
+        CallbackStatus::Success,
+        "{landed}"
+    );
+    let gone = cleared(&done);
+    assert!(gone.contains(&format!("composio_cb_{token}")), "{gone:?}");
+    assert!(
+        gone.iter().any(|c| c.starts_with("composio_csrf_")),
+        "{gone:?}"
+    );
+    assert_eq!(api.account(&id).await["status"], "ACTIVE");
+    api.server.shutdown().await;
+}

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use composio_core::{CallbackResult, CallbackStatus, ConnectedAccountId};
 
@@ -113,18 +113,33 @@ pub(super) async fn callback(
             return finish_unbound(&link);
         }
     }
-    let attempt = attempt(&state, &link, answer.code).await;
+    let mut resp = complete_attempt(&state, &link, answer.code).await;
+    // The attempt is over: its cookies are of no further use to the browser.
+    for cookie in security::spent_link_cookies(&link.token, &state.public_url) {
+        resp.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    resp
+}
+
+/// Exchanges the provider's `code` and completes the link (or hands the credentials to the
+/// app's verifier, §22); the page or redirect that ends the attempt.
+async fn complete_attempt(
+    state: &SharedState,
+    link: &LinkRow,
+    code: Result<String, AttemptFailure>,
+) -> Response {
+    let attempt = attempt(state, link, code).await;
     if let (Ok((creds, info)), Some(verifier)) = (
         &attempt,
-        complete_auth::verifier_url(&state, &link.project_id),
+        complete_auth::verifier_url(state, &link.project_id),
     ) {
-        return match complete_auth::hand_off(&state, &link, verifier, creds, info.as_ref()).await {
+        return match complete_auth::hand_off(state, link, verifier, creds, info.as_ref()).await {
             Ok(url) => redirect(&url),
             Err(e) => internal_page(&e),
         };
     }
-    let outcome = connections::complete(&state, &link, attempt).await;
-    finish(&state, &link, outcome).await
+    let outcome = connections::complete(state, link, attempt).await;
+    finish(state, link, outcome).await
 }
 
 /// The end of an attempt whose callback came from another browser (§21.1): no HTTP error,

@@ -130,7 +130,13 @@ pub(super) async fn submit(
                 }
             };
             let outcome = connections::complete(&state, &link, Ok((creds, None))).await;
-            finish(&state, &link, outcome).await
+            let mut resp = finish(&state, &link, outcome).await;
+            // The attempt is over: its form's CSRF cookie is of no further use.
+            resp.headers_mut().append(
+                header::SET_COOKIE,
+                security::spent_csrf_cookie(&link.token, &state.public_url),
+            );
+            resp
         }
         AuthScheme::NoAuth => used_page(),
     }

@@ -96,6 +96,27 @@ fn set_cookie(name: &str, value: &str, max_age: Option<u64>, secure: bool) -> He
     HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
+/// The `Set-Cookie` value that deletes cookie `name` (`Max-Age=0`).
+fn cleared_cookie(name: &str, public_url: &str) -> HeaderValue {
+    set_cookie(name, "", Some(0), secure(public_url))
+}
+
+/// The `Set-Cookie` values that delete the cookies of link `token`'s attempt once it has
+/// ended (its same-browser cookie and its form's CSRF cookie), so a browser that connects
+/// many accounts does not carry every past attempt's cookies for an hour.
+pub(crate) fn spent_link_cookies(token: &str, public_url: &str) -> [HeaderValue; 2] {
+    [
+        cleared_cookie(&binding_cookie_name(token), public_url),
+        cleared_cookie(&csrf_cookie_name(token), public_url),
+    ]
+}
+
+/// The `Set-Cookie` value that deletes the CSRF cookie of the form for `purpose` once the
+/// form was submitted and accepted.
+pub(crate) fn spent_csrf_cookie(purpose: &str, public_url: &str) -> HeaderValue {
+    cleared_cookie(&csrf_cookie_name(purpose), public_url)
+}
+
 /// Whether cookies for `public_url` get the `Secure` attribute.
 pub(crate) fn secure(public_url: &str) -> bool {
     public_url.starts_with("https://")

@@ -163,9 +163,22 @@ pub(super) async fn authorize_decision(
         return bad_authorize(e);
     }
     let submitted = p.get(security::CSRF_FIELD).map(String::as_str);
-    if !security::csrf_ok(&state.form_key, &headers, &consent_purpose(&p), submitted) {
+    let purpose = consent_purpose(&p);
+    if !security::csrf_ok(&state.form_key, &headers, &purpose, submitted) {
         return crate::flow::forged_form_page();
     }
+    let mut resp = decide(&state, &p).await;
+    // The consent form is answered: its CSRF cookie is of no further use.
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        security::spent_csrf_cookie(&purpose, &state.public_url),
+    );
+    resp
+}
+
+/// Answers an accepted consent form: the redirect back to the app with a code, or with
+/// `access_denied`.
+async fn decide(state: &SharedState, p: &HashMap<String, String>) -> Response {
     let redirect = p.get("redirect_uri").cloned().unwrap_or_default();
     let st = p.get("state").cloned().unwrap_or_default();
     if p.get("decision").map(String::as_str) != Some("approve") {
