@@ -133,9 +133,21 @@ pub struct SqliteServer {
 impl SqliteServer {
     /// Starts it with API key `key`.
     pub fn start(key: &str) -> Self {
+        Self::start_with_config(key, None)
+    }
+
+    /// Starts it with API key `key` and, when given, the config file text `toml`.
+    pub fn start_with_config(key: &str, toml: Option<&str>) -> Self {
         let dir = tempfile::tempdir().expect("a temporary data directory");
         let data = dir.path().to_string_lossy().into_owned();
-        let (process, url) = start_server(key, &["--data-dir", &data], &[]);
+        let config = dir.path().join("bench.toml");
+        let config = config.to_string_lossy().into_owned();
+        let mut args = vec!["--data-dir", &data];
+        if let Some(toml) = toml {
+            std::fs::write(&config, toml).expect("write the config file");
+            args.extend(["--config", &config]);
+        }
+        let (process, url) = start_server(key, &args, &[]);
         let port = url
             .rsplit(':')
             .next()

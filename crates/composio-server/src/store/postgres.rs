@@ -149,6 +149,7 @@ impl SqlxStore<Postgres> {
             writer: pool.clone(),
             pool,
             clock,
+            background: Vec::new(),
         })
     }
 }

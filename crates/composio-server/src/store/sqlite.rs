@@ -9,7 +9,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Sqlite, SqlitePool};
 
 use super::group_commit::Batches;
-use super::sqlx_store::SqlxStore;
+use super::sqlx_store::{Background, SqlxStore};
 use super::sqlx_util::{migrate, Db, Migration};
 use super::*;
 
@@ -36,6 +36,53 @@ const MIGRATIONS: &[Migration] = &[
 
 /// Read connections of a database file (WAL: readers never wait for the writer).
 const READERS: u32 = 4;
+/// How often the write-ahead log is copied into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+/// Log pages (4 KiB each) past which the log is made to start over.
+const RESTART_AT: i64 = 65_536;
+
+/// Copies the write-ahead log into the database file every [`CHECKPOINT_EVERY`] until the
+/// pools are closed, in place of SQLite's automatic checkpoints (which run on the committing
+/// connection and hold up every write queued behind them for the whole copy and sync):
+///
+/// 1. a `PASSIVE` checkpoint on a read connection copies what it can beside the writer;
+/// 2. when the log has grown past [`RESTART_AT`] pages, one on the writer connection copies
+///    the pages written meanwhile, so the log is complete in the file and the next write
+///    starts it over (beside a busy writer a checkpoint never catches up, and the log would
+///    grow without bound). Writes wait for this short one only.
+async fn checkpoints(readers: SqlitePool, writer: SqlitePool) {
+    let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if readers.is_closed() || writer.is_closed() {
+            return;
+        }
+        // (busy, pages in the log, pages copied)
+        let beside: Result<(i64, i64, i64), _> = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(&readers)
+            .await;
+        let restart = match beside {
+            Ok((_, log, _)) => log >= RESTART_AT,
+            Err(e) => {
+                if !readers.is_closed() {
+                    tracing::warn!(error = %e, "SQLite checkpoint failed");
+                }
+                false
+            }
+        };
+        if restart {
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&writer)
+                .await
+            {
+                if !writer.is_closed() {
+                    tracing::warn!(error = %e, "SQLite checkpoint failed");
+                }
+            }
+        }
+    }
+}
 
 /// The table of applied migrations.
 const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations \
@@ -79,7 +126,8 @@ impl SqlxStore<Sqlite> {
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .test_before_acquire(false)
-            .connect_with(opts.clone())
+            // No automatic checkpoints: `checkpoints` does them, mostly beside the writer.
+            .connect_with(opts.clone().pragma("wal_autocheckpoint", "0"))
             .await
             .db()?;
         let readers = SqlitePoolOptions::new()
@@ -88,7 +136,12 @@ impl SqlxStore<Sqlite> {
             .connect_with(opts)
             .await
             .db()?;
-        Self::migrated(readers, writer, clock).await
+        let mut store = Self::migrated(readers, writer, clock).await?;
+        store.background = vec![Background(tokio::spawn(checkpoints(
+            store.pool.clone(),
+            store.writer.clone(),
+        )))];
+        Ok(store)
     }
 
     async fn migrated(
@@ -110,6 +163,7 @@ impl SqlxStore<Sqlite> {
             pool,
             writer,
             clock,
+            background: Vec::new(),
         })
     }
 }

@@ -61,6 +61,18 @@ pub(crate) struct SqlxStore<DB: Database> {
     /// New connections, written in batches on `writer` ([`super::group_commit`]).
     pub(super) links: LinkWriter,
     pub(super) clock: SharedClock,
+    /// Tasks of the backend that stop with the store (SQLite's checkpoints).
+    pub(super) background: Vec<Background>,
+}
+
+/// A task of the store, stopped when the store is dropped.
+#[derive(Debug)]
+pub(super) struct Background(pub(super) tokio::task::JoinHandle<()>);
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl<DB: Database> std::fmt::Debug for SqlxStore<DB> {
