@@ -80,10 +80,14 @@ async fn a_failover_in_the_middle_of_a_consent_and_a_wait_loses_nothing() {
         tokio::spawn(async move { waiter.wait_for_connection(&id, WAIT).await })
     };
     // The user opens the link and reaches the consent screen, all on B.
-    // (A browser: it keeps the flow's cookies and posts each form's hidden fields.)
+    // (A browser: it keeps the flow's cookies and posts each form's hidden fields. A
+    // browser whose kept-alive connection was cut sends the request again on a new one;
+    // this one opens a connection per request, so a request never goes out on a connection
+    // the failover is cutting.)
     let browser = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
+        .pool_max_idle_per_host(0)
         .build()
         .unwrap();
     let page = browser
