@@ -78,17 +78,11 @@ async fn consent(authorize_url: &str) -> String {
         .text()
         .await
         .unwrap();
-    let mut form = url::form_urlencoded::Serializer::new(String::new());
-    for chunk in page.split("<input type=\"hidden\" name=\"").skip(1) {
-        let (name, rest) = chunk.split_once("\" value=\"").unwrap();
-        let value = &rest[..rest.find('"').unwrap()];
-        form.append_pair(name, &value.replace("&amp;", "&"));
-    }
-    form.append_pair("decision", "approve");
+    let form = approval_of(&page);
     let resp = client
         .post(authorize_url.split('?').next().unwrap())
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(form.finish())
+        .body(form)
         .send()
         .await
         .unwrap();
@@ -96,6 +90,18 @@ async fn consent(authorize_url: &str) -> String {
     let to = location(&resp);
     assert!(to.contains("/oauth/callback?"), "{to}");
     to
+}
+
+/// The body that approves the sandbox consent `page` (its hidden fields, then the decision).
+fn approval_of(page: &str) -> String {
+    let mut form = url::form_urlencoded::Serializer::new(String::new());
+    for chunk in page.split("<input type=\"hidden\" name=\"").skip(1) {
+        let (name, rest) = chunk.split_once("\" value=\"").unwrap();
+        let value = &rest[..rest.find('"').unwrap()];
+        form.append_pair(name, &value.replace("&amp;", "&"));
+    }
+    form.append_pair("decision", "approve");
+    form.finish()
 }
 
 /// The provider's redirect reaching the server with `cookie` (or none); where it sends the
@@ -355,17 +361,11 @@ async fn an_ended_attempt_deletes_its_cookies() {
         .map(|v| v.to_str().unwrap().split('=').next().unwrap().to_owned())
         .collect();
     let page = page.text().await.unwrap();
-    let mut form = url::form_urlencoded::Serializer::new(String::new());
-    for chunk in page.split("<input type=\"hidden\" name=\"").skip(1) {
-        let (name, rest) = chunk.split_once("\" value=\"").unwrap();
-        let value = &rest[..rest.find('"').unwrap()];
-        form.append_pair(name, &value.replace("&amp;", "&"));
-    }
-    form.append_pair("decision", "approve");
+    let form = approval_of(&page);
     let decided = client
         .post(authorize.split('?').next().unwrap())
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(form.finish())
+        .body(form)
         .send()
         .await
         .unwrap();
