@@ -111,7 +111,7 @@ pub(super) async fn link(
         "POST connected_accounts/link",
         &fingerprint,
         async {
-            let conn = connections::create_link(
+            let new = connections::prepare_link(
                 &state,
                 &project,
                 &req.user_id,
@@ -121,6 +121,7 @@ pub(super) async fn link(
                 Some(&config.id),
             )
             .await?;
+            let conn = connections::create_link(&state, new).await?;
             let resp = CreateAccountLinkResponse::new(
                 &conn.link.token,
                 connections::link_url(&state, &conn.link.token),

@@ -136,17 +136,20 @@ pub(super) async fn manage(
                 active += 1;
             }
             _ => {
-                match connections::create_link(
-                    state,
-                    project,
-                    &config.user_id,
-                    tk,
-                    callback.clone(),
-                    alias,
-                    config.auth_configs.get(&tk.slug).map(String::as_str),
-                )
-                .await
-                {
+                let created = async {
+                    let new = connections::prepare_link(
+                        state,
+                        project,
+                        &config.user_id,
+                        tk,
+                        callback.clone(),
+                        alias,
+                        config.auth_configs.get(&tk.slug).map(String::as_str),
+                    )
+                    .await?;
+                    connections::create_link(state, new).await
+                };
+                match created.await {
                     Ok(conn) => {
                         r["status"] = json!("initiated");
                         r["was_reinitiated"] = json!(live.is_some() && alias.is_none());

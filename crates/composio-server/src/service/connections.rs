@@ -33,27 +33,10 @@ pub(crate) fn expiry_reason(state: &AppState) -> String {
 /// accounts-of-the-user-and-toolkit / 5,800).
 const WORD_ID_TRIES: usize = 8;
 
-/// Creates an `INITIATED` account (with its alias, when given) and its single-use link (one
-/// unit of work); 409 when another account of the user and toolkit has the alias.
-pub(crate) async fn create_link(
-    state: &AppState,
-    project: &str,
-    user_id: &str,
-    tk: &ToolkitDef,
-    callback_url: Option<String>,
-    alias: Option<&str>,
-    auth_config: Option<&str>,
-) -> ApiResult<Connection> {
-    let new = prepare_link(
-        state,
-        project,
-        user_id,
-        tk,
-        callback_url,
-        alias,
-        auth_config,
-    )
-    .await?;
+/// Stores a connection [`prepare_link`] made (without an idempotency claim): its
+/// `INITIATED` account, with its alias when given, and its single-use link, in one unit of
+/// work; 409 when another account of the user and toolkit has the alias.
+pub(crate) async fn create_link(state: &AppState, new: NewConnection) -> ApiResult<Connection> {
     match store_link(state, new).await? {
         Stored::Connection(conn) => Ok(*conn),
         // Only a connection with an idempotency claim can find its key taken.
