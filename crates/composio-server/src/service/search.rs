@@ -180,6 +180,23 @@ pub(crate) fn toolkit_filter(body: &Value) -> ApiResult<Vec<String>> {
 
 /// The use cases of a search body (`queries: [{use_case}]`): at least one, each 1–1024
 /// characters.
+/// Whitespace as the OpenAPI document's patterns know it (ECMA-262 `\s`), so that every
+/// `use_case` its `\S` pattern admits is accepted (Rust's `trim` also strips characters
+/// such as U+0085, which `\S` matches).
+fn is_pattern_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202f}'
+                | '\u{205f}'
+                | '\u{3000}'
+                | '\u{feff}'
+    )
+}
+
 pub(crate) fn use_cases(body: &Value) -> ApiResult<Vec<String>> {
     let queries = body
         .get("queries")
@@ -203,7 +220,7 @@ pub(crate) fn use_cases(body: &Value) -> ApiResult<Vec<String>> {
                 .get("use_case")
                 .and_then(Value::as_str)
                 .unwrap_or("")
-                .trim();
+                .trim_matches(is_pattern_space);
             if uc.is_empty() || uc.chars().count() > MAX_USE_CASE {
                 Err(ApiError::bad_request(format!(
                     "each query needs a `use_case` of 1 to {MAX_USE_CASE} characters"
@@ -372,4 +389,22 @@ pub(crate) async fn session_search(
                       "current_time_utc_epoch_seconds": now / 1000,
                       "message": "The current time in UTC."},
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn use_cases_are_accepted_as_the_openapi_pattern_admits_them() {
+        let body = |uc: &str| json!({"queries": [{"use_case": uc}]});
+        // U+0085 matches the document's `\S`: accepted, as it is.
+        assert_eq!(use_cases(&body("\u{85}")).unwrap(), ["\u{85}"]);
+        assert_eq!(use_cases(&body("  send mail\t")).unwrap(), ["send mail"]);
+        for blank in ["", " \t\n", "\u{a0}\u{3000}\u{feff}"] {
+            assert!(use_cases(&body(blank)).is_err(), "{blank:?}");
+        }
+        assert!(use_cases(&body(&"x".repeat(MAX_USE_CASE + 1))).is_err());
+    }
 }
