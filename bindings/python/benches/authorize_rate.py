@@ -34,7 +34,8 @@ TOOLKITS = ["gmail", "github", "slack", "notion", "linear", "googlecalendar"]
 
 
 def start_server(cli: str, data_dir: str, key: str) -> tuple[subprocess.Popen[str], str]:
-    env = dict(os.environ, COMPOSIO_SERVER_API_KEY=key)
+    # Measure the clients, not the server's rate limit (a served project allows 50/s).
+    env = dict(os.environ, COMPOSIO_SERVER_API_KEY=key, COMPOSIO_SERVER_RATE_LIMIT="0")
     proc = subprocess.Popen(
         [cli, "--data-dir", data_dir, "serve", "--sandbox", "--port", "0"],
         stdout=subprocess.PIPE,
