@@ -127,6 +127,49 @@ async fn watch_stream_pushes_current_state_and_changes() {
 }
 
 #[tokio::test]
+async fn a_final_only_watch_pushes_only_states_that_end_a_wait() {
+    let api = Api::default().await;
+    let browser = Browser::new().unwrap();
+    let (done, redirect) = api.link("user_1", "gmail", None).await;
+    browser.approve(&redirect).await.unwrap();
+    let (pending, redirect) = api.link("user_2", "github", None).await;
+    let resp = api
+        .http
+        .post(api.url("/connected_accounts/watch"))
+        .header("x-api-key", &api.key)
+        .json(&json!({"ids": [pending, done, "ca_missing"], "final_only": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let mut sse = Sse::new(resp);
+    assert_eq!(sse.next().await.0, "ready");
+    // The INITIATED account is skipped; the ACTIVE one and the unknown id come at once.
+    let mut first = vec![sse.next().await, sse.next().await];
+    first.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(first[0].0, "account");
+    assert_eq!(
+        (first[0].1["id"].as_str(), first[0].1["status"].as_str()),
+        (Some(done.as_str()), Some("ACTIVE"))
+    );
+    assert_eq!(first[1], ("not_found".into(), json!({"id": "ca_missing"})));
+    // Its change to ACTIVE is the next event.
+    browser.approve(&redirect).await.unwrap();
+    let (event, account) = tokio::time::timeout(Duration::from_secs(10), sse.next())
+        .await
+        .expect("pushed");
+    assert_eq!(
+        (
+            event.as_str(),
+            account["id"].as_str(),
+            account["status"].as_str()
+        ),
+        ("account", Some(pending.as_str()), Some("ACTIVE"))
+    );
+    api.server.shutdown().await;
+}
+
+#[tokio::test]
 async fn watch_scales_to_many_ids() {
     let api = Api::default().await;
     let (id, redirect) = api

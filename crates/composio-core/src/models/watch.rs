@@ -8,7 +8,10 @@
 //!    answers `200 text/event-stream`. Its first event is `ready` with [`WatchReady`].
 //! 2. `POST {P}/connected_accounts/watch/{watch_id}/ids` with [`WatchIdsRequest`] adds ids
 //!    and answers [`WatchIdsResponse`]. For each added id the stream immediately carries its
-//!    current state (an `account` or `not_found` event), then every later change.
+//!    current state (an `account` or `not_found` event), then every later change. A watch
+//!    opened with [`WatchRequest::final_only`] carries an account only in a status that ends
+//!    a wait (`ACTIVE`, `FAILED`, `EXPIRED`, `REVOKED`): a waiter learns nothing from
+//!    `INITIATED`, and 100,000 pending ids then cost no events at all.
 //! 3. `DELETE {P}/connected_accounts/watch/{watch_id}/ids` with [`WatchIdsRequest`] stops
 //!    watching ids. The watch ends when the stream is closed.
 //!
@@ -25,12 +28,35 @@ pub struct WatchRequest {
     /// Ids to watch from the start.
     #[serde(default)]
     pub ids: Vec<String>,
+    /// Push an account only when its status ends a wait (`ACTIVE`, `FAILED`, `EXPIRED`,
+    /// `REVOKED`); `not_found` is pushed either way. Servers that predate the field ignore
+    /// it and push every state, which a waiter tolerates.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub final_only: bool,
 }
 
 impl WatchRequest {
-    /// A watch request for `ids`.
+    /// A watch request for `ids`, pushing every state.
     pub fn new(ids: Vec<String>) -> Self {
-        Self { ids }
+        Self {
+            ids,
+            final_only: false,
+        }
+    }
+
+    /// Whether to push only the states that end a wait.
+    ///
+    /// ```
+    /// use composio_core::models::watch::WatchRequest;
+    /// let req = WatchRequest::new(vec!["ca_1".into()]).final_only(true);
+    /// assert_eq!(
+    ///     serde_json::to_string(&req).unwrap(),
+    ///     r#"{"ids":["ca_1"],"final_only":true}"#
+    /// );
+    /// ```
+    pub fn final_only(mut self, yes: bool) -> Self {
+        self.final_only = yes;
+        self
     }
 }
 

@@ -31,6 +31,8 @@ struct StreamState {
     rx: mpsc::UnboundedReceiver<String>,
     shutdown: watch::Receiver<bool>,
     queue: VecDeque<Event>,
+    /// Push an account only in a status that ends a wait ([`WatchRequest::final_only`]).
+    final_only: bool,
 }
 
 fn event(name: &str, data: &impl serde::Serialize) -> Event {
@@ -61,6 +63,9 @@ impl StreamState {
                 let mut found = HashSet::new();
                 for row in &rows {
                     found.insert(row.id.clone());
+                    if self.final_only && !row.status.ends_wait() {
+                        continue;
+                    }
                     if let Ok(model) = self.state.account_model(row) {
                         self.queue.push_back(event(events::ACCOUNT, &model));
                     }
@@ -120,6 +125,7 @@ pub(super) async fn open(
         _guard: guard,
         rx,
         queue: VecDeque::new(),
+        final_only: req.final_only,
     };
     let ready = event(events::READY, &WatchReady::new(watch_id));
     Ok(Sse::new(watch_stream(s, ready))

@@ -73,7 +73,9 @@ pub(crate) async fn wait_for_connection(
                     continue;
                 }
             }
-            match poll::poll(client, id, push_allowed).await {
+            // Boxed: the poll's request future is large and rarely used, and every pending
+            // wait would otherwise carry its space (100,000 push waits hold 100,000 of these).
+            match Box::pin(poll::poll(client, id, push_allowed)).await {
                 poll::Step::Done(result) => return result,
                 poll::Step::UsePush => continue,
             }
@@ -85,5 +87,22 @@ pub(crate) async fn wait_for_connection(
             id: id.clone(),
             timeout,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pending wait is a future held by the caller, 100,000 at a time in a busy client:
+    /// the rarely used poll path (and its request future) stays boxed, out of that size.
+    #[test]
+    fn a_pending_wait_is_small() {
+        let client = Composio::builder().api_key("k").build().unwrap();
+        let id = ConnectedAccountId::new("ca_1").unwrap();
+        let wait = wait_for_connection(&client, &id, Duration::from_secs(1));
+        let size = std::mem::size_of_val(&wait);
+        println!("wait_for_connection future: {size} bytes");
+        assert!(size <= 512, "the future takes {size} bytes");
     }
 }

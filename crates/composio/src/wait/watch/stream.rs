@@ -156,7 +156,11 @@ struct Connected {
 async fn connect(shared: &Shared) -> Result<Connected> {
     let initial = shared.registry().restart();
     let synced: HashSet<String> = initial.iter().cloned().collect();
-    let call = Call::post("/connected_accounts/watch").json(&WatchRequest::new(initial))?;
+    // Only final states: a waiter learns nothing from `INITIATED`, and registering 100,000
+    // pending ids then streams no events at all (a server without the flag sends them all,
+    // and `route` ignores them).
+    let call = Call::post("/connected_accounts/watch")
+        .json(&WatchRequest::new(initial).final_only(true))?;
     let response = shared.api.open_stream(call).await?;
     let meta = ResponseMeta::of(&response);
     let mut stream = response.into_body();
