@@ -121,11 +121,34 @@ pub fn rss_mib() -> (f64, f64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
+/// CPU time (user + system) of process `pid`, or of this process with `None`, in seconds
+/// (`/proc/<pid>/stat`, in the kernel's fixed 100 ticks per second); 0 when unreadable.
+pub fn cpu_secs(pid: Option<u32>) -> f64 {
+    let path = pid.map_or("/proc/self/stat".to_owned(), |p| format!("/proc/{p}/stat"));
+    let stat = std::fs::read_to_string(path).unwrap_or_default();
+    // The command name (field 2) may hold spaces: count fields after its closing ')'.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 11 and 12 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 /// A sandbox `composio-server` on SQLite in a fresh temporary data directory (removed when
 /// dropped, after the server).
 pub struct SqliteServer {
     pub url: String,
     pub port: u16,
+    /// The server's process id (the profiler's, when `COMPOSIO_BENCH_WRAP` is set).
+    pub pid: u32,
     _process: ServerProcess,
     _dir: tempfile::TempDir,
 }
@@ -156,6 +179,7 @@ impl SqliteServer {
         SqliteServer {
             url,
             port,
+            pid: process.0.id(),
             _process: process,
             _dir: dir,
         }

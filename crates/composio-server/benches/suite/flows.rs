@@ -14,7 +14,7 @@ use composio_core::CallbackResult;
 use composio_server::sandbox::Browser;
 use futures_util::{stream, StreamExt, TryStreamExt};
 
-use crate::common::{ms, percentile, SqliteServer};
+use crate::common::{cpu_secs, ms, percentile, SqliteServer};
 use crate::report::Report;
 use crate::{Outcome, Size};
 
@@ -37,6 +37,7 @@ pub async fn run(size: Size) -> Outcome {
         .map(|_| Browser::new().map_err(|e| e.to_string()))
         .collect::<Result<Vec<_>, _>>()?;
     let started = Instant::now();
+    let (server_cpu, driver_cpu) = (cpu_secs(Some(server.pid)), cpu_secs(None));
     let done: Vec<(String, std::time::Duration)> = stream::iter(0..total)
         .map(|i| {
             let client = client.clone();
@@ -51,6 +52,11 @@ pub async fn run(size: Size) -> Outcome {
         .try_collect()
         .await?;
     let secs = started.elapsed().as_secs_f64();
+    // Where the machine's time went: the server and this process (the SDK client and the
+    // browsers) share its cores.
+    let per_flow = |cpu: f64| cpu * 1e3 / total as f64;
+    let server_cpu = per_flow(cpu_secs(Some(server.pid)) - server_cpu);
+    let driver_cpu = per_flow(cpu_secs(None) - driver_cpu);
 
     // Every account ACTIVE, checked through the API after the load.
     let active = stream::iter(done.iter().map(|(id, _)| id.clone()))
@@ -86,6 +92,8 @@ pub async fn run(size: Size) -> Outcome {
     report.row("accounts ACTIVE at the end", active as f64, "");
     report.row("flow p50", ms(percentile(&latencies, 0.50)), "ms");
     report.row("flow p99", ms(percentile(&latencies, 0.99)), "ms");
+    report.row("server CPU per flow", server_cpu, "ms");
+    report.row("driver CPU per flow (client + browsers)", driver_cpu, "ms");
     report.note("one flow = session + link + every Connect Link page and form + callback (SQLite)");
     Ok(report)
 }
