@@ -145,7 +145,7 @@ async fn a_final_only_watch_pushes_only_states_that_end_a_wait() {
     let mut sse = Sse::new(resp);
     assert_eq!(sse.next().await.0, "ready");
     // The INITIATED account is skipped; the ACTIVE one and the unknown id come at once.
-    let mut first = vec![sse.next().await, sse.next().await];
+    let mut first = [sse.next().await, sse.next().await];
     first.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(first[0].0, "account");
     assert_eq!(
