@@ -1,11 +1,16 @@
 //! The in-process change hub behind the `watch-v1` push wait.
 //!
 //! Every status change of a connected account calls [`Hub::notify`] with its id. A watch
-//! (one SSE stream) owns one unbounded channel; the hub maps each account id to the watches
-//! holding it, so a change costs one hash lookup plus one send per interested watch, however
-//! many ids a watch holds. Adding ids subscribes them first and then queues them on the
-//! watch's channel, so the stream reads their current state *after* subscribing and no
-//! change can fall between the two.
+//! (one SSE stream) owns two unbounded channels of ids to read and push ([`WatchRx`]): one
+//! for changes, one for the first reads of added ids. The hub maps each account id to the
+//! watches holding it, so a change costs one hash lookup plus one send per interested watch,
+//! however many ids a watch holds. Adding ids subscribes them first and then queues them,
+//! so the stream reads their current state *after* subscribing and no change can fall
+//! between the two.
+//!
+//! The stream drains changes first: adding 100,000 ids queues 100,000 first reads, and an
+//! approval must not wait behind them. The order of the two does not matter, since every
+//! read returns the account's current state.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -15,8 +20,49 @@ use tokio::sync::mpsc;
 #[derive(Debug)]
 struct Watch {
     project_id: String,
-    tx: mpsc::UnboundedSender<String>,
+    /// Ids that changed.
+    changes: mpsc::UnboundedSender<String>,
+    /// Ids just added, to read for the first time.
+    added: mpsc::UnboundedSender<String>,
     ids: HashSet<String>,
+}
+
+/// What a watch stream reads: the ids whose current state it must push.
+#[derive(Debug)]
+pub struct WatchRx {
+    /// Ids that changed (or must be read again): read these first.
+    pub changes: mpsc::UnboundedReceiver<String>,
+    /// Ids added to the watch, whose current state is read once.
+    pub added: mpsc::UnboundedReceiver<String>,
+}
+
+impl WatchRx {
+    /// The next id to read, changes first; `None` once the watch is gone.
+    pub async fn recv(&mut self) -> Option<String> {
+        tokio::select! {
+            biased;
+            id = self.changes.recv() => id,
+            id = self.added.recv() => id,
+        }
+    }
+
+    /// Up to `max` more ids that are queued now, changes first.
+    pub fn take_queued(&mut self, ids: &mut Vec<String>, max: usize) {
+        for queue in [&mut self.changes, &mut self.added] {
+            while ids.len() < max {
+                match queue.try_recv() {
+                    Ok(id) => ids.push(id),
+                    Err(_) => break,
+                }
+            }
+        }
+    }
+
+    /// Drops every queued id.
+    pub fn clear(&mut self) {
+        while self.changes.try_recv().is_ok() {}
+        while self.added.try_recv().is_ok() {}
+    }
 }
 
 #[derive(Debug, Default)]
@@ -52,15 +98,17 @@ impl Hub {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// A new watch of a project; the receiver yields ids to (re)read and push.
-    pub fn register(&self, project_id: &str) -> (WatchGuard, mpsc::UnboundedReceiver<String>) {
-        let (tx, rx) = mpsc::unbounded_channel();
+    /// A new watch of a project; the receivers yield ids to (re)read and push.
+    pub fn register(&self, project_id: &str) -> (WatchGuard, WatchRx) {
+        let (changes, changes_rx) = mpsc::unbounded_channel();
+        let (added, added_rx) = mpsc::unbounded_channel();
         let watch_id = crate::ids::watch();
         self.lock().watches.insert(
             watch_id.clone(),
             Watch {
                 project_id: project_id.to_owned(),
-                tx,
+                changes,
+                added,
                 ids: HashSet::new(),
             },
         );
@@ -69,7 +117,10 @@ impl Hub {
                 hub: self.clone(),
                 watch_id,
             },
-            rx,
+            WatchRx {
+                changes: changes_rx,
+                added: added_rx,
+            },
         )
     }
 
@@ -111,7 +162,7 @@ impl Hub {
                 .entry(id.clone())
                 .or_default()
                 .insert(watch_id.to_owned());
-            let _ = watch.tx.send(id.clone());
+            let _ = watch.added.send(id.clone());
         }
         Some(watch.ids.len())
     }
@@ -166,7 +217,7 @@ impl Hub {
         let inner = self.lock();
         for watch in inner.watches.values() {
             for id in &watch.ids {
-                let _ = watch.tx.send(id.clone());
+                let _ = watch.changes.send(id.clone());
             }
         }
     }
@@ -177,7 +228,7 @@ impl Hub {
         if let Some(watchers) = inner.by_account.get(account_id) {
             for w in watchers {
                 if let Some(watch) = inner.watches.get(w) {
-                    let _ = watch.tx.send(account_id.to_owned());
+                    let _ = watch.changes.send(account_id.to_owned());
                 }
             }
         }
@@ -203,21 +254,44 @@ mod tests {
         assert_eq!(hub.add(&g1.watch_id, "p1", &ids), Some(10_000));
         assert_eq!(hub.add(&g1.watch_id, "p2", &ids), None, "other project");
         for _ in 0..10_000 {
-            rx1.recv().await.unwrap();
+            rx1.added.recv().await.unwrap();
         }
+        assert!(rx1.changes.try_recv().is_err(), "adding is no change");
         hub.notify("ca_9999");
-        assert_eq!(rx1.recv().await.unwrap(), "ca_9999");
-        assert!(rx2.try_recv().is_err());
+        assert_eq!(rx1.changes.recv().await.unwrap(), "ca_9999");
+        assert!(rx2.changes.try_recv().is_err());
+        assert!(rx2.added.try_recv().is_err());
         assert_eq!(
             hub.remove(&g1.watch_id, "p1", &["ca_9999".into()]),
             Some(9_999)
         );
         hub.notify("ca_9999");
-        assert!(rx1.try_recv().is_err());
+        assert!(rx1.changes.try_recv().is_err());
         drop(g1);
         assert_eq!(hub.watch_count(), 1);
         assert!(hub.lock().by_account.is_empty());
         drop(g2);
+    }
+
+    #[tokio::test]
+    async fn changes_are_read_before_the_first_reads_of_added_ids() {
+        let hub = Hub::default();
+        let (g, mut rx) = hub.register("p");
+        let ids: Vec<String> = (0..1_000).map(|i| format!("ca_{i}")).collect();
+        hub.add(&g.watch_id, "p", &ids);
+        hub.notify("ca_999");
+        assert_eq!(rx.recv().await.as_deref(), Some("ca_999"));
+        let mut batch = Vec::new();
+        rx.take_queued(&mut batch, 10);
+        assert_eq!(batch, ids[..10]);
+        hub.notify("ca_5");
+        let mut batch = vec![rx.recv().await.unwrap()];
+        rx.take_queued(&mut batch, 3);
+        assert_eq!(batch, ["ca_5", "ca_10", "ca_11"]);
+        rx.clear();
+        assert!(rx.added.try_recv().is_err() && rx.changes.try_recv().is_err());
+        drop(g);
+        assert_eq!(rx.recv().await, None, "the watch is gone");
     }
 
     #[tokio::test]
@@ -228,17 +302,24 @@ mod tests {
         let (g, mut rx) = hub.register("p");
         let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert!(hub.sync(&g.watch_id, &ids(&["a", "b"])));
-        let mut got = vec![rx.recv().await.unwrap(), rx.recv().await.unwrap()];
+        let mut got = vec![
+            rx.added.recv().await.unwrap(),
+            rx.added.recv().await.unwrap(),
+        ];
         got.sort();
         assert_eq!(got, ["a", "b"]);
         // "b" is dropped, "c" is new: only "c" is queued.
         assert!(hub.sync(&g.watch_id, &ids(&["a", "c"])));
-        assert_eq!(rx.recv().await.unwrap(), "c");
-        assert!(rx.try_recv().is_err());
+        assert_eq!(rx.added.recv().await.unwrap(), "c");
+        assert!(rx.added.try_recv().is_err());
         hub.notify("b");
-        assert!(rx.try_recv().is_err());
+        assert!(rx.changes.try_recv().is_err());
+        // Everything is read again after missed changes, as changes (read first).
         hub.notify_all();
-        let mut got = vec![rx.recv().await.unwrap(), rx.recv().await.unwrap()];
+        let mut got = vec![
+            rx.changes.recv().await.unwrap(),
+            rx.changes.recv().await.unwrap(),
+        ];
         got.sort();
         assert_eq!(got, ["a", "c"]);
         assert!(hub.holds(&g.watch_id));

@@ -12,11 +12,11 @@ use composio_core::models::watch::{
     events, WatchIdsRequest, WatchIdsResponse, WatchNotFound, WatchReady, WatchRequest,
 };
 use futures_util::stream::{self, Stream};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
 use super::{json_response, ApiJson, Project};
 use crate::error::{ApiError, ApiResult};
-use crate::hub::WatchGuard;
+use crate::hub::{WatchGuard, WatchRx};
 use crate::state::SharedState;
 
 /// Largest number of ids one add/remove call may carry.
@@ -28,7 +28,7 @@ struct StreamState {
     state: SharedState,
     project: String,
     _guard: WatchGuard,
-    rx: mpsc::UnboundedReceiver<String>,
+    rx: WatchRx,
     shutdown: watch::Receiver<bool>,
     queue: VecDeque<Event>,
     /// Push an account only in a status that ends a wait ([`WatchRequest::final_only`]).
@@ -42,7 +42,8 @@ fn event(name: &str, data: &impl serde::Serialize) -> Event {
 }
 
 impl StreamState {
-    /// Waits for changed ids and turns a batch of them into events; `false` when done.
+    /// Waits for ids to read and turns a batch of them into events; `false` when done.
+    /// Changes go first: an approval must not wait behind the first reads of many added ids.
     async fn fill(&mut self) -> bool {
         let first = tokio::select! {
             id = self.rx.recv() => id,
@@ -50,12 +51,7 @@ impl StreamState {
         };
         let Some(first) = first else { return false };
         let mut ids = vec![first];
-        while ids.len() < BATCH {
-            match self.rx.try_recv() {
-                Ok(id) => ids.push(id),
-                Err(_) => break,
-            }
-        }
+        self.rx.take_queued(&mut ids, BATCH);
         let mut seen = HashSet::new();
         ids.retain(|id| seen.insert(id.clone()));
         match self.state.store.get_accounts(&self.project, &ids).await {

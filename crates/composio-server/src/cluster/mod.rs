@@ -12,9 +12,8 @@ mod postgres;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use tokio::sync::mpsc;
 
-use crate::hub::{Hub, WatchGuard};
+use crate::hub::{Hub, WatchGuard, WatchRx};
 use crate::rate_limit::{Decision, Limit, RateLimiter};
 use crate::store::StoreResult;
 
@@ -22,7 +21,7 @@ pub(crate) use postgres::PgCluster;
 
 /// A watch stream opened on this replica: its guard (which closes it when dropped) and the
 /// ids whose state it must push.
-pub(crate) type OpenWatch = (WatchGuard, mpsc::UnboundedReceiver<String>);
+pub(crate) type OpenWatch = (WatchGuard, WatchRx);
 
 /// Background jobs that one replica at a time runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

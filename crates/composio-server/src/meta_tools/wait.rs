@@ -50,7 +50,7 @@ pub(super) async fn wait(
     let mut watched: HashSet<String> = HashSet::new();
     loop {
         // Drain first: a change after this point wakes the wait below.
-        while rx.try_recv().is_ok() {}
+        rx.clear();
         let mut accounts = Vec::with_capacity(toolkits.len());
         let mut fresh = Vec::new();
         for slug in toolkits {
