@@ -54,7 +54,17 @@ impl StreamState {
         self.rx.take_queued(&mut ids, BATCH);
         let mut seen = HashSet::new();
         ids.retain(|id| seen.insert(id.clone()));
-        match self.state.store.get_accounts(&self.project, &ids).await {
+        let started = std::time::Instant::now();
+        let read = self.state.store.get_accounts(&self.project, &ids).await;
+        // What a slow wake comes from: how long a batch took, and what is still queued.
+        tracing::debug!(
+            ids = ids.len(),
+            changes_left = self.rx.changes.len(),
+            added_left = self.rx.added.len(),
+            ms = started.elapsed().as_secs_f64() * 1e3,
+            "watch read"
+        );
+        match read {
             Ok(rows) => {
                 let mut found = HashSet::new();
                 for row in &rows {
