@@ -7,6 +7,7 @@
 //! "work-gmail"); the database enforces uniqueness on the comparison key.
 
 use rand::seq::SliceRandom;
+use rand::Rng;
 
 /// Longest alias, in characters (after trimming).
 pub(crate) const MAX_ALIAS_CHARS: usize = 64;
@@ -86,6 +87,13 @@ pub(crate) fn word_id(toolkit: &str) -> String {
     format!("{toolkit}_{adjective}-{noun}")
 }
 
+/// A word id from a far larger space, for a user whose two-word ids of `toolkit` are
+/// (nearly) all taken: `<toolkit>_<adjective>-<noun>-<2..=9999>`.
+pub(crate) fn numbered_word_id(toolkit: &str) -> String {
+    let n = rand::thread_rng().gen_range(2..=9999u32);
+    format!("{}-{n}", word_id(toolkit))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,6 +110,22 @@ mod tests {
         assert!(Alias::parse(&"é".repeat(64)).unwrap().is_some());
         assert_eq!(Alias::parse(&"é".repeat(65)), Err(AliasError::TooLong));
         assert_eq!(key(" Ünïcode "), "ünïcode");
+    }
+
+    #[test]
+    fn numbered_word_ids_add_a_number_to_two_words() {
+        let w = numbered_word_id("gmail");
+        let (two_words, n) = w.rsplit_once('-').unwrap();
+        assert!((2..=9999).contains(&n.parse::<u32>().unwrap()), "{w}");
+        let (adjective, noun) = two_words
+            .strip_prefix("gmail_")
+            .unwrap()
+            .split_once('-')
+            .unwrap();
+        assert!(
+            ADJECTIVES.contains(&adjective) && NOUNS.contains(&noun),
+            "{w}"
+        );
     }
 
     #[test]

@@ -29,8 +29,9 @@ pub(crate) fn expiry_reason(state: &AppState) -> String {
     )
 }
 
-/// How many word ids are tried before giving up (each collides with a chance of about
-/// accounts-of-the-user-and-toolkit / 5,800).
+/// How many two-word ids are tried (each collides with a chance of about
+/// accounts-of-the-user-and-toolkit / 6,400) before numbered ones (a space of about 64
+/// million) are, as many times again; an error only after that.
 const WORD_ID_TRIES: usize = 8;
 
 /// Stores a connection [`prepare_link`] made (without an idempotency claim): its
@@ -136,8 +137,12 @@ pub(crate) async fn store_link(state: &AppState, new: NewConnection) -> ApiResul
 /// Stores a new connection, drawing word ids until one is free; `None` when its idempotency
 /// key is taken.
 async fn create_unique(state: &AppState, mut new: NewConnection) -> ApiResult<Option<Connection>> {
-    for _ in 0..WORD_ID_TRIES {
-        new.word_id = crate::alias::word_id(&new.toolkit);
+    for attempt in 0..2 * WORD_ID_TRIES {
+        new.word_id = if attempt < WORD_ID_TRIES {
+            crate::alias::word_id(&new.toolkit)
+        } else {
+            crate::alias::numbered_word_id(&new.toolkit)
+        };
         match state.store.create_connection(&new).await? {
             Created::Connection(conn) => return Ok(Some(*conn)),
             Created::KeyTaken => return Ok(None),
@@ -151,8 +156,9 @@ async fn create_unique(state: &AppState, mut new: NewConnection) -> ApiResult<Op
         }
     }
     Err(ApiError::internal(&format!(
-        "no free word id for toolkit {} after {WORD_ID_TRIES} tries",
-        new.toolkit
+        "no free word id for toolkit {} after {} tries",
+        new.toolkit,
+        2 * WORD_ID_TRIES
     )))
 }
 
