@@ -127,9 +127,20 @@ fn python_bench(root: &Path, quick: bool) -> Result<()> {
         );
         return Ok(());
     }
+    // One fast server for both clients: a debug server's latency changes what the clients
+    // spend waiting (their threads park and wake differently), not only the calls/s.
+    util::step("cargo build --release -p composio-cli (the server both clients call)");
+    util::run(util::cmd_in(root, util::cargo()).args([
+        "build",
+        "--release",
+        "-p",
+        "composio-cli",
+    ]))?;
     util::step("bindings/python/benches/authorize_rate.py");
     util::run(util::cmd_in(root, py).args([
         "bindings/python/benches/authorize_rate.py",
+        "--cli",
+        &root.join("target/release/composio").to_string_lossy(),
         "--json",
         &root.join("target/bench/python.json").to_string_lossy(),
     ]))

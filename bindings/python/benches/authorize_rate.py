@@ -3,9 +3,13 @@
 Both clients talk to the same local composio-server (sandbox mode), started from the CLI
 binary built by cargo. Run from the repo root:
 
-    cargo build -p composio-cli
+    cargo build --release -p composio-cli
     target/py-venv/bin/pip install composio==0.30.0   # the official SDK, for comparison
-    target/py-venv/bin/python bindings/python/benches/authorize_rate.py [--calls 300] [--threads 8]
+    target/py-venv/bin/python bindings/python/benches/authorize_rate.py \
+        --cli target/release/composio [--calls 300] [--threads 8]
+
+(`cargo xtask bench python` does the same.) Build `composio_rs` with
+`maturin develop --release` for figures worth comparing.
 
 Prints a small table. The official SDK is skipped (with a note) when it is not installed.
 """
@@ -173,8 +177,10 @@ def main() -> int:
     for mode, value in rs.items():
         other = official.get(mode) if isinstance(official, dict) else None
         o = f"{other:>14.0f}" if other else f"{'-':>14}"
-        r = f"{value / other:>8.1f}x" if other else f"{'':>9}"
+        r = f"{value / other:>8.2f}x" if other else f"{'':>9}"
         print(f"{mode:<24}{value:>14.0f}{o}{r}")
+    if isinstance(official, dict) and official.get(CPU) and rs.get(CPU):
+        print(f"\nclient CPU per call: composio_rs uses 1/{official[CPU] / rs[CPU]:.1f} of the official client's")
     if isinstance(official, str):
         print(f"\nofficial composio: {official}")
     if args.json:

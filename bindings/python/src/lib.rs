@@ -34,6 +34,7 @@ fn parse_callback_url(url: &str) -> PyResult<models::CallbackResult> {
 /// The native module; import it as ``composio_rs``.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    runtime::configure();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(parse_callback_url, m)?)?;
     m.add_class::<client::Composio>()?;

@@ -18,6 +18,25 @@ use crate::errors::to_pyerr;
 /// How long the GIL stays released before signals are checked again.
 const SIGNAL_SLICE: Duration = Duration::from_millis(50);
 
+/// Sets up the shared runtime (before its first use): one worker thread.
+///
+/// A client's work is waiting on sockets; one worker runs every request and its
+/// connection's task without handing them between threads. With a worker per core, each call
+/// woke a second worker and idle workers searched for work before parking: 80% of the
+/// client's CPU was on worker threads, most of it in context switches (perf, see
+/// `benches/authorize_rate.py`).
+pub(crate) fn configure() {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder
+        .worker_threads(WORKERS)
+        .thread_name("composio-rs")
+        .enable_all();
+    pyo3_async_runtimes::tokio::init(builder);
+}
+
+/// Worker threads of the shared runtime.
+const WORKERS: usize = 1;
+
 /// Runs `fut` to completion on the shared runtime, without the GIL, interruptible by
 /// Python signals (KeyboardInterrupt).
 pub(crate) fn block<F, T>(py: Python<'_>, fut: F) -> PyResult<T>
