@@ -22,22 +22,16 @@ async fn usable<'a>(
     state: &'a SharedState,
     token: &str,
 ) -> Result<(LinkRow, AccountRow, &'a ToolkitDef), Response> {
-    let link = match state.store.get_link(token).await {
-        Ok(Some(l)) => l,
+    let (link, account) = match state.store.get_link_and_account(token).await {
+        Ok(Some(found)) => found,
         Ok(None) => return Err(not_found_page()),
         Err(e) => return Err(internal_page(&e)),
     };
     if link.used {
         return Err(used_page());
     }
-    let account = match state
-        .store
-        .get_account(&link.project_id, &link.account_id)
-        .await
-    {
-        Ok(Some(a)) => a,
-        Ok(None) => return Err(not_found_page()),
-        Err(e) => return Err(internal_page(&e)),
+    let Some(account) = account else {
+        return Err(not_found_page());
     };
     if account.status == ConnectionStatus::Expired || state.clock.now_ms() >= link.expires_at {
         connections::expire_overdue(state).await;

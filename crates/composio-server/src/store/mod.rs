@@ -263,8 +263,12 @@ pub(crate) trait Store:
     /// Creates an `INITIATED` account and its single-use link (one unit of work), unless its
     /// alias or word id is taken.
     async fn create_connection(&self, new: &NewConnection) -> StoreResult<Created>;
-    /// A link by token.
-    async fn get_link(&self, token: &str) -> StoreResult<Option<LinkRow>>;
+    /// A link by token and its account (`None` when the account is gone), in one read: what
+    /// each Connect Link page starts with.
+    async fn get_link_and_account(
+        &self,
+        token: &str,
+    ) -> StoreResult<Option<(LinkRow, Option<AccountRow>)>>;
     /// Records the OAuth state, (sealed) PKCE verifier and same-browser cookie hash of a
     /// started flow; `false` when the link is used or claimed already.
     async fn start_link(

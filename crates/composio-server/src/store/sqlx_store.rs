@@ -16,7 +16,7 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool,
 
 use super::group_commit::{LinkWriter, Written};
 use super::sqlx_util::{account, apply_event_statement, link, status_names, Db, Statement};
-use super::sqlx_util::{ACCOUNT_COLS, LINK_COLS};
+use super::sqlx_util::{ACCOUNT_COLS, LINK_ACCOUNT_COLS, LINK_COLS};
 use super::sqlx_webhooks::enqueue_account_event;
 use super::*;
 use crate::clock::{after, SharedClock};
@@ -477,14 +477,26 @@ where
         }
     }
 
-    async fn get_link(&self, token: &str) -> StoreResult<Option<LinkRow>> {
-        let sql = format!("SELECT {LINK_COLS} FROM links WHERE token = $1");
+    async fn get_link_and_account(
+        &self,
+        token: &str,
+    ) -> StoreResult<Option<(LinkRow, Option<AccountRow>)>> {
+        let sql = format!(
+            "SELECT {LINK_ACCOUNT_COLS} FROM links l LEFT JOIN connected_accounts a \
+             ON a.id = l.account_id AND a.project_id = l.project_id WHERE l.token = $1"
+        );
         let row = sqlx::query(&sql)
             .bind(token.to_owned())
             .fetch_optional(&self.pool)
             .await
             .db()?;
-        row.as_ref().map(link).transpose()
+        let Some(row) = row else { return Ok(None) };
+        let account_id: Option<String> = row.try_get("id").db()?;
+        let account = match account_id {
+            Some(_) => Some(account(&row)?),
+            None => None,
+        };
+        Ok(Some((link(&row)?, account)))
     }
 
     async fn start_link(

@@ -84,6 +84,19 @@ pub(super) const ACCOUNT_COLS: &str = "id, project_id, user_id, toolkit, auth_co
 pub(super) const LINK_COLS: &str =
     "token, project_id, account_id, callback_url, pkce_verifier, used, expires_at, browser_hash";
 
+/// The columns of a link joined with its account (`links l`, `connected_accounts a`, joined
+/// on the project too): [`LINK_COLS`] and [`ACCOUNT_COLS`] under their own names, the
+/// `project_id` they share once.
+pub(super) const LINK_ACCOUNT_COLS: &str = "l.token AS token, l.project_id AS project_id, \
+    l.account_id AS account_id, l.callback_url AS callback_url, \
+    l.pkce_verifier AS pkce_verifier, l.used AS used, l.expires_at AS expires_at, \
+    l.browser_hash AS browser_hash, a.id AS id, a.user_id AS user_id, a.toolkit AS toolkit, \
+    a.auth_config_id AS auth_config_id, a.auth_scheme AS auth_scheme, a.status AS status, \
+    a.status_reason AS status_reason, a.is_disabled AS is_disabled, \
+    a.credentials AS credentials, a.credentials_version AS credentials_version, a.info AS info, \
+    a.created_at AS created_at, a.updated_at AS updated_at, a.alias AS alias, \
+    a.word_id AS word_id";
+
 /// The value of a column of a row.
 fn col<'r, R, T>(row: &'r R, name: &'r str) -> StoreResult<T>
 where

@@ -212,7 +212,7 @@ async fn creates_and_completes_a_connection(h: &dyn Harness) {
     assert_eq!(c.account.status, ConnectionStatus::Initiated);
     assert_eq!(c.account.created_at, now);
     assert_eq!(c.link.expires_at, now + 600_000);
-    let link = h.store().get_link(&c.link.token).await.expect("read");
+    let link = link_of(h, &c.link.token).await;
     assert!(link.is_some_and(|l| !l.used && l.account_id == c.account.id));
 
     h.clock().advance(Duration::from_secs(1));
@@ -228,7 +228,7 @@ async fn creates_and_completes_a_connection(h: &dyn Harness) {
     assert_eq!(a.credentials.as_deref(), Some(&b"s1"[..]));
     assert_eq!(a.credentials_version, 1);
     assert_eq!(a.updated_at, now + 1000);
-    let link = h.store().get_link(&c.link.token).await.expect("read");
+    let link = link_of(h, &c.link.token).await;
     assert!(link.is_some_and(|l| l.used));
 
     // A second completion (a replayed callback) changes nothing.
@@ -451,7 +451,7 @@ async fn units_of_work_are_atomic(h: &dyn Harness) {
         .await
         .is_err());
     h.heal().await;
-    let link = h.store().get_link(&c.link.token).await.expect("read");
+    let link = link_of(h, &c.link.token).await;
     assert!(link.is_some_and(|l| !l.used), "the link must not be used");
     assert_eq!(
         status_of(h, &c.account.id).await,
@@ -468,7 +468,7 @@ async fn units_of_work_are_atomic(h: &dyn Harness) {
     h.heal().await;
     assert!(h
         .store()
-        .get_link(&c.link.token)
+        .get_link_and_account(&c.link.token)
         .await
         .expect("read")
         .is_some());
@@ -479,7 +479,7 @@ async fn units_of_work_are_atomic(h: &dyn Harness) {
         .expect("delete"));
     assert!(h
         .store()
-        .get_link(&c.link.token)
+        .get_link_and_account(&c.link.token)
         .await
         .expect("read")
         .is_none());
@@ -960,4 +960,16 @@ async fn database_urls_choose_the_backend() {
     store.close().await;
     assert!(file.exists());
     assert!(!dir.path().join("unused").join("composio.db").exists());
+}
+
+/// The link of `token`, read as the Connect Link pages read it (with its account).
+async fn link_of(h: &dyn Harness, token: &str) -> Option<LinkRow> {
+    let found = h.store().get_link_and_account(token).await.expect("read");
+    if let Some((link, account)) = &found {
+        assert!(
+            account.as_ref().is_some_and(|a| a.id == link.account_id),
+            "the link's account comes with it"
+        );
+    }
+    found.map(|(link, _)| link)
 }

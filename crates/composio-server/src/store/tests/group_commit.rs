@@ -53,7 +53,7 @@ async fn each_link_of_a_batch_gets_its_own_outcome(h: &dyn Harness) {
     assert!(matches!(f.expect("same word"), Created::WordIdTaken));
     let plain_row = created(g.expect("plain"));
     assert_eq!(plain_row.account.status, ConnectionStatus::Initiated);
-    let link = s.get_link(&plain_row.link.token).await.expect("read");
+    let link = link_of(h, &plain_row.link.token).await;
     assert!(link.is_some_and(|l| l.account_id == plain_row.account.id));
 
     // Only what was reported written is stored.
@@ -72,10 +72,7 @@ async fn each_link_of_a_batch_gets_its_own_outcome(h: &dyn Harness) {
             "{}",
             new.account_id
         );
-        assert_eq!(
-            s.get_link(&new.link_token).await.expect("read").is_some(),
-            stored
-        );
+        assert_eq!(link_of(h, &new.link_token).await.is_some(), stored);
     }
     // The claimed response is stored with its connection: a repeat replays it.
     let (ttl, lease) = (Duration::from_secs(60), Duration::from_secs(5));
