@@ -27,17 +27,22 @@ fn location(resp: &reqwest::Response) -> String {
     resp.headers()[LOCATION].to_str().unwrap().to_owned()
 }
 
+/// Posts a URL-encoded form to `url` as a browser does; the response (redirects not followed).
+async fn post_form(client: &reqwest::Client, url: &str, body: String) -> reqwest::Response {
+    client
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// Opens the link page in `client` and submits its form; returns the response.
 async fn submit_link(client: &reqwest::Client, link: &str) -> reqwest::Response {
     let page = client.get(link).send().await.unwrap().text().await.unwrap();
     let token = csrf_token(&page).expect("the link page has a CSRF token");
-    client
-        .post(link)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("csrf_token={token}&action=continue"))
-        .send()
-        .await
-        .unwrap()
+    post_form(client, link, format!("csrf_token={token}&action=continue")).await
 }
 
 /// Submits the link form in a fresh browser; returns the provider's authorize URL and the
@@ -79,13 +84,7 @@ async fn consent(authorize_url: &str) -> String {
         .await
         .unwrap();
     let form = approval_of(&page);
-    let resp = client
-        .post(authorize_url.split('?').next().unwrap())
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form)
-        .send()
-        .await
-        .unwrap();
+    let resp = post_form(&client, authorize_url.split('?').next().unwrap(), form).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let to = location(&resp);
     assert!(to.contains("/oauth/callback?"), "{to}");
@@ -237,15 +236,7 @@ async fn forms_without_this_browsers_csrf_token_are_refused() {
         let (id, link) = api.link("user_1", toolkit, Some(CALLBACK)).await;
         let post = |client: reqwest::Client, body: String| {
             let link = link.clone();
-            async move {
-                client
-                    .post(&link)
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .body(body)
-                    .send()
-                    .await
-                    .unwrap()
-            }
+            async move { post_form(&client, &link, body).await }
         };
         // No token; then a token of another browser (its page, its cookie not sent).
         let theirs = {
@@ -280,13 +271,12 @@ async fn forms_without_this_browsers_csrf_token_are_refused() {
     let (_, link) = api.link("user_2", "gmail", Some(CALLBACK)).await;
     let (authorize, _) = start(&link).await;
     let query = authorize.split_once('?').unwrap().1;
-    let resp = browser()
-        .post(authorize.split('?').next().unwrap())
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("{query}&decision=approve"))
-        .send()
-        .await
-        .unwrap();
+    let resp = post_form(
+        &browser(),
+        authorize.split('?').next().unwrap(),
+        format!("{query}&decision=approve"),
+    )
+    .await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     assert!(resp.headers().get(LOCATION).is_none());
     api.server.shutdown().await;
@@ -318,13 +308,12 @@ async fn pages_opened_at_once_in_one_browser_each_submit() {
     let (pa, pb) = tokio::join!(open(a), open(b));
     let pages = [pa, pb];
     for (link, token) in pages {
-        let resp = client
-            .post(&link)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(format!("csrf_token={token}&action=continue"))
-            .send()
-            .await
-            .unwrap();
+        let resp = post_form(
+            &client,
+            &link,
+            format!("csrf_token={token}&action=continue"),
+        )
+        .await;
         assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{link}");
     }
     api.server.shutdown().await;
@@ -362,13 +351,7 @@ async fn an_ended_attempt_deletes_its_cookies() {
         .collect();
     let page = page.text().await.unwrap();
     let form = approval_of(&page);
-    let decided = client
-        .post(authorize.split('?').next().unwrap())
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form)
-        .send()
-        .await
-        .unwrap();
+    let decided = post_form(&client, authorize.split('?').next().unwrap(), form).await;
     assert_eq!(decided.status(), StatusCode::SEE_OTHER);
     assert_eq!(cleared(&decided), csrf_set, "the consent form's cookie");
 
