@@ -172,11 +172,13 @@ function report(label, problems) {
 async function main() {
   const base = await startServer('main', '');
   const shortBase = await startServer('expiry', 'link_expiry_secs = 2');
-  // The app's callback endpoint, on loopback.
+  // The app's callback endpoint, on loopback. It declares its icon: chromium fetches an
+  // undeclared one (/favicon.ico) late, sometimes after the next page has loaded, which
+  // then blocks it by that page's CSP and reports a console error there.
   const cbPort = await freePort();
   const cbServer = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    res.end('<!doctype html><title>app callback</title><p>back in the app</p>');
+    res.end('<!doctype html><link rel="icon" href="data:,"><title>app callback</title><p>back in the app</p>');
   });
   await new Promise((r) => cbServer.listen(cbPort, '127.0.0.1', r));
   const cb = `http://127.0.0.1:${cbPort}/cb?from=browser`;
