@@ -1,13 +1,15 @@
 //! The one tokio runtime (pyo3-async-runtimes') behind both APIs.
 //!
-//! - Sync: [`block`] spawns the SDK future on the runtime and waits for it with the GIL
-//!   released, in short slices; between slices it re-attaches and calls
-//!   `PyErr_CheckSignals`, so Ctrl-C interrupts any call (a 60 s `wait_for_connection`
-//!   included) within [`SIGNAL_SLICE`], and the task is aborted.
+//! - Sync: [`block`] spawns the SDK future on the runtime and waits for its result with the
+//!   GIL released, on a plain channel with a timeout (the OS's timed wait, not the runtime's
+//!   timers, so it needs nothing from the runtime's one worker); between slices it
+//!   re-attaches and calls `PyErr_CheckSignals`, so Ctrl-C interrupts any call (a 60 s
+//!   `wait_for_connection` included) within [`SIGNAL_SLICE`], and the task is aborted.
 //! - Async: [`awaitable`] hands the future to `future_into_py`: the awaitable resolves on the
 //!   caller's asyncio loop, the work runs on the shared runtime.
 
 use std::future::Future;
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
 use pyo3::exceptions::PyRuntimeError;
@@ -45,23 +47,34 @@ where
     T: Send + 'static,
 {
     let rt = pyo3_async_runtimes::tokio::get_runtime();
-    let mut handle = rt.spawn(fut);
+    let (tx, mut rx) = std::sync::mpsc::sync_channel(1);
+    let handle = rt.spawn(async move {
+        let _ = tx.send(fut.await);
+    });
     loop {
-        let step = py.detach(|| {
-            rt.block_on(async { tokio::time::timeout(SIGNAL_SLICE, &mut handle).await })
+        // The receiver is not `Sync`: it goes into the detached closure and comes back.
+        let (back, step) = py.detach(move || {
+            let step = rx.recv_timeout(SIGNAL_SLICE);
+            (rx, step)
         });
+        rx = back;
         match step {
-            Ok(Ok(result)) => return result.map_err(|e| to_pyerr(py, e)),
-            Ok(Err(join_error)) => {
-                return Err(PyRuntimeError::new_err(format!(
-                    "composio_rs internal task failed: {join_error}"
-                )))
-            }
-            Err(_slice_elapsed) => {
+            Ok(result) => return result.map_err(|e| to_pyerr(py, e)),
+            Err(RecvTimeoutError::Timeout) => {
                 if let Err(interrupt) = py.check_signals() {
                     handle.abort();
                     return Err(interrupt);
                 }
+            }
+            // The task ended without a result: it panicked.
+            Err(RecvTimeoutError::Disconnected) => {
+                let why = py
+                    .detach(|| rt.block_on(handle))
+                    .err()
+                    .map_or_else(|| "no result".to_owned(), |e| e.to_string());
+                return Err(PyRuntimeError::new_err(format!(
+                    "composio_rs internal task failed: {why}"
+                )));
             }
         }
     }
