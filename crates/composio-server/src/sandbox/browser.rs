@@ -43,7 +43,7 @@ enum Choice {
     Deny,
 }
 
-/// A scripted browser for Connect Links (cookie store on, redirects followed by hand).
+/// A scripted browser for Connect Links (its own cookie jar, redirects followed by hand).
 ///
 /// It opens the link, submits each page's form (pressing *Approve* or *Deny* on consent
 /// pages, filling fields you give it on API-key pages) and follows redirects to the server's
@@ -81,7 +81,7 @@ impl Browser {
     /// A browser with its own cookie jar.
     pub fn new() -> Result<Self, BrowserError> {
         let client = reqwest::Client::builder()
-            .cookie_store(true)
+            .cookie_provider(std::sync::Arc::new(super::jar::Jar::default()))
             .redirect(reqwest::redirect::Policy::none())
             .user_agent("composio-server-browser/1")
             .build()?;

@@ -15,6 +15,7 @@
 
 mod api;
 mod browser;
+mod jar;
 mod provider;
 
 pub use browser::{Browser, BrowserError};

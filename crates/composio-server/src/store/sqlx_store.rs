@@ -329,16 +329,22 @@ where
     async fn get_accounts(&self, project_id: &str, ids: &[String]) -> StoreResult<Vec<AccountRow>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
+            // By id alone, the project checked on the rows: with `project_id = $1` in the
+            // query, SQLite answers an `IN` list of a few ids by scanning the project's
+            // index, every account of the project (26 ms for 7 ids among 100,000).
             let mut st = Statement::new(format!(
-                "SELECT {ACCOUNT_COLS} FROM connected_accounts WHERE project_id = "
+                "SELECT {ACCOUNT_COLS} FROM connected_accounts WHERE id IN "
             ));
-            st.bind(project_id).push_in("id", chunk);
+            st.push_row(true, chunk.iter().map(|id| id.as_str().into()));
             let rows = sqlx::query_with(st.sql(), st.arguments::<DB>()?)
                 .fetch_all(&self.pool)
                 .await
                 .db()?;
             for row in &rows {
-                out.push(account(row)?);
+                let row = account(row)?;
+                if row.project_id == project_id {
+                    out.push(row);
+                }
             }
         }
         Ok(out)

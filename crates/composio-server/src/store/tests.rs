@@ -774,6 +774,38 @@ async fn session_config_updates(h: &dyn Harness) {
 }
 
 /// Runs every check against one backend.
+/// `get_accounts` reads by id within one project: another project's account is not
+/// returned, nor an unknown id.
+async fn reads_accounts_by_id_within_a_project(h: &dyn Harness) {
+    let a = connect(h, "u_many").await.account.id;
+    let b = connect(h, "u_many").await.account.id;
+    let mut theirs = new_connection("u_many");
+    theirs.project_id = "prj_other".into();
+    let theirs = created(h.store().create_connection(&theirs).await.expect("create"))
+        .account
+        .id;
+    let ids = [a.clone(), theirs.clone(), "ca_missing".into(), b.clone()];
+    let mut got: Vec<String> = h
+        .store()
+        .get_accounts("prj_test", &ids)
+        .await
+        .expect("read")
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    got.sort();
+    let mut want = vec![a, b];
+    want.sort();
+    assert_eq!(got, want);
+    let other = h
+        .store()
+        .get_accounts("prj_other", &ids)
+        .await
+        .expect("read");
+    assert_eq!(other.len(), 1);
+    assert_eq!(other[0].id, theirs);
+}
+
 async fn conformance(h: &dyn Harness) {
     session_config_updates(h).await;
     mcp_sessions(h).await;
@@ -790,6 +822,7 @@ async fn conformance(h: &dyn Harness) {
     webhooks::conformance(h).await;
     auth_configs::conformance(h).await;
     group_commit::conformance(h).await;
+    reads_accounts_by_id_within_a_project(h).await;
 }
 
 #[tokio::test]
