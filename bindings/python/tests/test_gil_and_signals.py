@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import _thread
+import signal
 import threading
 import time
 
@@ -62,6 +63,10 @@ def test_waits_in_threads_overlap(composio: Composio, user_id: str) -> None:
 def test_ctrl_c_interrupts_wait(composio: Composio, user_id: str) -> None:
     session = composio.create(user_id, manage_connections=False)
     request = session.authorize("gmail")
+    # A process started in the background by a non-interactive shell inherits SIGINT
+    # ignored, and then Python has no Ctrl-C handler (interrupt_main does nothing): install
+    # the default one for this test.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(0.3, _thread.interrupt_main)
     start = time.perf_counter()
     timer.start()
@@ -70,6 +75,8 @@ def test_ctrl_c_interrupts_wait(composio: Composio, user_id: str) -> None:
             request.wait_for_connection(timeout=30.0)
     finally:
         timer.cancel()
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     elapsed = time.perf_counter() - start
     assert elapsed < 1.5, f"KeyboardInterrupt took {elapsed:.2f} s"
     # The client still works after the interrupted wait.
