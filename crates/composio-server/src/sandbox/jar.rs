@@ -12,7 +12,7 @@ use cookie_store::CookieStore;
 use reqwest::header::HeaderValue;
 use url::Url;
 
-/// A cookie jar that drops expired cookies when a response expires one.
+/// A cookie jar that drops expired cookies whenever a response sets cookies.
 #[derive(Debug, Default)]
 pub(crate) struct Jar(Mutex<CookieStore>);
 
@@ -30,32 +30,25 @@ impl Jar {
 
 impl reqwest::cookie::CookieStore for Jar {
     fn set_cookies(&self, headers: &mut dyn Iterator<Item = &HeaderValue>, url: &Url) {
-        let cookies: Vec<_> = headers
+        let cookies = headers
             .filter_map(|v| v.to_str().ok())
-            .filter_map(|s| cookie::Cookie::parse(s.to_owned()).ok())
-            .collect();
-        let deletes = cookies.iter().any(|c| {
-            c.max_age().is_some_and(|a| a.is_zero() || a.is_negative())
-                || c.expires_datetime()
-                    .is_some_and(|t| t <= time::OffsetDateTime::now_utc())
-        });
+            .filter_map(|s| cookie::Cookie::parse(s.to_owned()).ok());
         let mut store = self.store();
-        store.store_response_cookies(cookies.into_iter(), url);
-        if deletes {
-            let expired: Vec<(String, String, String)> = store
-                .iter_any()
-                .filter(|c| c.is_expired())
-                .map(|c| {
-                    (
-                        String::from(&c.domain),
-                        String::from(&c.path),
-                        c.name().to_owned(),
-                    )
-                })
-                .collect();
-            for (domain, path, name) in expired {
-                store.remove(&domain, &path, &name);
-            }
+        store.store_response_cookies(cookies, url);
+        // The jar holds a few live cookies, so looking at all of them here is cheap.
+        let expired: Vec<(String, String, String)> = store
+            .iter_any()
+            .filter(|c| c.is_expired())
+            .map(|c| {
+                (
+                    String::from(&c.domain),
+                    String::from(&c.path),
+                    c.name().to_owned(),
+                )
+            })
+            .collect();
+        for (domain, path, name) in expired {
+            store.remove(&domain, &path, &name);
         }
     }
 

@@ -804,6 +804,59 @@ async fn reads_accounts_by_id_within_a_project(h: &dyn Harness) {
         .expect("read");
     assert_eq!(other.len(), 1);
     assert_eq!(other[0].id, theirs);
+    // A list filtered by ids is scoped the same way.
+    let filter = AccountFilter {
+        ids: ids.to_vec(),
+        limit: 10,
+        ..AccountFilter::default()
+    };
+    let page = h
+        .store()
+        .list_accounts("prj_other", &filter)
+        .await
+        .expect("list");
+    assert_eq!(page.total, 1);
+    assert_eq!(page.rows.len(), 1);
+    assert_eq!(page.rows[0].id, theirs);
+}
+
+/// On SQLite, reads of a list of ids go by the primary key, not by a scan of the project's
+/// accounts through `accounts_project_user`.
+#[tokio::test]
+async fn sqlite_reads_a_list_of_ids_by_primary_key() {
+    let store = Sqlite::new().await.store;
+    let ids: Vec<String> = (0..7).map(|i| format!("ca_{i}")).collect();
+    let filters = [
+        AccountFilter {
+            ids: ids.clone(),
+            ..AccountFilter::default()
+        },
+        AccountFilter {
+            ids,
+            user_ids: vec!["u".into()],
+            statuses: vec![ConnectionStatus::Active],
+            ..AccountFilter::default()
+        },
+    ];
+    for f in &filters {
+        let st = super::sqlx_store::accounts_where::<sqlx::Sqlite>("id", "prj_test", f);
+        let sql = format!("EXPLAIN QUERY PLAN {}", st.sql());
+        let rows: Vec<(i64, i64, i64, String)> =
+            sqlx::query_as_with(&sql, st.arguments::<sqlx::Sqlite>().expect("args"))
+                .fetch_all(&store.pool)
+                .await
+                .expect("plan");
+        let plan: Vec<&str> = rows.iter().map(|r| r.3.as_str()).collect();
+        assert!(
+            plan.iter()
+                .any(|d| d.contains("sqlite_autoindex_connected_accounts_1 (id=?)")),
+            "{plan:?}"
+        );
+        assert!(
+            !plan.iter().any(|d| d.contains("accounts_project_user")),
+            "{plan:?}"
+        );
+    }
 }
 
 async fn conformance(h: &dyn Harness) {
